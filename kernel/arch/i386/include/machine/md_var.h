@@ -1,0 +1,23 @@
+/*
+ * machine/md_var.h - machine-dependent entry points that only the i386
+ * layer calls among itself.
+ */
+#ifndef _MACHINE_MD_VAR_H_
+#define _MACHINE_MD_VAR_H_
+
+#include <sys/types.h>
+
+void	i386_init(uint32_t magic, uint32_t mbi_pa) __noreturn;
+void	gdt_idt_init(void);
+void	intr_init(void);		/* PIC remap and PIT at hz */
+void	intr_eoi(int irq);
+void	clock_intr(void);
+void	getmemsize(uint32_t mbi_pa);
+void	pmap_bootstrap(vm_paddr_t first_free);
+
+extern volatile uint32_t probe_onfault;
+extern const uint32_t vector_table[];
+extern char kernel_start[], etext[], edata[], kernel_end[];
+extern vm_paddr_t boot_alloc_end;	/* physical end of boot allocations */
+
+#endif

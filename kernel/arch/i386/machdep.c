@@ -1,0 +1,154 @@
+/*
+ * machdep.c - i386 start-up: segments, the interrupt table, the memory map
+ * from Multiboot, and the hand-off to machine-independent code.
+ *
+ * i386_init() runs on the boot stack with the boot page tables of locore.S
+ * (physical 0..16 MiB at KERNBASE).  Its order matters:
+ *   1. the console, so everything after can print;
+ *   2. segments and the IDT, so a fault prints a report instead of rebooting;
+ *   3. the command line, copied before anything can reuse its memory;
+ *   4. the memory map -> phys_avail[] / dump_avail[];
+ *   5. pmap_bootstrap(): real page tables, the kernel's low map, KVA;
+ *   6. the PIC and timer; then mi_startup() never returns.
+ */
+#include <sys/systm.h>
+#include <sys/cons.h>
+#include <sys/kenv.h>
+#include <sys/kernel.h>
+#include <machine/param.h>
+#include <machine/cpufunc.h>
+#include <machine/frame.h>
+#include <machine/multiboot.h>
+#include <machine/md_var.h>
+#include <vm/vm_param.h>
+
+/* ---- Segments ---------------------------------------------------------- */
+
+struct segdesc {
+	uint16_t	limit_lo, base_lo;
+	uint8_t		base_mid, access, flags_limit_hi, base_hi;
+} __packed;
+
+struct gatedesc {
+	uint16_t	off_lo, sel;
+	uint8_t		zero, type;
+	uint16_t	off_hi;
+} __packed;
+
+struct pseudodesc {
+	uint16_t	limit;
+	uint32_t	base;
+} __packed;
+
+#define	SEG_FLAT(access)	{ 0xffff, 0, 0, (access), 0xcf, 0 }
+static struct segdesc gdt[] = {
+	{ 0, 0, 0, 0, 0, 0 },		/* null */
+	SEG_FLAT(0x9a),			/* GSEL_KCODE: ring 0 code */
+	SEG_FLAT(0x92),			/* GSEL_KDATA: ring 0 data */
+	SEG_FLAT(0xfa),			/* GSEL_UCODE: ring 3 code */
+	SEG_FLAT(0xf2),			/* GSEL_UDATA: ring 3 data */
+};
+static struct gatedesc idt[256];
+
+void
+gdt_idt_init(void)
+{
+	struct pseudodesc gd = { sizeof(gdt) - 1, (uint32_t)gdt };
+	struct pseudodesc id = { sizeof(idt) - 1, (uint32_t)idt };
+
+	__asm__ volatile(
+	    "lgdt %0\n\t"
+	    "ljmp %1, $1f\n"
+	    "1:\tmovw %w2, %%ds\n\tmovw %w2, %%es\n\tmovw %w2, %%ss\n\t"
+	    "movw %w2, %%fs\n\tmovw %w2, %%gs"
+	    : : "m"(gd), "i"(GSEL_KCODE), "r"(GSEL_KDATA) : "memory");
+	for (int i = 0; i < NTRAPS; i++) {
+		uint32_t off = vector_table[i];
+		/* 0x8e: present, ring 0, 32-bit interrupt gate (IF cleared). */
+		idt[i] = (struct gatedesc){ off & 0xffff, GSEL_KCODE, 0, 0x8e, off >> 16 };
+	}
+	__asm__ volatile("lidt %0" : : "m"(id));
+}
+
+/* ---- The memory map ---------------------------------------------------- */
+
+/*
+ * Turn the Multiboot memory map into dump_avail[] (all usable RAM this
+ * configuration can address) and phys_avail[] (that, less page 0, the
+ * kernel image and the boot allocations; pmap_bootstrap() trims the latter).
+ */
+void
+getmemsize(uint32_t mbi_pa)
+{
+	struct multiboot_info *mbi = (void *)(mbi_pa + KERNBASE);
+	uint32_t p, end;
+
+	if ((mbi->flags & MBI_FLAG_MMAP) == 0)
+		panic("getmemsize: the loader gave no memory map");
+	end = mbi->mmap_addr + mbi->mmap_length;
+	for (p = mbi->mmap_addr; p < end;) {
+		struct multiboot_mmap_entry *e = (void *)(p + KERNBASE);
+		uint64_t start = e->addr, stop = e->addr + e->len;
+
+		p += e->size + sizeof(e->size);
+		if (e->type != MMAP_TYPE_RAM || e->len == 0)
+			continue;
+		if (stop > PHYS_ADDR_LIMIT) {
+			uint64_t cut = start > PHYS_ADDR_LIMIT ? start : PHYS_ADDR_LIMIT;
+			phys_ignored += stop - cut;
+			stop = cut;
+		}
+		if (start >= stop)
+			continue;
+		/* physmem_add page-aligns inward and keeps the arrays sorted. */
+		physmem_add(dump_avail, PHYS_AVAIL_ENTRIES, (vm_paddr_t)start, (vm_paddr_t)stop);
+		physmem_add(phys_avail, PHYS_AVAIL_ENTRIES, (vm_paddr_t)start, (vm_paddr_t)stop);
+	}
+	physmem_exclude(phys_avail, PHYS_AVAIL_ENTRIES, 0, PAGE_SIZE);	/* page 0: BIOS data, and NULL */
+}
+
+static void
+read_cmdline(uint32_t mbi_pa)
+{
+	struct multiboot_info *mbi = (void *)(mbi_pa + KERNBASE);
+
+	if ((mbi->flags & MBI_FLAG_CMDLINE) != 0 && mbi->cmdline < (16u << 20))
+		kenv_init((const char *)(mbi->cmdline + KERNBASE));
+	else
+		kenv_init("");
+}
+
+void
+i386_init(uint32_t magic, uint32_t mbi_pa)
+{
+	cons_init();
+	gdt_idt_init();
+	if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
+		panic("i386_init: not loaded by a Multiboot loader (magic %#x)", magic);
+	read_cmdline(mbi_pa);
+	getmemsize(mbi_pa);
+	pmap_bootstrap(round_page((vm_paddr_t)((uint32_t)kernel_end - KERNBASE)));
+	intr_init();
+	mi_startup();
+}
+
+/* ---- Leaving ----------------------------------------------------------- */
+
+/*
+ * Leave QEMU through the isa-debug-exit device at port 0xf4: QEMU exits
+ * with status (v << 1) | 1.  On hardware without the device, halt.
+ */
+void
+machine_exit(int v)
+{
+	disable_intr();
+	outl(0xf4, (uint32_t)v);
+	for (;;)
+		halt();
+}
+
+void
+cpu_idle(void)
+{
+	__asm__ volatile("sti; hlt" ::: "memory");
+}

@@ -1,0 +1,589 @@
+/*
+ * pmap.c - the i386 physical map, two-level or (with PAE) three-level.
+ *
+ * Kernel address space.  Every page-table page for KERNBASE..4 GiB is
+ * allocated once, at boot, physically contiguous and mapped in the low map,
+ * so the kernel's PTEs form one flat array:
+ *
+ *      KPTmap[(va - KERNBASE) >> PAGE_SHIFT]  is the PTE for kernel va
+ *
+ * (256 pages = 1 MiB on i386, 512 pages = 2 MiB on PAE).  Kernel page
+ * directory entries therefore never change, and every user page directory
+ * shares them (i386: copies of PDEs 768..1023; PAE: PDPT[3] points at the
+ * kernel's own page directory).  pmap_kenter() never allocates.
+ *
+ * User address spaces.  Their directory and table pages can be anywhere in
+ * physical memory (above 4 GiB on PAE), so they are always reached through
+ * temporary mappings, one page at a time.  Until the page allocator exists
+ * those pages come from a small boot pool (pmap_ptp_alloc).
+ *
+ * pv entries record each managed mapping (pmap, va) of a physical page, in a
+ * hash keyed by the frame, so pmap_remove_all()/pmap_remove_write() and the
+ * referenced/modified queries can visit every mapping of a page.
+ *
+ * Locking: none yet; the kernel is uniprocessor and does not preempt itself.
+ */
+#include <sys/systm.h>
+#include <sys/malloc.h>
+#include <machine/param.h>
+#include <machine/cpufunc.h>
+#include <machine/pte.h>
+#include <machine/md_var.h>
+#include <vm/vm_param.h>
+#include <vm/pmap.h>
+
+struct pmap {
+#ifdef PAE
+	uint64_t	pm_pdpt[NPDPTE] __aligned(32);	/* must lie below 4 GiB */
+#endif
+	vm_paddr_t	pm_pd[NPDPTE];		/* physical addresses of the PD pages */
+	uint32_t	pm_cr3;
+	int		pm_resident;		/* valid user PTEs */
+};
+
+struct pv_entry {
+	struct pv_entry	*pv_next;
+	vm_paddr_t	pv_pa;
+	pmap_t		pv_pmap;
+	vm_offset_t	pv_va;
+};
+
+#define	PV_HASH_SIZE	1021
+#define	PTP_POOL_PAGES	128
+#define	KMEM_ARENA_SIZE	(2u << 20)
+#define	NKPT		((0u - KERNBASE) / NBPDR)	/* kernel page-table pages */
+
+static struct pmap kernel_pmap_store;
+pmap_t kernel_pmap = &kernel_pmap_store;
+static pmap_t curpmap = &kernel_pmap_store;
+
+static pt_entry_t *KPTmap;			/* the flat kernel PTE array */
+static struct pv_entry *pv_hash[PV_HASH_SIZE];
+static vm_paddr_t ptp_pool[PTP_POOL_PAGES];	/* free page-table pages */
+static int ptp_pool_free;
+static int tmap_depth;
+
+vm_paddr_t boot_alloc_end;
+vm_offset_t kva_start, kva_end;
+vm_offset_t kmem_arena_va;
+vm_size_t kmem_arena_size;
+
+/* ---- Boot-time helpers ------------------------------------------------- */
+
+/* Take zeroed pages right after the kernel; only valid inside the boot map. */
+static vm_paddr_t
+boot_alloc(int npages)
+{
+	vm_paddr_t pa = boot_alloc_end;
+
+	boot_alloc_end += ptoa(npages);
+	if (boot_alloc_end > (16u << 20))
+		panic("pmap_bootstrap: boot allocations pass the 16 MiB boot map");
+	memset((void *)(uintptr_t)(pa + KERNBASE), 0, ptoa(npages));
+	return (pa);
+}
+
+static inline pt_entry_t *
+kpte(vm_offset_t va)
+{
+	return (&KPTmap[(va - KERNBASE) >> PAGE_SHIFT]);
+}
+
+void
+pmap_bootstrap(vm_paddr_t first_free)
+{
+	vm_paddr_t kpt, pd, pa;
+	pd_entry_t *kpd;
+
+	boot_alloc_end = first_free;
+	kpt = boot_alloc(NKPT);
+	pd = boot_alloc(NPDPTE);
+	kmem_arena_va = KERNBASE + (vm_offset_t)boot_alloc(KMEM_ARENA_SIZE / PAGE_SIZE);
+	kmem_arena_size = KMEM_ARENA_SIZE;
+	for (int i = 0; i < PTP_POOL_PAGES; i++)
+		ptp_pool[ptp_pool_free++] = boot_alloc(1);
+	KPTmap = (pt_entry_t *)(uintptr_t)(kpt + KERNBASE);
+
+	/* The low map: physical 0..boot_alloc_end at KERNBASE, 4 KiB pages. */
+	for (pa = 0; pa < boot_alloc_end; pa += PAGE_SIZE)
+		*kpte(KERNBASE + (vm_offset_t)pa) = pa | PG_RW | PG_V;
+
+	/* Kernel directory entries point at the flat KPT array. */
+	for (int i = 0; i < NPDPTE; i++)
+		kernel_pmap->pm_pd[i] = pd + ptoa(i);
+	kpd = (pd_entry_t *)(uintptr_t)(pd + KERNBASE);
+	for (unsigned i = 0; i < NKPT; i++)
+		kpd[(KERNBASE >> PDRSHIFT) + i] = (kpt + ptoa(i)) | PG_RW | PG_V;
+#ifdef PAE
+	for (int i = 0; i < NPDPTE; i++)
+		kernel_pmap->pm_pdpt[i] = kernel_pmap->pm_pd[i] | PG_V;
+	kernel_pmap->pm_cr3 = (uint32_t)kernel_pmap->pm_pdpt - KERNBASE;
+#else
+	kernel_pmap->pm_cr3 = (uint32_t)pd;
+#endif
+	load_cr3(kernel_pmap->pm_cr3);
+
+	physmem_exclude(phys_avail, PHYS_AVAIL_ENTRIES, KERNLOAD, boot_alloc_end);
+	kva_start = KERNBASE + (vm_offset_t)round_page(boot_alloc_end);
+	kva_end = KVA_END;
+}
+
+/* ---- Temporary mappings ------------------------------------------------ */
+
+void *
+pmap_map_temp(vm_paddr_t pa)
+{
+	vm_offset_t va;
+
+	KASSERT(tmap_depth < TMAP_SLOTS, ("pmap_map_temp: all %d slots in use", TMAP_SLOTS));
+	va = TMAP_BASE + (vm_offset_t)tmap_depth++ * PAGE_SIZE;
+	*kpte(va) = trunc_page(pa) | PG_RW | PG_V;
+	invlpg(va);
+	return ((void *)(uintptr_t)(va + (vm_offset_t)(pa & PAGE_MASK)));
+}
+
+void
+pmap_unmap_temp(void *p)
+{
+	vm_offset_t va = trunc_page((vm_offset_t)(uintptr_t)p);
+
+	KASSERT(tmap_depth > 0 && va == TMAP_BASE + (vm_offset_t)(tmap_depth - 1) * PAGE_SIZE,
+	    ("pmap_unmap_temp: %p is not the newest temporary mapping", p));
+	*kpte(va) = 0;
+	invlpg(va);
+	tmap_depth--;
+}
+
+/* ---- Page-table pages -------------------------------------------------- */
+
+static vm_paddr_t
+pmap_ptp_alloc(void)
+{
+	vm_paddr_t pa;
+
+	if (ptp_pool_free == 0)
+		return (0);
+	pa = ptp_pool[--ptp_pool_free];
+	pmap_zero_page(pa);
+	return (pa);
+}
+
+static void
+pmap_ptp_free(vm_paddr_t pa)
+{
+	KASSERT(ptp_pool_free < PTP_POOL_PAGES, ("pmap_ptp_free: pool overflow"));
+	ptp_pool[ptp_pool_free++] = pa;
+}
+
+/*
+ * The PTE for `va` in `pmap`.  For a user address the page-table page is
+ * mapped temporarily and *tmp is set: the caller must pmap_unmap_temp(*tmp).
+ * With `alloc`, a missing page-table page is allocated; without it, NULL
+ * means no page table covers va.
+ */
+static pt_entry_t *
+pmap_pte(pmap_t pmap, vm_offset_t va, bool alloc, void **tmp)
+{
+	pd_entry_t *pd, *pde;
+	vm_paddr_t ptpa;
+	pt_entry_t *pt;
+
+	*tmp = NULL;
+	if (va >= KERNBASE)
+		return (kpte(va));
+	pd = pmap_map_temp(pmap->pm_pd[NPDPTE == 1 ? 0 : va >> 30]);
+	pde = &pd[(va >> PDRSHIFT) & (NPDEPG - 1)];
+	if ((*pde & PG_V) == 0) {
+		if (!alloc || (ptpa = pmap_ptp_alloc()) == 0) {
+			pmap_unmap_temp(pd);
+			return (NULL);
+		}
+		*pde = ptpa | PG_U | PG_RW | PG_V;
+	}
+	ptpa = *pde & PG_FRAME;
+	pmap_unmap_temp(pd);
+	pt = pmap_map_temp(ptpa);
+	*tmp = pt;
+	return (&pt[(va >> PAGE_SHIFT) & (NPTEPG - 1)]);
+}
+
+static void
+pmap_pte_release(void *tmp)
+{
+	if (tmp != NULL)
+		pmap_unmap_temp(tmp);
+}
+
+static void
+pmap_invalidate_page(pmap_t pmap, vm_offset_t va)
+{
+	if (pmap == kernel_pmap || pmap == curpmap || va >= KERNBASE)
+		invlpg(va);
+}
+
+/* ---- pv entries -------------------------------------------------------- */
+
+static struct pv_entry **
+pv_bucket(vm_paddr_t pa)
+{
+	return (&pv_hash[atop(pa) % PV_HASH_SIZE]);
+}
+
+static void
+pv_insert(vm_paddr_t pa, pmap_t pmap, vm_offset_t va)
+{
+	struct pv_entry *pv = malloc(sizeof(*pv));
+
+	if (pv == NULL)
+		panic("pmap: out of memory for pv entries");
+	*pv = (struct pv_entry){ *pv_bucket(pa), trunc_page(pa), pmap, va };
+	*pv_bucket(pa) = pv;
+}
+
+static void
+pv_remove(vm_paddr_t pa, pmap_t pmap, vm_offset_t va)
+{
+	for (struct pv_entry **pp = pv_bucket(pa); *pp != NULL; pp = &(*pp)->pv_next) {
+		struct pv_entry *pv = *pp;
+
+		if (pv->pv_pa == trunc_page(pa) && pv->pv_pmap == pmap && pv->pv_va == va) {
+			*pp = pv->pv_next;
+			free(pv);
+			return;
+		}
+	}
+	panic("pv_remove: no pv entry for pa %#jx in pmap %p at va %#x",
+	    (uintmax_t)pa, pmap, va);
+}
+
+/*
+ * Apply fn to every managed mapping of pa.  fn may remove the mapping (and
+ * its pv entry): the next entry is fetched before calling it.
+ */
+static void
+pv_foreach(vm_paddr_t pa, void (*fn)(pmap_t, vm_offset_t, pt_entry_t *, void *), void *arg)
+{
+	struct pv_entry *pv, *next;
+	pt_entry_t *pte;
+	void *tmp;
+
+	for (pv = *pv_bucket(pa); pv != NULL; pv = next) {
+		next = pv->pv_next;
+		if (pv->pv_pa != trunc_page(pa))
+			continue;
+		pte = pmap_pte(pv->pv_pmap, pv->pv_va, false, &tmp);
+		KASSERT(pte != NULL && (*pte & PG_V) != 0,
+		    ("pv_foreach: pv entry for va %#x has no mapping", pv->pv_va));
+		fn(pv->pv_pmap, pv->pv_va, pte, arg);
+		pmap_pte_release(tmp);
+	}
+}
+
+/* ---- Address spaces ---------------------------------------------------- */
+
+pmap_t
+pmap_create(void)
+{
+	pmap_t pmap = malloc(sizeof(*pmap));
+	pd_entry_t *pd;
+
+	if (pmap == NULL)
+		return (NULL);
+	memset(pmap, 0, sizeof(*pmap));
+#ifdef PAE
+	KASSERT(((uintptr_t)pmap->pm_pdpt & 31) == 0, ("pmap_create: PDPT misaligned"));
+	for (int i = 0; i < NPDPTE - 1; i++)
+		pmap->pm_pd[i] = pmap_ptp_alloc();
+	pmap->pm_pd[NPDPTE - 1] = kernel_pmap->pm_pd[NPDPTE - 1];	/* shared */
+	for (int i = 0; i < NPDPTE; i++) {
+		KASSERT(pmap->pm_pd[i] != 0, ("pmap_create: out of page-table pages"));
+		pmap->pm_pdpt[i] = pmap->pm_pd[i] | PG_V;
+	}
+	pmap->pm_cr3 = (uint32_t)pmap_kextract((vm_offset_t)pmap->pm_pdpt);
+	(void)pd;
+#else
+	pmap->pm_pd[0] = pmap_ptp_alloc();
+	KASSERT(pmap->pm_pd[0] != 0, ("pmap_create: out of page-table pages"));
+	pd = pmap_map_temp(pmap->pm_pd[0]);
+	memcpy(&pd[KERNBASE >> PDRSHIFT],
+	    (void *)(uintptr_t)(kernel_pmap->pm_pd[0] + KERNBASE + (KERNBASE >> PDRSHIFT) * sizeof(*pd)),
+	    NKPT * sizeof(*pd));
+	pmap_unmap_temp(pd);
+	pmap->pm_cr3 = (uint32_t)pmap->pm_pd[0];
+#endif
+	return (pmap);
+}
+
+void
+pmap_destroy(pmap_t pmap)
+{
+	KASSERT(pmap != kernel_pmap, ("pmap_destroy: the kernel pmap"));
+	if (curpmap == pmap)
+		pmap_activate(kernel_pmap);
+	pmap_remove(pmap, 0, VM_MAXUSER_ADDRESS);
+	KASSERT(pmap->pm_resident == 0, ("pmap_destroy: %d pages still mapped", pmap->pm_resident));
+	for (vm_offset_t va = 0; va < VM_MAXUSER_ADDRESS; va += NBPDR) {
+		pd_entry_t *pd = pmap_map_temp(pmap->pm_pd[NPDPTE == 1 ? 0 : va >> 30]);
+		pd_entry_t pde = pd[(va >> PDRSHIFT) & (NPDEPG - 1)];
+
+		pmap_unmap_temp(pd);
+		if ((pde & PG_V) != 0)
+			pmap_ptp_free(pde & PG_FRAME);
+	}
+	for (int i = 0; i < (NPDPTE == 1 ? 1 : NPDPTE - 1); i++)
+		pmap_ptp_free(pmap->pm_pd[i]);
+	free(pmap);
+}
+
+void
+pmap_activate(pmap_t pmap)
+{
+	curpmap = pmap;
+	load_cr3(pmap->pm_cr3);
+}
+
+/* ---- Translations ------------------------------------------------------ */
+
+/* Clear one valid PTE, dropping its pv entry and counts. */
+static void
+pmap_remove_pte(pmap_t pmap, vm_offset_t va, pt_entry_t *pte)
+{
+	pt_entry_t old = *pte;
+
+	*pte = 0;
+	pmap_invalidate_page(pmap, va);
+	if ((old & PG_MANAGED) != 0)
+		pv_remove(old & PG_FRAME, pmap, va);
+	if (pmap != kernel_pmap)
+		pmap->pm_resident--;
+}
+
+int
+pmap_enter(pmap_t pmap, vm_offset_t va, vm_paddr_t pa, vm_prot_t prot, bool wired)
+{
+	bool managed = (pmap != kernel_pmap);
+	pt_entry_t npte, *pte;
+	void *tmp;
+
+	KASSERT((va & PAGE_MASK) == 0, ("pmap_enter: unaligned va %#x", va));
+	KASSERT(managed == (va < VM_MAXUSER_ADDRESS),
+	    ("pmap_enter: va %#x in the wrong address space", va));
+	pte = pmap_pte(pmap, va, true, &tmp);
+	if (pte == NULL)
+		return (ENOMEM);
+	npte = trunc_page(pa) | PG_V;
+	if ((prot & VM_PROT_WRITE) != 0)
+		npte |= PG_RW;
+	if (managed)
+		npte |= PG_U | PG_MANAGED;
+	if (wired)
+		npte |= PG_W;
+	if ((*pte & PG_V) != 0 && (*pte & PG_FRAME) == trunc_page(pa)) {
+		/* Same page: a protection or wiring change keeps A/M bits. */
+		npte |= *pte & (PG_A | PG_M);
+	} else {
+		if ((*pte & PG_V) != 0)
+			pmap_remove_pte(pmap, va, pte);
+		if (managed) {
+			pv_insert(pa, pmap, va);
+			pmap->pm_resident++;
+		}
+	}
+	*pte = npte;
+	pmap_invalidate_page(pmap, va);
+	pmap_pte_release(tmp);
+	return (0);
+}
+
+void
+pmap_remove(pmap_t pmap, vm_offset_t sva, vm_offset_t eva)
+{
+	pt_entry_t *pte;
+	void *tmp;
+
+	for (vm_offset_t va = trunc_page(sva); va < eva && va >= trunc_page(sva);) {
+		pte = pmap_pte(pmap, va, false, &tmp);
+		if (pte == NULL) {		/* no page table: skip the whole PDE */
+			va = rounddown2(va, NBPDR) + NBPDR;
+			continue;
+		}
+		if ((*pte & PG_V) != 0)
+			pmap_remove_pte(pmap, va, pte);
+		pmap_pte_release(tmp);
+		va += PAGE_SIZE;
+	}
+}
+
+void
+pmap_protect(pmap_t pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot)
+{
+	pt_entry_t *pte;
+	void *tmp;
+
+	if ((prot & VM_PROT_READ) == 0) {
+		pmap_remove(pmap, sva, eva);
+		return;
+	}
+	if ((prot & VM_PROT_WRITE) != 0)
+		return;		/* pmap_protect only takes rights away */
+	for (vm_offset_t va = trunc_page(sva); va < eva && va >= trunc_page(sva);) {
+		pte = pmap_pte(pmap, va, false, &tmp);
+		if (pte == NULL) {
+			va = rounddown2(va, NBPDR) + NBPDR;
+			continue;
+		}
+		if ((*pte & (PG_V | PG_RW)) == (PG_V | PG_RW)) {
+			*pte &= ~(pt_entry_t)PG_RW;
+			pmap_invalidate_page(pmap, va);
+		}
+		pmap_pte_release(tmp);
+		va += PAGE_SIZE;
+	}
+}
+
+vm_paddr_t
+pmap_extract(pmap_t pmap, vm_offset_t va)
+{
+	pt_entry_t *pte;
+	vm_paddr_t pa = 0;
+	void *tmp;
+
+	pte = pmap_pte(pmap, trunc_page(va), false, &tmp);
+	if (pte != NULL && (*pte & PG_V) != 0)
+		pa = (*pte & PG_FRAME) | (va & PAGE_MASK);
+	pmap_pte_release(tmp);
+	return (pa);
+}
+
+void
+pmap_kenter(vm_offset_t va, vm_paddr_t pa)
+{
+	KASSERT(va >= KERNBASE && va < KVA_END, ("pmap_kenter: va %#x outside KVA", va));
+	*kpte(va) = trunc_page(pa) | PG_RW | PG_V;
+	invlpg(va);
+}
+
+void
+pmap_kremove(vm_offset_t va)
+{
+	KASSERT(va >= KERNBASE && va < KVA_END, ("pmap_kremove: va %#x outside KVA", va));
+	*kpte(va) = 0;
+	invlpg(va);
+}
+
+vm_paddr_t
+pmap_kextract(vm_offset_t va)
+{
+	pt_entry_t pte = *kpte(va);
+
+	return ((pte & PG_V) != 0 ? (pte & PG_FRAME) | (va & PAGE_MASK) : 0);
+}
+
+/* ---- Physical pages ---------------------------------------------------- */
+
+void
+pmap_zero_page(vm_paddr_t pa)
+{
+	void *p = pmap_map_temp(pa);
+
+	memset(p, 0, PAGE_SIZE);
+	pmap_unmap_temp(p);
+}
+
+void
+pmap_copy_page(vm_paddr_t src, vm_paddr_t dst)
+{
+	void *s = pmap_map_temp(src), *d = pmap_map_temp(dst);
+
+	memcpy(d, s, PAGE_SIZE);
+	pmap_unmap_temp(d);
+	pmap_unmap_temp(s);
+}
+
+static void
+pv_do_remove(pmap_t pmap, vm_offset_t va, pt_entry_t *pte, void *arg __unused)
+{
+	pmap_remove_pte(pmap, va, pte);
+}
+
+static void
+pv_do_clear(pmap_t pmap, vm_offset_t va, pt_entry_t *pte, void *arg)
+{
+	pt_entry_t bits = *(pt_entry_t *)arg;
+
+	if ((*pte & bits) != 0) {
+		*pte &= ~bits;
+		pmap_invalidate_page(pmap, va);
+	}
+}
+
+static void
+pv_do_test(pmap_t pmap __unused, vm_offset_t va __unused, pt_entry_t *pte, void *arg)
+{
+	pt_entry_t *acc = arg;
+
+	acc[1] |= *pte & acc[0];
+	acc[2]++;
+}
+
+void
+pmap_remove_all(vm_paddr_t pa)
+{
+	pv_foreach(pa, pv_do_remove, NULL);
+}
+
+void
+pmap_remove_write(vm_paddr_t pa)
+{
+	pt_entry_t bits = PG_RW;
+
+	pv_foreach(pa, pv_do_clear, &bits);
+}
+
+static pt_entry_t
+pmap_test_bits(vm_paddr_t pa, pt_entry_t bits, int *count)
+{
+	pt_entry_t acc[3] = { bits, 0, 0 };
+
+	pv_foreach(pa, pv_do_test, acc);
+	if (count != NULL)
+		*count = (int)acc[2];
+	return (acc[1]);
+}
+
+bool
+pmap_is_modified(vm_paddr_t pa)
+{
+	return (pmap_test_bits(pa, PG_M, NULL) != 0);
+}
+
+bool
+pmap_is_referenced(vm_paddr_t pa)
+{
+	return (pmap_test_bits(pa, PG_A, NULL) != 0);
+}
+
+void
+pmap_clear_modify(vm_paddr_t pa)
+{
+	pt_entry_t bits = PG_M;
+
+	pv_foreach(pa, pv_do_clear, &bits);
+}
+
+void
+pmap_clear_reference(vm_paddr_t pa)
+{
+	pt_entry_t bits = PG_A;
+
+	pv_foreach(pa, pv_do_clear, &bits);
+}
+
+int
+pmap_page_mapcount(vm_paddr_t pa)
+{
+	int n;
+
+	(void)pmap_test_bits(pa, 0, &n);
+	return (n);
+}

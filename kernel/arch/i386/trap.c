@@ -1,0 +1,83 @@
+/*
+ * trap.c - what happens on an exception or interrupt.
+ *
+ * Interrupts are acknowledged and dispatched.  A kernel page fault inside
+ * probe_read()/probe_write() resumes at the probe's recovery point.  Every
+ * other trap is unexpected (there is no user mode yet): the kernel prints
+ * all registers - for a page fault also %cr2 and the decoded error code -
+ * and panics with a backtrace that starts at the faulting instruction.
+ */
+#include <sys/systm.h>
+#include <sys/kernel.h>
+#include <machine/cpufunc.h>
+#include <machine/frame.h>
+#include <machine/md_var.h>
+
+static const char *const trap_names[] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
+	"invalid opcode", "device not available", "double fault",
+	"coprocessor overrun", "invalid TSS", "segment not present",
+	"stack fault", "general protection", "page fault", "reserved",
+	"x87 FPU error", "alignment check", "machine check", "SIMD exception",
+};
+
+static const char *
+trap_name(uint32_t trapno)
+{
+	if (trapno < nitems(trap_names))
+		return (trap_names[trapno]);
+	if (trapno >= T_IRQ0 && trapno < T_IRQ0 + 16)
+		return ("hardware interrupt");
+	return ("unknown trap");
+}
+
+static void
+trap_print(const struct trapframe *tf)
+{
+	uintptr_t off;
+	const char *sym = ksym_lookup(tf->tf_eip, &off);
+
+	printf("\nfatal trap %u: %s\n", tf->tf_trapno, trap_name(tf->tf_trapno));
+	if (tf->tf_trapno == T_PAGEFLT) {
+		uint32_t e = tf->tf_err;
+
+		printf("  cr2 %#010x  error %#x: %s, %s, %s mode%s%s\n", rcr2(), e,
+		    (e & PGEX_P) ? "protection violation" : "page not present",
+		    (e & PGEX_I) ? "instruction fetch" : (e & PGEX_W) ? "write" : "read",
+		    (e & PGEX_U) ? "user" : "kernel",
+		    (e & PGEX_RSV) ? ", reserved bit set" : "", "");
+	} else
+		printf("  error %#x\n", tf->tf_err);
+	printf("  eip %#010x <%s+%#x>  cs %#06x  eflags %#010x\n", tf->tf_eip,
+	    sym != NULL ? sym : "?", (unsigned)off, tf->tf_cs, tf->tf_eflags);
+	printf("  eax %#010x  ebx %#010x  ecx %#010x  edx %#010x\n",
+	    tf->tf_eax, tf->tf_ebx, tf->tf_ecx, tf->tf_edx);
+	printf("  esi %#010x  edi %#010x  ebp %#010x  esp %#010x\n",
+	    tf->tf_esi, tf->tf_edi, tf->tf_ebp, tf->tf_isp + 36);	/* esp before the trap: past segs, trapno, err, eip, cs, eflags */
+	printf("  ds %#06x  es %#06x  fs %#06x  gs %#06x  cr0 %#010x  cr3 %#010x  cr4 %#010x\n",
+	    tf->tf_ds, tf->tf_es, tf->tf_fs, tf->tf_gs, rcr0(), rcr3(), rcr4());
+}
+
+void
+trap(struct trapframe *tf)
+{
+	if (tf->tf_trapno >= T_IRQ0 && tf->tf_trapno < T_IRQ0 + 16) {
+		int irq = (int)(tf->tf_trapno - T_IRQ0);
+
+		if (irq == 0)
+			clock_intr();
+		/* IRQ 7 and 15 may be spurious; everything else is masked. */
+		intr_eoi(irq);
+		return;
+	}
+	if (tf->tf_trapno == T_PAGEFLT && probe_onfault != 0) {
+		tf->tf_eip = probe_onfault;
+		return;
+	}
+	trap_print(tf);
+	printf("backtrace from the trap:\n");
+	db_backtrace(tf->tf_eip, tf->tf_ebp);
+	panic("unexpected trap %u (%s) at eip %#x%s", tf->tf_trapno,
+	    trap_name(tf->tf_trapno), tf->tf_eip,
+	    tf->tf_trapno == T_PAGEFLT ? ", see cr2 above" : "");
+}

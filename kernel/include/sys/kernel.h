@@ -1,0 +1,32 @@
+/*
+ * sys/kernel.h - the machine-independent kernel's start-up and the few
+ * services it needs from the machine layer.
+ */
+#ifndef _SYS_KERNEL_H_
+#define _SYS_KERNEL_H_
+
+#include <sys/types.h>
+
+void	mi_startup(void) __noreturn;
+
+/* Machine services (arch/<machine>/). */
+void	machine_exit(int v) __noreturn;	/* QEMU isa-debug-exit; see grader/PROTOCOL.md */
+void	cpu_idle(void);			/* wait for an interrupt */
+void	db_backtrace(uintptr_t pc, uintptr_t fp);	/* print frames from here */
+void	db_backtrace_here(void);
+int	probe_read(const volatile void *va, uint32_t *out);	/* 0 or EFAULT */
+int	probe_write(volatile void *va, uint32_t val);		/* 0 or EFAULT */
+
+/* The values machine_exit() is given; QEMU exits with (v << 1) | 1. */
+#define	EXIT_HALT	0x00
+#define	EXIT_PASS	0x10
+#define	EXIT_FAIL	0x11
+#define	EXIT_PANIC	0x12
+
+extern volatile uint64_t ticks;		/* clock interrupts since boot */
+#define	HZ	100
+
+/* The kernel's symbol table (kern_syms.c), built by the two-pass link. */
+const char *ksym_lookup(uintptr_t addr, uintptr_t *offset);
+
+#endif

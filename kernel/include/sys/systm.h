@@ -1,0 +1,54 @@
+/*
+ * sys/systm.h - what every kernel source file needs: printing, panics,
+ * assertions and the libkern string routines.
+ */
+#ifndef _SYS_SYSTM_H_
+#define _SYS_SYSTM_H_
+
+#include <sys/types.h>
+
+/* printf(9): %d %i %u %x %X %o %p %s %c %%, length l ll j z, width, flags 0 - #. */
+int	printf(const char *fmt, ...) __printflike(1, 2);
+int	vprintf(const char *fmt, va_list ap);
+int	snprintf(char *buf, size_t size, const char *fmt, ...) __printflike(3, 4);
+int	vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int	kvprintf(const char *fmt, void (*put)(int, void *), void *arg, va_list ap);
+
+void	panic(const char *fmt, ...) __printflike(1, 2) __noreturn;
+
+/*
+ * KASSERT(cond, (fmt, args...)): an invariant.  On failure the kernel panics
+ * with the message; the hosted build turns it into a test failure report.
+ */
+#define	KASSERT(cond, msg) do {						\
+	if (__builtin_expect(!(cond), 0))				\
+		kassert_panic msg;					\
+} while (0)
+void	kassert_panic(const char *fmt, ...) __printflike(1, 2) __noreturn;
+
+#define	CTASSERT(x)	_Static_assert(x, "compile-time assertion failed: " #x)
+
+/* libkern */
+void	*memset(void *, int, size_t);
+void	*memcpy(void *, const void *, size_t);
+void	*memmove(void *, const void *, size_t);
+int	memcmp(const void *, const void *, size_t);
+size_t	strlen(const char *);
+int	strcmp(const char *, const char *);
+int	strncmp(const char *, const char *, size_t);
+char	*strchr(const char *, int);
+size_t	strlcpy(char *, const char *, size_t);
+uint64_t strtoull(const char *, char **, int);
+int	isspace(int);
+int	isdigit(int);
+int	isxdigit(int);
+int	isalpha(int);
+int	isprint(int);
+
+/* A small seeded PRNG for tests and workloads (xorshift64*). */
+struct rng { uint64_t s; };
+void	rng_seed(struct rng *, uint64_t);
+uint64_t rng_next(struct rng *);
+uint32_t rng_below(struct rng *, uint32_t bound);
+
+#endif /* !_SYS_SYSTM_H_ */

@@ -1,0 +1,61 @@
+/*
+ * sys/types.h - the kernel's basic types, built on the machine's sizes.
+ *
+ * Machine-independent code includes this (never machine/types.h directly),
+ * so the same source compiles for the kernel and for the hosted test build
+ * (tests/host/), where machine/types.h comes from the host shim.
+ */
+#ifndef _SYS_TYPES_H_
+#define _SYS_TYPES_H_
+
+#include <machine/types.h>
+
+typedef _Bool bool;
+#define	true	1
+#define	false	0
+
+typedef uint8_t		u_char;
+typedef uint32_t	u_int;
+typedef unsigned long	u_long;
+typedef uint64_t	vm_pindex_t;	/* a page index within an object */
+
+#define	UINT64_MAX	0xffffffffffffffffull
+#define	UINT32_MAX	0xffffffffu
+
+#ifndef NULL
+#define	NULL	((void *)0)
+#endif
+
+#define	offsetof(t, f)	__builtin_offsetof(t, f)
+#define	nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#define	MIN(a, b)	((a) < (b) ? (a) : (b))
+#define	MAX(a, b)	((a) > (b) ? (a) : (b))
+#define	roundup2(x, y)	(((x) + ((y) - 1)) & ~((__typeof__(x))(y) - 1))
+#define	rounddown2(x, y) ((x) & ~((__typeof__(x))(y) - 1))
+#define	powerof2(x)	((((x) - 1) & (x)) == 0)
+
+#define	__unused	__attribute__((unused))
+#define	__packed	__attribute__((packed))
+#define	__aligned(x)	__attribute__((aligned(x)))
+#define	__noreturn	__attribute__((noreturn))
+#define	__printflike(f, a) __attribute__((format(printf, f, a)))
+#define	__section(s)	__attribute__((section(s)))
+#define	__used		__attribute__((used))
+
+typedef __builtin_va_list va_list;
+#define	va_start(ap, last)	__builtin_va_start(ap, last)
+#define	va_arg(ap, t)		__builtin_va_arg(ap, t)
+#define	va_end(ap)		__builtin_va_end(ap)
+#define	va_copy(d, s)		__builtin_va_copy(d, s)
+
+/* errno values returned by kernel functions (positive, as in BSD). */
+#define	ENOENT		2
+#define	ENOMEM		12
+#define	EFAULT		14
+#define	EBUSY		16
+#define	EEXIST		17
+#define	EINVAL		22
+#define	ERANGE		34
+#define	ENOSYS		78
+
+#endif /* !_SYS_TYPES_H_ */

@@ -1,0 +1,123 @@
+/*
+ * kern_malloc.c - malloc/free for the kernel: first fit over one arena.
+ *
+ * The arena is a fixed block the machine layer reserves at boot (the buddy
+ * lab rebuilds malloc on pages from vm_page_alloc).  Every block, free or
+ * used, starts with a 32-byte header, which keeps user pointers 32-byte
+ * aligned (a PAE page-directory-pointer table needs that):
+ *
+ *   arena: [hdr|  used  ][hdr|    free    ][hdr| used ][hdr| free ] ...
+ *                              ^ free list, sorted by address --^
+ *
+ * Freeing inserts the block into the address-sorted free list and merges it
+ * with free neighbours, so fragmentation does not grow without bound.  The
+ * magic word catches a double free or a pointer malloc never returned.
+ */
+#include <sys/systm.h>
+#include <sys/malloc.h>
+
+#define	MALLOC_ALIGN	32
+#define	MAGIC_FREE	0xf4eeb10cu
+#define	MAGIC_USED	0x05edb10cu
+
+struct mhdr {
+	uint32_t	magic;
+	size_t		size;		/* whole block, header included */
+	struct mhdr	*next;		/* next free block (free blocks only) */
+} __aligned(MALLOC_ALIGN);
+CTASSERT(sizeof(struct mhdr) == MALLOC_ALIGN);
+
+static struct mhdr *free_list;
+static struct malloc_stats stats;
+
+void
+malloc_init(void *arena, size_t size)
+{
+	uintptr_t start = roundup2((uintptr_t)arena, MALLOC_ALIGN);
+
+	size -= start - (uintptr_t)arena;
+	size = rounddown2(size, MALLOC_ALIGN);
+	free_list = (struct mhdr *)start;
+	*free_list = (struct mhdr){ .magic = MAGIC_FREE, .size = size, .next = NULL };
+	stats = (struct malloc_stats){ .arena = size };
+}
+
+void *
+malloc(size_t size)
+{
+	size_t need;
+	struct mhdr **pp, *b;
+
+	if (size == 0 || size > stats.arena)
+		return (NULL);
+	need = roundup2(size, MALLOC_ALIGN) + sizeof(struct mhdr);
+	for (pp = &free_list; (b = *pp) != NULL; pp = &b->next) {
+		KASSERT(b->magic == MAGIC_FREE, ("malloc: free list corrupt at %p", b));
+		if (b->size < need)
+			continue;
+		if (b->size - need >= 2 * sizeof(struct mhdr)) {	/* split */
+			struct mhdr *rest = (struct mhdr *)((char *)b + need);
+
+			*rest = (struct mhdr){ .magic = MAGIC_FREE, .size = b->size - need,
+			    .next = b->next };
+			b->size = need;
+			*pp = rest;
+		} else
+			*pp = b->next;
+		b->magic = MAGIC_USED;
+		b->next = NULL;
+		stats.in_use += b->size;
+		stats.allocations++;
+		return (b + 1);
+	}
+	return (NULL);
+}
+
+void *
+calloc(size_t n, size_t size)
+{
+	void *p;
+
+	if (size != 0 && n > (size_t)-1 / size)
+		return (NULL);
+	if ((p = malloc(n * size)) != NULL)
+		memset(p, 0, n * size);
+	return (p);
+}
+
+void
+free(void *p)
+{
+	struct mhdr *b, **pp, *prev = NULL;
+
+	if (p == NULL)
+		return;
+	b = (struct mhdr *)p - 1;
+	if (b->magic != MAGIC_USED)
+		panic("free: %p was not allocated by malloc, or was freed twice (magic %#x)",
+		    p, (unsigned)b->magic);
+	b->magic = MAGIC_FREE;
+	stats.in_use -= b->size;
+	stats.allocations--;
+	for (pp = &free_list; *pp != NULL && *pp < b; pp = &(*pp)->next)
+		prev = *pp;
+	b->next = *pp;
+	*pp = b;
+	if (b->next != NULL && (char *)b + b->size == (char *)b->next) {
+		b->size += b->next->size;
+		b->next = b->next->next;
+	}
+	if (prev != NULL && (char *)prev + prev->size == (char *)b) {
+		prev->size += b->size;
+		prev->next = b->next;
+	}
+}
+
+void
+malloc_stats(struct malloc_stats *st)
+{
+	*st = stats;
+	st->largest_free = 0;
+	for (struct mhdr *b = free_list; b != NULL; b = b->next)
+		st->largest_free = MAX(st->largest_free, b->size - sizeof(struct mhdr));
+}

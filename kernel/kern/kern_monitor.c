@@ -1,0 +1,156 @@
+/*
+ * kern_monitor.c - the kernel monitor: a tiny shell on the serial console,
+ * in the spirit of JOS's.  `make qemu` lands here; students use it to look
+ * at the kernel's state without a debugger.
+ *
+ * Commands register themselves with MONITOR_CMD (sys/monitor.h) into the
+ * monitor_cmds linker section, so a lab's commands live beside its code.
+ * This file has the generic ones: help, meminfo, kerninfo, backtrace, ktest,
+ * halt.
+ */
+#include <sys/systm.h>
+#include <sys/cons.h>
+#include <sys/kernel.h>
+#include <sys/ktest.h>
+#include <sys/malloc.h>
+#include <sys/monitor.h>
+#include <vm/vm_param.h>
+#include <vm/vm_kern.h>
+
+#define	MON_LINE	128
+#define	MON_ARGS	8
+
+extern const struct monitor_cmd __start_monitor_cmds[], __stop_monitor_cmds[];
+extern char kernel_start[], etext[], edata[], kernel_end[];
+
+MONITOR_CMD(help, "", "list the commands")
+{
+	for (const struct monitor_cmd *c = __start_monitor_cmds; c < __stop_monitor_cmds; c++)
+		printf("  %-10s %-22s %s\n", c->name, c->args, c->help);
+	return (0);
+}
+
+MONITOR_CMD(meminfo, "", "phys_avail, dump_avail and totals")
+{
+	struct malloc_stats ms;
+
+	printf("phys_avail (what the page allocator may use):\n");
+	physmem_print("phys_avail", phys_avail);
+	printf("dump_avail (what a crash dump may contain):\n");
+	physmem_print("dump_avail", dump_avail);
+	printf("total: avail %ju KiB, dump %ju KiB, ignored %ju KiB\n",
+	    (uintmax_t)physmem_total(phys_avail) >> 10,
+	    (uintmax_t)physmem_total(dump_avail) >> 10, (uintmax_t)phys_ignored >> 10);
+	malloc_stats(&ms);
+	printf("malloc: %zu of %zu bytes in use, %d allocations; kva free %u KiB\n",
+	    ms.in_use, ms.arena, ms.allocations, (unsigned)(kva_free_bytes() >> 10));
+	return (0);
+}
+
+MONITOR_CMD(kerninfo, "", "the kernel image's layout")
+{
+	printf("kernel image (virtual / physical):\n");
+	printf("  start  %p / 0x%09jx\n", kernel_start, (uintmax_t)((uintptr_t)kernel_start - KERNBASE));
+	printf("  etext  %p / 0x%09jx\n", etext, (uintmax_t)((uintptr_t)etext - KERNBASE));
+	printf("  edata  %p / 0x%09jx\n", edata, (uintmax_t)((uintptr_t)edata - KERNBASE));
+	printf("  end    %p / 0x%09jx\n", kernel_end, (uintmax_t)((uintptr_t)kernel_end - KERNBASE));
+	printf("  size   %u KiB; config %s\n",
+	    (unsigned)((uintptr_t)kernel_end - (uintptr_t)kernel_start) >> 10, MACHINE_CONFIG);
+	return (0);
+}
+
+MONITOR_CMD(backtrace, "", "the monitor's own stack")
+{
+	db_backtrace_here();
+	return (0);
+}
+
+MONITOR_CMD(ktest, "[name[,name...]|all]", "run in-kernel tests (none: list them)")
+{
+	if (argc < 2)
+		ktest_list();
+	else
+		ktest_run_list(argv[1], "monitor", 1);
+	return (0);
+}
+
+MONITOR_CMD(halt, "", "leave QEMU")
+{
+	printf("halting.\n");
+	machine_exit(EXIT_HALT);
+}
+
+static int
+monitor_split(char *line, char **argv)
+{
+	int argc = 0;
+
+	for (char *p = line; *p != '\0';) {
+		while (isspace(*p))
+			*p++ = '\0';
+		if (*p == '\0')
+			break;
+		if (argc == MON_ARGS)
+			return (-1);
+		argv[argc++] = p;
+		while (*p != '\0' && !isspace(*p))
+			p++;
+	}
+	return (argc);
+}
+
+int
+monitor_exec(char *line)
+{
+	char *argv[MON_ARGS + 1];
+	int argc = monitor_split(line, argv);
+
+	if (argc < 0) {
+		printf("too many arguments (at most %d)\n", MON_ARGS);
+		return (0);
+	}
+	if (argc == 0)
+		return (0);
+	argv[argc] = NULL;
+	for (const struct monitor_cmd *c = __start_monitor_cmds; c < __stop_monitor_cmds; c++)
+		if (strcmp(c->name, argv[0]) == 0)
+			return (c->fn(argc, argv));
+	printf("unknown command '%s'; try 'help'\n", argv[0]);
+	return (0);
+}
+
+/* Read a line with echo and backspace; returns its length. */
+static int
+monitor_readline(char *buf, int size)
+{
+	int n = 0, c;
+
+	for (;;) {
+		c = cons_getc_wait();
+		if (c == '\r' || c == '\n') {
+			printf("\n");
+			buf[n] = '\0';
+			return (n);
+		}
+		if ((c == '\b' || c == 0x7f) && n > 0) {
+			n--;
+			printf("\b \b");
+		} else if (isprint(c) && n < size - 1) {
+			buf[n++] = (char)c;
+			cons_putc(c);
+		}
+	}
+}
+
+void
+monitor(void)
+{
+	char line[MON_LINE];
+
+	printf("Welcome to the vmkit monitor. Type 'help' for a list of commands.\n");
+	for (;;) {
+		printf("vmkit> ");
+		monitor_readline(line, sizeof(line));
+		monitor_exec(line);
+	}
+}

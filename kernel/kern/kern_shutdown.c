@@ -1,0 +1,47 @@
+/*
+ * kern_shutdown.c - panic: stop the kernel, say why and where, and leave.
+ *
+ * A panic prints its message, a backtrace with symbol names, and (when a
+ * grader is watching) a KPANIC line with the nonce; then it leaves QEMU with
+ * the panic exit code.  A panic while panicking - say a fault inside the
+ * backtrace - skips straight to the exit, so a panic can never hang.
+ */
+#include <sys/systm.h>
+#include <sys/kernel.h>
+#include <sys/ktest.h>
+
+static int panicking;
+
+static void __noreturn
+vpanic(const char *fmt, va_list ap)
+{
+	if (panicking++ > 0) {
+		printf("\npanic: nested panic; exiting\n");
+		machine_exit(EXIT_PANIC);
+	}
+	printf("\npanic: ");
+	vprintf(fmt, ap);
+	printf("\nbacktrace:\n");
+	db_backtrace_here();
+	if (ktest_nonce() != NULL)
+		printf("KPANIC %s\n", ktest_nonce());
+	machine_exit(EXIT_PANIC);
+}
+
+void
+panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vpanic(fmt, ap);
+}
+
+void
+kassert_panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vpanic(fmt, ap);
+}

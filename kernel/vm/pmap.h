@@ -1,0 +1,66 @@
+/*
+ * vm/pmap.h - the machine-independent interface to the physical map.
+ *
+ * The VM system above never touches a page table.  It asks the pmap to make,
+ * change and forget translations from virtual pages to physical pages, and
+ * to tell it what the hardware recorded about a physical page (referenced,
+ * modified).  i386, i386-PAE and amd64 implement this interface differently
+ * (arch/<machine>/pmap.c); nothing above it may know which one it runs on.
+ *
+ * Two kinds of mapping:
+ *   managed   - pmap_enter(): tracked per physical page (a pv entry), so
+ *               pmap_remove_all()/pmap_remove_write() can find every mapping
+ *               of a page, and its referenced/modified bits can be read;
+ *   unmanaged - pmap_kenter(): kernel-only, untracked, cheap.
+ *
+ * Physical pages the kernel does not map permanently - on i386 most of RAM,
+ * on PAE every page above 4 GiB - are reached through temporary mappings
+ * (pmap_map_temp), as FreeBSD's CMAP1/CMAP2 are.
+ *
+ * Until vm_page exists the page-level calls take physical addresses; the
+ * page-array lab switches them to vm_page_t.
+ */
+#ifndef _VM_PMAP_H_
+#define _VM_PMAP_H_
+
+#include <sys/types.h>
+#include <vm/vm.h>
+
+typedef struct pmap *pmap_t;
+extern pmap_t kernel_pmap;
+
+/* Address spaces. */
+pmap_t	pmap_create(void);
+void	pmap_destroy(pmap_t pmap);
+void	pmap_activate(pmap_t pmap);
+
+/* Translations in an address space. */
+int	pmap_enter(pmap_t pmap, vm_offset_t va, vm_paddr_t pa, vm_prot_t prot, bool wired);
+void	pmap_remove(pmap_t pmap, vm_offset_t sva, vm_offset_t eva);
+void	pmap_protect(pmap_t pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot);
+vm_paddr_t pmap_extract(pmap_t pmap, vm_offset_t va);	/* 0 if unmapped */
+
+/* Unmanaged kernel mappings. */
+void	pmap_kenter(vm_offset_t va, vm_paddr_t pa);
+void	pmap_kremove(vm_offset_t va);
+vm_paddr_t pmap_kextract(vm_offset_t va);		/* 0 if unmapped */
+
+/* Temporary mappings: a small LIFO of kernel slots, released in reverse order. */
+void	*pmap_map_temp(vm_paddr_t pa);
+void	pmap_unmap_temp(void *va);
+
+/* Physical pages. */
+void	pmap_zero_page(vm_paddr_t pa);
+void	pmap_copy_page(vm_paddr_t src, vm_paddr_t dst);
+void	pmap_remove_all(vm_paddr_t pa);		/* every managed mapping of pa */
+void	pmap_remove_write(vm_paddr_t pa);	/* make every mapping read-only */
+bool	pmap_is_modified(vm_paddr_t pa);
+void	pmap_clear_modify(vm_paddr_t pa);
+bool	pmap_is_referenced(vm_paddr_t pa);
+void	pmap_clear_reference(vm_paddr_t pa);
+int	pmap_page_mapcount(vm_paddr_t pa);	/* managed mappings of pa */
+
+/* Where kernel virtual memory starts and ends (for kva_init). */
+extern vm_offset_t kva_start, kva_end;
+
+#endif

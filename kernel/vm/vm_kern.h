@@ -1,0 +1,17 @@
+/*
+ * vm/vm_kern.h - kernel virtual address space.
+ */
+#ifndef _VM_VM_KERN_H_
+#define _VM_VM_KERN_H_
+
+#include <sys/types.h>
+
+void		kva_init(vm_offset_t start, vm_offset_t end);
+vm_offset_t	kva_alloc(vm_size_t size);	/* page-aligned; 0 when exhausted */
+void		kva_free(vm_offset_t va, vm_size_t size);
+vm_size_t	kva_free_bytes(void);
+
+extern vm_offset_t kmem_arena_va;		/* set by pmap_bootstrap() */
+extern vm_size_t kmem_arena_size;
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * vm_physmem.c - keep phys_avail[]-style range arrays sorted and exact.
+ *
+ * The machine layer adds RAM ranges from the firmware's map and then cuts out
+ * what the kernel already uses.  Doing that with two small, tested helpers
+ * (instead of ad hoc index juggling in each machine's start-up) is what lets
+ * vm_page_startup() trust phys_avail: ranges are page-aligned, disjoint,
+ * sorted, non-empty, and ended by a 0,0 pair.
+ */
+#include <sys/systm.h>
+#include <vm/vm_param.h>
+
+vm_paddr_t phys_avail[PHYS_AVAIL_ENTRIES * 2];
+vm_paddr_t dump_avail[PHYS_AVAIL_ENTRIES * 2];
+uint64_t phys_ignored;
+
+static int
+physmem_count(const vm_paddr_t *avail)
+{
+	int n = 0;
+
+	while (avail[2 * n + 1] != 0)
+		n++;
+	return (n);
+}
+
+/* Remove entry i, shifting the rest (and the terminator) down. */
+static void
+physmem_delete(vm_paddr_t *avail, int i)
+{
+	int n = physmem_count(avail);
+
+	memmove(&avail[2 * i], &avail[2 * i + 2], (size_t)(n - i) * 2 * sizeof(*avail));
+}
+
+/* Insert [start, end) at entry i; false if the array is full. */
+static bool
+physmem_insert(vm_paddr_t *avail, int entries, int i, vm_paddr_t start, vm_paddr_t end)
+{
+	int n = physmem_count(avail);
+
+	if (n + 1 >= entries) {
+		printf("physmem: more than %d ranges, dropping [%#jx, %#jx)\n",
+		    entries - 1, (uintmax_t)start, (uintmax_t)end);
+		return (false);
+	}
+	memmove(&avail[2 * i + 2], &avail[2 * i], (size_t)(n - i + 1) * 2 * sizeof(*avail));
+	avail[2 * i] = start;
+	avail[2 * i + 1] = end;
+	return (true);
+}
+
+/*
+ * Add [start, end), shrunk inward to page boundaries, merging with ranges it
+ * touches or overlaps.
+ */
+void
+physmem_add(vm_paddr_t *avail, int entries, vm_paddr_t start, vm_paddr_t end)
+{
+	int i;
+
+	start = round_page(start);
+	end = trunc_page(end);
+	if (start >= end)
+		return;
+	for (i = 0; avail[2 * i + 1] != 0 && avail[2 * i + 1] < start; i++)
+		continue;
+	if (!physmem_insert(avail, entries, i, start, end))
+		return;
+	/* Merge forward while the next range touches this one. */
+	while (avail[2 * i + 3] != 0 && avail[2 * i + 2] <= avail[2 * i + 1]) {
+		avail[2 * i + 1] = MAX(avail[2 * i + 1], avail[2 * i + 3]);
+		physmem_delete(avail, i + 1);
+	}
+	/* And with the previous one. */
+	if (i > 0 && avail[2 * i - 1] >= avail[2 * i]) {
+		avail[2 * i - 1] = MAX(avail[2 * i - 1], avail[2 * i + 1]);
+		physmem_delete(avail, i);
+	}
+}
+
+/* Cut [start, end), widened outward to page boundaries, out of every range. */
+void
+physmem_exclude(vm_paddr_t *avail, int entries, vm_paddr_t start, vm_paddr_t end)
+{
+	start = trunc_page(start);
+	end = round_page(end);
+	for (int i = 0; avail[2 * i + 1] != 0; i++) {
+		vm_paddr_t s = avail[2 * i], e = avail[2 * i + 1];
+
+		if (e <= start || s >= end)
+			continue;
+		if (s < start && e > end) {		/* split in two */
+			avail[2 * i + 1] = start;
+			physmem_insert(avail, entries, i + 1, end, e);
+			return;
+		}
+		if (s < start)
+			avail[2 * i + 1] = start;
+		else if (e > end)
+			avail[2 * i] = end;
+		else {
+			physmem_delete(avail, i);
+			i--;
+		}
+	}
+}
+
+uint64_t
+physmem_total(const vm_paddr_t *avail)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; avail[2 * i + 1] != 0; i++)
+		sum += avail[2 * i + 1] - avail[2 * i];
+	return (sum);
+}
+
+void
+physmem_print(const char *name, const vm_paddr_t *avail)
+{
+	for (int i = 0; avail[2 * i + 1] != 0; i++)
+		printf("  %s[%d] 0x%09jx - 0x%09jx  %6ju KiB\n", name, i,
+		    (uintmax_t)avail[2 * i], (uintmax_t)avail[2 * i + 1],
+		    (uintmax_t)(avail[2 * i + 1] - avail[2 * i]) >> 10);
+}
