@@ -38,7 +38,7 @@ CFLAGS	:= -m32 -march=i686 -std=gnu11 -ffreestanding -fno-pic -fno-pie \
 	   -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
 	   -nostdinc -Ikernel/include -Ikernel -Ikernel/arch/$(ARCH)/include -MMD -MP
 ASFLAGS	:= -m32 -nostdinc -Ikernel/include -Ikernel/arch/$(ARCH)/include -g -MMD -MP
-LDFLAGS	:= -m elf_i386 -nostdlib -z max-page-size=0x1000 -T kernel/arch/$(ARCH)/kernel.ld
+LDFLAGS	:= -m elf_i386 -nostdlib -z noexecstack -z max-page-size=0x1000 -T kernel/arch/$(ARCH)/kernel.ld
 LIBGCC	:= $(shell $(CC) -m32 -print-libgcc-file-name 2>/dev/null)
 
 ifeq ($(CONFIG),i386-pae)
