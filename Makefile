@@ -32,7 +32,7 @@ CC	:= gcc
 LD	:= ld
 NM	:= nm
 CFLAGS	:= -m32 -march=i686 -std=gnu11 -ffreestanding -fno-pic -fno-pie \
-	   -fno-stack-protector -fno-asynchronous-unwind-tables \
+	   -fno-stack-protector -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
 	   -mgeneral-regs-only -mno-red-zone -O2 -g \
 	   -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	   -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \

@@ -155,6 +155,7 @@ kvprintf(const char *fmt, void (*put)(int, void *), void *arg, va_list ap)
 {
 	struct fmtspec fs;
 	va_list aq;
+	uint64_t uv;
 	int64_t sv;
 	int total = 0;
 
@@ -180,7 +181,8 @@ kvprintf(const char *fmt, void (*put)(int, void *), void *arg, va_list ap)
 			break;
 		case 'x':
 		case 'X':
-			total += put_number(fetch_unsigned(&fs, &aq), 16, fs.alt ? "0x" : "",
+			uv = fetch_unsigned(&fs, &aq);
+			total += put_number(uv, 16, fs.alt && uv != 0 ? "0x" : "",
 			    *p == 'X', &fs, put, arg);
 			break;
 		case 'o':

@@ -54,10 +54,11 @@ kva_free(vm_offset_t va, vm_size_t size)
 
 	size = round_page(size);
 	end = va + size;
-	KASSERT((va & PAGE_MASK) == 0 && size > 0, ("kva_free: bad range %#x+%#x", va, size));
+	KASSERT((va & PAGE_MASK) == 0 && size > 0,
+	    ("kva_free: bad range %#jx+%#jx", (uintmax_t)va, (uintmax_t)size));
 	for (i = 0; i < kva_n && kva_ext[i].start < va; i++)
-		KASSERT(kva_ext[i].end <= va, ("kva_free: %#x is already free", va));
-	KASSERT(i == kva_n || kva_ext[i].start >= end, ("kva_free: %#x overlaps free space", va));
+		KASSERT(kva_ext[i].end <= va, ("kva_free: %#jx is already free", (uintmax_t)va));
+	KASSERT(i == kva_n || kva_ext[i].start >= end, ("kva_free: %#jx overlaps free space", (uintmax_t)va));
 	if (i > 0 && kva_ext[i - 1].end == va) {		/* extend the previous */
 		kva_ext[i - 1].end = end;
 		if (i < kva_n && kva_ext[i].start == end) {
@@ -72,7 +73,8 @@ kva_free(vm_offset_t va, vm_size_t size)
 		return;
 	}
 	if (kva_n == KVA_EXTENTS)
-		panic("kva_free: more than %d free extents; leaking %#x+%#x", KVA_EXTENTS, va, size);
+		panic("kva_free: more than %d free extents; leaking %#jx+%#jx", KVA_EXTENTS,
+		    (uintmax_t)va, (uintmax_t)size);
 	memmove(&kva_ext[i + 1], &kva_ext[i], (size_t)(kva_n - i) * sizeof(kva_ext[0]));
 	kva_ext[i].start = va;
 	kva_ext[i].end = end;

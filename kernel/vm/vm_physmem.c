@@ -69,6 +69,7 @@ physmem_add(vm_paddr_t *avail, int entries, vm_paddr_t start, vm_paddr_t end)
 		return;
 	/* Merge forward while the next range touches this one. */
 	while (avail[2 * i + 3] != 0 && avail[2 * i + 2] <= avail[2 * i + 1]) {
+		avail[2 * i] = MIN(avail[2 * i], avail[2 * i + 2]);
 		avail[2 * i + 1] = MAX(avail[2 * i + 1], avail[2 * i + 3]);
 		physmem_delete(avail, i + 1);
 	}

@@ -38,7 +38,7 @@ typedef uint64_t	vm_pindex_t;	/* a page index within an object */
 #define	__packed	__attribute__((packed))
 #define	__aligned(x)	__attribute__((aligned(x)))
 #define	__noreturn	__attribute__((noreturn))
-#define	__printflike(f, a) __attribute__((format(printf, f, a)))
+#define	__printflike(f, a) __attribute__((format(__printf__, f, a)))
 #define	__section(s)	__attribute__((section(s)))
 #define	__used		__attribute__((used))
 

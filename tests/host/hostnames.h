@@ -1,0 +1,30 @@
+/*
+ * hostnames.h - forced into every kernel file of the hosted build
+ * (-include).  The kernel's libkern defines malloc, printf, memset... with
+ * the C library's names; in a host process those would replace libc's for
+ * everyone, sanitizer runtime included.  Renaming them vmk_* keeps the two
+ * apart: tests call vmk_malloc() to reach the kernel's allocator.
+ */
+#define	memset		vmk_memset
+#define	memcpy		vmk_memcpy
+#define	memmove		vmk_memmove
+#define	memcmp		vmk_memcmp
+#define	strlen		vmk_strlen
+#define	strcmp		vmk_strcmp
+#define	strncmp		vmk_strncmp
+#define	strchr		vmk_strchr
+#define	strlcpy		vmk_strlcpy
+#define	strtoull	vmk_strtoull
+#define	isspace		vmk_isspace
+#define	isdigit		vmk_isdigit
+#define	isxdigit	vmk_isxdigit
+#define	isalpha		vmk_isalpha
+#define	isprint		vmk_isprint
+#define	printf		vmk_printf
+#define	vprintf		vmk_vprintf
+#define	snprintf	vmk_snprintf
+#define	vsnprintf	vmk_vsnprintf
+#define	malloc		vmk_malloc
+#define	calloc		vmk_calloc
+#define	free		vmk_free
+#define	panic		vmk_panic

@@ -1,0 +1,69 @@
+/*
+ * test_physmem.c - phys_avail-style range arrays against a page bitmap
+ * model: after random adds and excludes, the array must describe exactly
+ * the pages the model says, sorted, disjoint, page-aligned and merged.
+ */
+#include <string.h>
+
+#include "harness.h"
+#include "kernel_api.h"
+
+#define	NPAGES	4096
+#define	ENTRIES	64
+#define	PG	4096ull
+
+static unsigned long long s;
+static unsigned long long rnd(void) { s = s * 6364136223846793005ull + 1442695040888963407ull; return (s >> 17); }
+
+HOST_TEST(physmem_random_vs_model)
+{
+	vm_paddr_t avail[ENTRIES * 2];
+	bool model[NPAGES];
+
+	s = harness_seed();
+	for (int round = 0; round < 200; round++) {
+		memset(avail, 0, sizeof(avail));
+		memset(model, 0, sizeof(model));
+		for (int op = 0; op < 12; op++) {
+			/* Unaligned ends: add shrinks inward, exclude widens outward. */
+			vm_paddr_t a = rnd() % (NPAGES * PG), b = a + rnd() % (NPAGES * PG / 4);
+			if (b > NPAGES * PG)
+				b = NPAGES * PG;
+			vm_paddr_t lo_in = (a + PG - 1) / PG, hi_in = b / PG;
+			vm_paddr_t lo_out = a / PG, hi_out = (b + PG - 1) / PG;
+			if (rnd() % 3 != 0) {
+				physmem_add(avail, ENTRIES, a, b);
+				for (vm_paddr_t p = lo_in; p < hi_in; p++)
+					model[p] = true;
+			} else {
+				physmem_exclude(avail, ENTRIES, a, b);
+				for (vm_paddr_t p = lo_out; p < hi_out && p < NPAGES; p++)
+					model[p] = false;
+			}
+		}
+		bool got[NPAGES] = { false };
+		for (int i = 0; avail[2 * i + 1] != 0; i++) {
+			CHECK(avail[2 * i] % PG == 0 && avail[2 * i + 1] % PG == 0, "unaligned range %d", i);
+			CHECK(avail[2 * i] < avail[2 * i + 1], "empty range %d", i);
+			if (i > 0)
+				CHECK(avail[2 * i] > avail[2 * i - 1], "ranges %d and %d touch or overlap", i - 1, i);
+			for (vm_paddr_t p = avail[2 * i] / PG; p < avail[2 * i + 1] / PG; p++)
+				got[p] = true;
+		}
+		for (int p = 0; p < NPAGES; p++)
+			CHECK(got[p] == model[p], "round %d: page %d is %s but the model says %s",
+			    round, p, got[p] ? "available" : "absent", model[p] ? "available" : "absent");
+	}
+}
+
+HOST_TEST(physmem_above_4g)
+{
+	vm_paddr_t avail[8] = { 0 };
+
+	physmem_add(avail, 4, 0x100000000ull, 0x1c0000000ull);
+	physmem_add(avail, 4, 0x100000, 0xbffe0000);
+	physmem_exclude(avail, 4, 0x100000, 0x200000);
+	CHECK(avail[0] == 0x200000 && avail[1] == 0xbffe0000, "low range");
+	CHECK(avail[2] == 0x100000000ull && avail[3] == 0x1c0000000ull, "high range kept its 64-bit ends");
+	CHECK(physmem_total(avail) == 0xbfde0000ull + 0xc0000000ull, "total");
+}
