@@ -112,14 +112,15 @@ lab:
 hosttest:
 	$(MAKE) -f tests/host/Makefile PYTHON=$(PYTHON)
 
+# In a student tree the grader self-tests and the strip check are absent.
 test: deps
 	$(MAKE) hosttest
-	$(PYTHON) -m pytest -q grader/selftest
-	$(MAKE) CONFIG=i386 kernel
-	$(MAKE) CONFIG=i386-pae kernel
+	if [ -d grader/selftest ]; then $(PYTHON) -m pytest -q -n 2 grader/selftest; fi
+	$(MAKE) -s CONFIG=i386 kernel
+	$(MAKE) -s CONFIG=i386-pae kernel
 	$(PYTHON) -m pytest -q -n 2 grader/tests/test_kernel.py
-	$(PYTHON) tools/grade.py --all --hidden
-	$(PYTHON) tools/stripcheck.py
+	$(PYTHON) tools/grade.py --all $(if $(wildcard grader/hidden),--hidden)
+	if [ -f tools/stripcheck.py ]; then $(PYTHON) tools/stripcheck.py; fi
 
 deps:
 	@tools/deps

@@ -1,0 +1,329 @@
+/*
+ * fake.c: a tiny Multiboot kernel that speaks the vmkit grader protocol
+ * (grader/PROTOCOL.md) well or badly, for the grader's own tests.
+ * The behaviour is chosen on the command line with fake.mode=, or at build
+ * time with make FAKE_MODE=<mode> (the default when fake.mode= is absent):
+ *   good (default)  run the requested tests (boot, strtoull, kenv, fail, panic)
+ *   hang            print a banner, then spin forever
+ *   wrongnonce      print PASS lines with a nonce that is not the grader's
+ *   nononce         print PASS lines without any nonce
+ *   panic           panic with a backtrace (exit status 37)
+ *   flood           print output forever
+ *   triple          triple-fault
+ *   noend           print the results but no END line, exit 33
+ *   badstrtoull     like good, but strtoull gets base 16 wrong
+ */
+#ifndef FAKE_MODE
+#define FAKE_MODE "good"
+#endif
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+void triple_fault(void);
+
+static inline void outb(unsigned short port, unsigned char v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline unsigned char inb(unsigned short port)
+{
+	unsigned char v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static void putc(char c)
+{
+	while ((inb(0x3f8 + 5) & 0x20) == 0)
+		;
+	outb(0x3f8, c);
+}
+static void puts(const char *s)
+{
+	while (*s)
+		putc(*s++);
+}
+static void putu(u64 v)
+{
+	char buf[24];
+	int i = 0;
+	do {
+		buf[i++] = '0' + (char)(v % 10);
+		v /= 10;
+	} while (v);
+	while (i)
+		putc(buf[--i]);
+}
+static void qexit(int v)
+{
+	outb(0xf4, v);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+static char cmdline[4096];
+
+static int streq(const char *a, const char *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return b[n] == 0;
+}
+/* Value of key in the command line, copied into out (word ends at space). */
+static int getarg(const char *key, char *out, int max)
+{
+	const char *p = cmdline;
+	int klen = 0;
+	while (key[klen])
+		klen++;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *w = p;
+		while (*p && *p != ' ')
+			p++;
+		const char *eq = w;
+		while (eq < p && *eq != '=')
+			eq++;
+		if (eq < p && eq - w == klen && streq(w, key, klen)) {
+			int n = 0;
+			for (const char *v = eq + 1; v < p && n < max - 1; v++)
+				out[n++] = *v;
+			out[n] = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static u64 fake_strtoull(const char *s, const char **end, int base, int buggy)
+{
+	const char *start = s;
+	int neg = 0, any = 0, over = 0;
+	u64 acc = 0;
+	if (*s == '-' || *s == '+')
+		neg = (*s++ == '-');
+	if ((base == 0 || base == 16) && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		char c = s[2];
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) {
+			s += 2;
+			base = 16;
+		}
+	}
+	if (base == 0)
+		base = (s[0] == '0') ? 8 : 10;
+	if (buggy && base == 16)
+		base = 10;
+	for (;; s++) {
+		int d;
+		char c = *s;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'z')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'Z')
+			d = c - 'A' + 10;
+		else
+			break;
+		if (d >= base)
+			break;
+		any = 1;
+		if (acc > (~0ULL - d) / base)
+			over = 1;
+		acc = acc * base + d;
+	}
+	if (over)
+		acc = ~0ULL;
+	else if (neg)
+		acc = -acc;
+	*end = any ? s : start;
+	return any ? acc : 0;
+}
+
+static const char *nonce;
+static char nonce_buf[80];
+static int passed, failed;
+
+static void result(const char *name, int ok, const char *detail)
+{
+	puts("KTEST ");
+	puts(nonce);
+	puts(" ");
+	puts(name);
+	puts(ok ? " PASS " : " FAIL ");
+	puts(detail);
+	puts("\n");
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
+static void kdata(const char *name)
+{
+	puts("KDATA ");
+	puts(nonce);
+	puts(" ");
+	puts(name);
+	puts(" ");
+}
+
+static void do_panic(const char *msg)
+{
+	puts("panic: ");
+	puts(msg);
+	puts("\nbacktrace:\n  #0 0x00101234 fake_panic+0x14\n  #1 0x00100abc fake_main+0x99\n");
+	if (nonce[0]) {
+		puts("KPANIC ");
+		puts(nonce);
+		puts("\n");
+	}
+	qexit(0x12);
+}
+
+static void t_strtoull(int buggy)
+{
+	static char list[2048];
+	int n = 0;
+	if (!getarg("lab00.nums", list, sizeof(list)))
+		list[0] = 0;
+	char *p = list;
+	while (*p) {
+		char *item = p;
+		while (*p && *p != ',')
+			p++;
+		if (*p)
+			*p++ = 0;
+		char *colon = item;
+		while (*colon && *colon != ':')
+			colon++;
+		if (!*colon)
+			continue;
+		*colon = 0;
+		int base = 0;
+		for (char *b = item; *b; b++)
+			base = base * 10 + (*b - '0');
+		const char *end;
+		u64 v = fake_strtoull(colon + 1, &end, base, buggy);
+		kdata("strtoull");
+		puts(item);
+		puts(":");
+		puts(colon + 1);
+		puts(" value=");
+		putu(v);
+		puts(" used=");
+		putu((u64)(end - (colon + 1)));
+		puts("\n");
+		n++;
+	}
+	puts("KTEST ");
+	puts(nonce);
+	puts(" strtoull PASS items=");
+	putu(n);
+	puts("\n");
+	passed++;
+}
+
+static void t_kenv(void)
+{
+	static char keys[2048], val[512];
+	if (!getarg("lab00.keys", keys, sizeof(keys)))
+		keys[0] = 0;
+	char *p = keys;
+	while (*p) {
+		char *k = p;
+		while (*p && *p != ',')
+			p++;
+		if (*p)
+			*p++ = 0;
+		kdata("kenv");
+		puts(k);
+		if (getarg(k, val, sizeof(val))) {
+			puts("=");
+			puts(val);
+		} else
+			puts(" (none)");
+		puts("\n");
+	}
+	result("kenv", 1, "");
+}
+
+void fake_main(u32 magic, u32 *mbi)
+{
+	static char mode[32], tests[512];
+	(void)magic;
+	if (mbi[0] & 4) {
+		const char *c = (const char *)mbi[4];
+		int i = 0;
+		while (c[i] && i < (int)sizeof(cmdline) - 1) {
+			cmdline[i] = c[i];
+			i++;
+		}
+		cmdline[i] = 0;
+	}
+	nonce = getarg("nonce", nonce_buf, sizeof(nonce_buf)) ? nonce_buf : "";
+	if (!getarg("fake.mode", mode, sizeof(mode))) {
+		const char *d = FAKE_MODE;
+		int i = 0;
+		while (d[i] && i < (int)sizeof(mode) - 1) {
+			mode[i] = d[i];
+			i++;
+		}
+		mode[i] = 0;
+	}
+	puts("fake kernel booting\n");
+	if (streq(mode, "hang", 4)) {
+		for (;;)
+			;
+	}
+	if (streq(mode, "flood", 5)) {
+		for (;;)
+			puts("flood flood flood flood flood flood flood flood flood flood\n");
+	}
+	if (streq(mode, "triple", 6))
+		triple_fault();
+	if (streq(mode, "panic", 5))
+		do_panic("fake panic for the grader");
+	if (streq(mode, "wrongnonce", 10))
+		nonce = "0123456789abcdef";
+	if (streq(mode, "nononce", 7))
+		nonce = "";
+	if (!getarg("test", tests, sizeof(tests))) {
+		puts("no test= given\n");
+		qexit(0);
+	}
+	char *p = tests;
+	while (*p) {
+		char *t = p;
+		while (*p && *p != ',')
+			p++;
+		if (*p)
+			*p++ = 0;
+		int tl = 0;
+		while (t[tl])
+			tl++;
+		if (streq(t, "boot", tl) || streq(t, "pass", tl))
+			result(t, 1, "ok");
+		else if (streq(t, "strtoull", tl))
+			t_strtoull(streq(mode, "badstrtoull", 11));
+		else if (streq(t, "kenv", tl))
+			t_kenv();
+		else if (streq(t, "fail", tl))
+			result(t, 0, "deliberate failure");
+		else if (streq(t, "panic", tl))
+			do_panic("deliberate panic");
+		else if (streq(t, "triple", tl))
+			triple_fault();
+		else
+			result(t, 0, "unknown test");
+	}
+	if (!streq(mode, "noend", 5)) {
+		puts("KTEST ");
+		puts(nonce);
+		puts(" END passed=");
+		putu(passed);
+		puts(" failed=");
+		putu(failed);
+		puts("\n");
+	}
+	qexit(failed ? 0x11 : 0x10);
+}

@@ -1,0 +1,71 @@
+"""Self-tests: tools/grade.py end to end on fake trees (lab 00's real tests run
+against the fake kernel, which implements strtoull and kenv), submissions
+grading with malformed ones, results.json and the CSV."""
+import csv
+import json
+import os
+import subprocess
+
+from conftest import make_fake_tree
+from vmkit import ROOT, results, manifest
+
+GRADE = [os.path.join(ROOT, "tools", "grade.py")]
+PY = "/usr/bin/python3"
+
+
+def grade(*args):
+    p = subprocess.run([PY] + GRADE + list(args), capture_output=True, text=True, cwd=ROOT)
+    return p.returncode, p.stdout + p.stderr
+
+
+def test_bogus_lab_lists_labs():
+    rc, out = grade("--lab", "bogus")
+    assert rc == 2 and "unknown lab 'bogus'" in out and "00-warmup" in out
+
+
+def test_grade_tree_all_pass(tmp_path):
+    tree = make_fake_tree(tmp_path / "good")
+    js = str(tmp_path / "r.json")
+    rc, out = grade("--lab", "00", "--tree", tree, "--seed", "7", "--json", js, "--hidden", "-j", "2")
+    assert rc == 0, out
+    assert "seed 7" in out and "total: 30/30 points" in out
+    r = json.load(open(js))
+    assert r["score"] == 30 and all(t["status"] == "passed" for t in r["tests"])
+    hidden = [t for t in r["tests"] if t["extra_data"]["test"] in ("strtoull_edges", "kenv_prefixes")]
+    assert hidden and all(t["visibility"] == "after_published" for t in hidden)
+
+
+def test_submissions(tmp_path):
+    subs = tmp_path / "subs"
+    make_fake_tree(subs / "alice")
+    make_fake_tree(subs / "bob", mode="badstrtoull")
+    make_fake_tree(subs / "carol", broken=True)
+    (subs / "dave").mkdir()
+    (subs / "dave" / "notes.txt").write_text("forgot everything\n")
+    out_dir, csv_path = tmp_path / "out", tmp_path / "scores.csv"
+    rc, out = grade("--lab", "00", "--submissions", str(subs), "--out", str(out_dir),
+                    "--csv", str(csv_path), "--config", "i386", "--seed", "3", "-j", "1")
+    assert rc == 0, out
+    rows = {r["submission"]: r for r in csv.DictReader(open(csv_path))}
+    assert set(rows) == {"alice", "bob", "carol", "dave"}
+    assert float(rows["alice"]["score"]) == 10 and float(rows["alice"]["max_score"]) == 10
+    assert float(rows["bob"]["score"]) == 5                       # kenv passes, strtoull fails
+    assert float(rows["carol"]["score"]) == 0 and "BUILD FAILED" in rows["carol"]["status"]
+    assert float(rows["dave"]["score"]) == 0 and "no Makefile" in rows["dave"]["status"]
+    carol = json.load(open(out_dir / "carol" / "results.json"))
+    assert "undeclared_variable" in carol["tests"][0]["output"]
+    bob = json.load(open(out_dir / "bob" / "results.json"))
+    failed = [t for t in bob["tests"] if t["status"] == "failed"]
+    assert failed and "strtoull returned wrong results" in failed[0]["output"]
+
+
+def test_score_splits_points_and_reports_not_run():
+    lab = manifest.find_lab(ROOT, "00")
+    rep = {"seed": 1, "tests": [{"lab": "00", "test": "strtoull_bases", "config": "i386",
+                                 "outcome": "passed", "message": ""}]}
+    r = results.score([lab], rep)
+    by = {(t["extra_data"]["test"], t["extra_data"]["config"]): t for t in r["tests"]}
+    assert by[("strtoull_bases", "i386")]["score"] == 5
+    assert by[("strtoull_bases", "i386-pae")]["output"].startswith("NOT RUN")
+    assert r["score"] == 5 and r["max_score"] == 20
+    assert not results.all_passed(r) and "total: 5/20" in results.table(r)

@@ -1,0 +1,200 @@
+"""Self-tests: tools/mklab.py on fixture reference trees built in a tmpdir."""
+import os
+import sys
+import textwrap
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import mklab  # noqa: E402
+
+LAB = """id = "{id}"
+title = "Lab {id}"
+handout = "handouts/{id}-{name}.md"
+markers = {markers}
+configs = ["i386"]
+public_tests = ["grader/tests/test_{name}.py"]
+hidden_tests = ["grader/hidden/test_{name}_hidden.py"]
+[[test]]
+name = "t{id}"
+points = 4
+covers = true
+"""
+
+SRC = """\
+#include "x.h"
+
+int
+f(int a)
+{
+/* BEGIN LAB 00 m0
+ * Explain the exercise here.
+ * stub:
+ *	(void)a;
+ *	return (-1);
+ */
+	return (a + 1);
+/* END LAB 00 m0 */
+}
+
+int
+g(int b)
+{
+	if (b > 0) {
+		/* BEGIN LAB 01 m1
+		 * stub:
+		 * panic("lab 01: g");
+		 */
+		b *= 2;
+		b += 1;
+		/* END LAB 01 m1 */
+	}
+	return (b);
+}
+"""
+
+MAKEFILE = """\
+all:
+# BEGIN LAB 01 m1
+# stub:
+#	@echo stub
+	@echo solution
+# END LAB 01 m1
+"""
+
+
+def write(root, rel, text):
+    p = os.path.join(root, rel)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    with open(p, "w") as f:
+        f.write(text)
+
+
+@pytest.fixture
+def ref(tmp_path):
+    root = str(tmp_path / "ref")
+    for lid, name, markers in (("00", "a", '["m0"]'), ("01", "b", '["m1"]')):
+        write(root, "labs/%s-%s/lab.toml" % (lid, name), LAB.format(id=lid, name=name, markers=markers))
+        write(root, "handouts/%s-%s.md" % (lid, name), "# handout %s\n" % lid)
+        write(root, "grader/tests/test_%s.py" % name, "def test_t%s(): pass\n" % lid)
+        write(root, "grader/hidden/test_%s_hidden.py" % name, "")
+    write(root, "kernel/kern/x.c", SRC)
+    write(root, "kernel/include/x.h", "int f(int);\n")
+    write(root, "Makefile", MAKEFILE)
+    for rel in ("grader/selftest/test_mklab.py", ".ci/run", "tools/grade.py", "README.md",
+                "grader/vmkit/runner.py", "labs/README.md", "build/junk.o", "grader/__pycache__/x.pyc"):
+        write(root, rel, "x\n")
+    return root
+
+
+def gen(root, lab, dest):
+    return mklab.generate(root, lab, str(dest))
+
+
+def test_good_tree_for_lab01(ref, tmp_path):
+    dest = tmp_path / "out"
+    assert gen(ref, "01", dest) == []
+    x = (dest / "kernel/kern/x.c").read_text()
+    assert "\treturn (a + 1);\n}" in x                       # lab 00 code kept
+    assert "\t\tpanic(\"lab 01: g\");\n\t}" in x              # stub at the region's indentation
+    assert "b *= 2" not in x and "Explain" not in x and "stub:" not in x
+    assert "\t@echo stub\n" in (dest / "Makefile").read_text()
+    assert "solution" not in (dest / "Makefile").read_text()
+    files = {os.path.relpath(os.path.join(d, f), dest) for d, _, fs in os.walk(dest) for f in fs}
+    assert files == {"kernel/kern/x.c", "kernel/include/x.h", "Makefile", "README.md",
+                     "tools/grade.py", "grader/vmkit/runner.py", "labs/01-b/lab.toml",
+                     "handouts/01-b.md", "grader/tests/test_b.py"}
+    assert mklab.verify(str(dest)) == []
+
+
+def test_good_tree_for_lab00_has_no_residue(ref, tmp_path):
+    dest = tmp_path / "out"
+    assert gen(ref, "00-a", dest) == []
+    x = (dest / "kernel/kern/x.c").read_text()
+    assert "{\n\t(void)a;\n\treturn (-1);\n}" in x
+    assert "\t\tb *= 2;\n\t\tb += 1;\n\t}" in x                # lab 01 kept, markers gone
+    for d, _, fs in os.walk(dest):
+        for f in fs:
+            text = open(os.path.join(d, f)).read()
+            assert "LAB" not in text and "#ifdef SOL" not in text, f
+
+
+def test_refuses_nonempty_dest(ref, tmp_path):
+    dest = tmp_path / "out"
+    dest.mkdir()
+    (dest / "keep").write_text("x")
+    errs = gen(ref, "00", dest)
+    assert errs and "not empty" in errs[0]
+
+
+def test_unknown_lab_lists_labs(ref, tmp_path):
+    errs = gen(ref, "bogus", tmp_path / "out")
+    assert "unknown lab 'bogus'" in errs[0] and "00-a" in errs[0] and "01-b" in errs[0]
+
+
+BAD = [
+    ("end without begin", SRC.replace("/* BEGIN LAB 00 m0\n * Explain the exercise here.\n"
+                                      " * stub:\n *\t(void)a;\n *\treturn (-1);\n */\n", ""),
+     "x.c:7: END LAB 00 m0 without a BEGIN"),
+    ("begin without end", SRC.replace("\t\t/* END LAB 01 m1 */\n", ""),
+     "x.c:20: BEGIN LAB 01 m1 has no END"),
+    ("begin without end, then begin", SRC.replace("/* END LAB 00 m0 */\n", ""),
+     "x.c:19: BEGIN LAB 01 m1 is nested inside BEGIN LAB 00 m0 (line 6)"),
+    ("nested", SRC.replace("\treturn (a + 1);\n", "/* BEGIN LAB 01 m1\n * stub:\n * x;\n */\n"
+                           "\treturn (a + 1);\n/* END LAB 01 m1 */\n"),
+     "x.c:12: BEGIN LAB 01 m1 is nested inside BEGIN LAB 00 m0"),
+    ("mismatched id", SRC.replace("/* END LAB 00 m0 */", "/* END LAB 00 m9 */"),
+     "x.c:13: END LAB 00 m9 does not match BEGIN LAB 00 m0 at line 6"),
+    ("mismatched lab", SRC.replace("/* END LAB 00 m0 */", "/* END LAB 01 m0 */"),
+     "x.c:13: END LAB 01 m0 does not match BEGIN LAB 00 m0 at line 6"),
+    ("no lab dir", SRC.replace("LAB 00 m0", "LAB 07 m0"),
+     "x.c:6: lab 07 has no labs/07-* directory"),
+    ("marker not in manifest", SRC.replace("LAB 00 m0", "LAB 00 other"),
+     "x.c:6: marker 'other' is not listed in `markers`"),
+    ("manifest marker not in source", SRC.replace("LAB 00 m0", "LAB 01 m1"),
+     "lab.toml: marker 'm0' is listed in `markers` but no BEGIN LAB 00 m0"),
+    ("missing stub", SRC.replace(" * stub:\n *\t(void)a;\n *\treturn (-1);\n", ""),
+     "x.c:6: BEGIN LAB 00 m0: missing stub"),
+    ("empty stub", SRC.replace(" *\t(void)a;\n *\treturn (-1);\n", " *\n"),
+     "x.c:6: BEGIN LAB 00 m0: empty stub"),
+    ("one-line begin", SRC.replace("/* BEGIN LAB 00 m0\n", "/* BEGIN LAB 00 m0 */\n"),
+     "x.c:6: BEGIN LAB 00 m0: missing stub"),
+    ("malformed marker", SRC.replace("/* END LAB 00 m0 */", "/* END LAB 00 m0"),
+     "x.c:13: malformed lab marker"),
+    ("one-digit lab", SRC.replace("LAB 00 m0", "LAB 0 m0"),
+     "x.c:6: lab number '0' must have two digits"),
+]
+
+
+@pytest.mark.parametrize("case,src,expect", BAD, ids=[b[0] for b in BAD])
+def test_rejects_malformed_markers(ref, tmp_path, case, src, expect):
+    write(ref, "kernel/kern/x.c", src)
+    dest = tmp_path / "out"
+    errs = gen(ref, "01", dest)
+    assert any(expect in e for e in errs), "\n".join(errs)
+    assert not dest.exists()
+    assert mklab.main(["--root", ref, "--check"]) == 1
+
+
+def test_check_passes_on_good_tree(ref, capsys):
+    assert mklab.main(["--root", ref, "--check"]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+def test_reference_tree_markers_parse():
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    files = mklab.list_files(root)
+    for rel in files:
+        if mklab.is_scanned(rel) and not rel.startswith("grader/"):
+            with open(os.path.join(root, rel), errors="replace") as f:
+                _, errs = mklab.parse_markers(rel, f.read())
+            assert errs == [], textwrap.indent("\n".join(errs), "  ")
+
+
+def test_only_selected_markers_are_stubbed():
+    regions, errs = mklab.parse_markers("kernel/kern/x.c", SRC)
+    assert errs == [] and len(regions) == 2
+    none = mklab.render(SRC, regions, "00", only=set())
+    assert "return (a + 1);" in none and "LAB" not in none
+    only = mklab.render(SRC, regions, "00", only={"m0"})
+    assert "return (-1);" in only and "b *= 2;" in only

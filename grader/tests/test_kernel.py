@@ -1,0 +1,148 @@
+"""Tests of the reference kernel itself (not a lab; `make test` runs them):
+boot and the physical memory map at 128M and 6G, PAE access above 4 GiB, and
+that panics, page faults and failing ktests are reported as such.
+
+The memory checks compare the kernel's meminfo against what QEMU's pc machine
+gives for -m: RAM at [0, 640K) and [1M, below4g), plus [4G, 4G + rest) when
+-m >= 3.5G (then below4g = 3G).
+"""
+import pytest
+
+GiB = 1 << 30
+MiB = 1 << 20
+PAGE = 4096
+BOTH = ("i386", "i386-pae")
+
+
+def qemu_ram(mem):
+    below = mem if mem < 0xE0000000 else 3 * GiB
+    ram = [(0, 0xA0000), (0x100000, below)]
+    if mem > below:
+        ram.append((4 * GiB, 4 * GiB + mem - below))
+    return ram
+
+
+def parse_meminfo(vm, r):
+    """{'phys_avail': [(s, e)], 'dump_avail': [...], 'ignored': n, 'kernel': (s, e)}"""
+    info = {"phys_avail": [], "dump_avail": [], "ignored": None, "kernel": None}
+    for line in r.data.get("meminfo", []):
+        w = line.split()
+        try:
+            if w[0] in ("phys_avail", "dump_avail") and len(w) == 3:
+                info[w[0]].append((int(w[1], 16), int(w[2], 16)))
+            elif w[0] == "ignored" and len(w) == 2:
+                info["ignored"] = int(w[1], 0)
+            elif w[0] == "kernel" and len(w) == 3:
+                info["kernel"] = (int(w[1], 16), int(w[2], 16))
+            else:
+                vm.fail(r, "meminfo: unexpected KDATA line: %s" % line)
+        except ValueError:
+            vm.fail(r, "meminfo: bad number in KDATA line: %s" % line)
+    for key in ("phys_avail", "dump_avail", "ignored", "kernel"):
+        vm.check(info[key] not in (None, []), r, "meminfo: no `%s` KDATA line" % key)
+    return info
+
+
+def inside(rng, ranges):
+    return any(s <= rng[0] and rng[1] <= e for s, e in ranges)
+
+
+def overlaps(rng, ranges):
+    return any(rng[0] < e and s < rng[1] for s, e in ranges)
+
+
+def total(ranges, lo=0, hi=1 << 64):
+    return sum(max(0, min(e, hi) - max(s, lo)) for s, e in ranges)
+
+
+def check_ranges(vm, r, name, ranges, ram):
+    prev_end = -1
+    for s, e in ranges:
+        what = "%s range %#x-%#x" % (name, s, e)
+        vm.check(s < e, r, "%s is empty or reversed" % what)
+        vm.check(s % PAGE == 0 and e % PAGE == 0, r, "%s is not page-aligned" % what)
+        vm.check(s >= prev_end, r, "%s is out of order or overlaps the previous one" % what)
+        vm.check(inside((s, e), ram), r, "%s is not RAM QEMU gives for this -m (RAM: %s)"
+                 % (what, ", ".join("%#x-%#x" % x for x in ram)))
+        prev_end = e
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=20)
+@pytest.mark.parametrize("mem", ["128M", "6G"])
+def test_boot_meminfo(vm, mem):
+    size = int(mem[:-1]) * (GiB if mem.endswith("G") else MiB)
+    r = vm.run_pass(["boot", "meminfo"], mem=mem)
+    info = parse_meminfo(vm, r)
+    ram = qemu_ram(size)
+    pa, da, kern = info["phys_avail"], info["dump_avail"], info["kernel"]
+    check_ranges(vm, r, "phys_avail", pa, ram)
+    check_ranges(vm, r, "dump_avail", da, ram)
+    for rng in pa:
+        vm.check(inside(rng, da), r, "phys_avail range %#x-%#x is not inside dump_avail" % rng)
+    vm.check(kern[0] >= 0x100000 and kern[0] < kern[1], r,
+             "kernel image extent %#x-%#x is implausible (loaded at 1 MiB)" % kern)
+    vm.check(inside(kern, da), r, "kernel image %#x-%#x is not inside dump_avail" % kern)
+    vm.check(not overlaps(kern, pa), r, "kernel image %#x-%#x overlaps phys_avail (would be reused)" % kern)
+    low = total(ram, 0, 4 * GiB)
+    high = total(ram, 4 * GiB)
+    if vm.pae:
+        vm.check(info["ignored"] == 0, r, "PAE ignored %d bytes; it can use all RAM" % info["ignored"])
+        want = low + high
+        if high:
+            vm.check(inside((4 * GiB, 4 * GiB + high), da), r,
+                     "dump_avail misses RAM above 4 GiB (%#x-%#x)" % (4 * GiB, 4 * GiB + high))
+            vm.check(total(pa, 4 * GiB) >= high * 0.8, r,
+                     "phys_avail has only %d MiB above 4 GiB, QEMU gives %d MiB"
+                     % (total(pa, 4 * GiB) // MiB, high // MiB))
+    else:
+        vm.check(info["ignored"] == high, r, "i386 should ignore the %d bytes above 4 GiB, said %d"
+                 % (high, info["ignored"]))
+        vm.check(total(pa, 4 * GiB) == 0 and total(da, 4 * GiB) == 0, r,
+                 "i386 (no PAE) lists memory above 4 GiB")
+        want = low
+    got = total(pa)
+    vm.check(got >= want * 0.85 - 16 * MiB, r, "phys_avail covers only %d MiB of %d MiB of usable RAM"
+             % (got // MiB, want // MiB))
+
+
+@pytest.mark.vmkit(configs=["i386-pae"], timeout=20)
+def test_pae_high(vm):
+    pattern = vm.rng.randrange(1, 1 << 64)        # a base-0 tunable: needs the 0x
+    r = vm.run_pass(["pae_high"], {"ktest.pattern": "%#x" % pattern}, mem="6G")
+    lines = r.data.get("pae_high", [])
+    vm.check(len(lines) == 1, r, "pae_high: expected one KDATA line, got %d" % len(lines))
+    kv = dict(w.split("=", 1) for w in lines[0].split() if "=" in w)
+    try:
+        pa, back = int(kv["pa"], 16), int(kv["readback"], 16)
+    except (KeyError, ValueError):
+        vm.fail(r, "pae_high: KDATA line should be `pa=<hex> readback=<hex>`: %s" % lines[0])
+    vm.check(pa >= 4 * GiB, r, "pae_high used pa=%#x, which is below 4 GiB" % pa)
+    vm.check(back == pattern, r, "pae_high read back %#x, wrote %#x" % (back, pattern))
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=15)
+def test_badaccess_panics(vm):
+    r = vm.run(["badaccess"])
+    vm.check(r.kind == "panic", r, "badaccess should panic with a page fault; the run ended as: %s"
+             % (r.problem() or "ok (no panic)"))
+    vm.check(r.status == 37, r, "a panic must exit QEMU with status 37, got %s" % r.status)
+    vm.check("cr2" in r.log.lower(), r, "the page-fault panic should report cr2")
+    vm.check(r.backtrace, r, "the panic printed no backtrace frames")
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=15)
+def test_selftest_fail_reported(vm):
+    r = vm.expect_ok(vm.run(["selftest_fail"]))
+    vm.check(r.tests.get("selftest_fail", ("?",))[0] == "FAIL", r,
+             "selftest_fail should be reported FAIL, got %s" % (r.tests.get("selftest_fail"),))
+    vm.check(r.status == 35 and r.end == (0, 1), r,
+             "a failed test must give status 35 and END passed=0 failed=1 (status %s, END %s)"
+             % (r.status, r.end))
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=15)
+def test_selftest_panic_reported(vm):
+    r = vm.run(["selftest_panic"])
+    vm.check(r.kind == "panic" and r.transcript.kpanic, r,
+             "selftest_panic should panic (status 37 and KPANIC <nonce>); the run ended as: %s"
+             % (r.problem() or "ok"))

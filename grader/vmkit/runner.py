@@ -1,0 +1,367 @@
+"""The one QEMU runner every vmkit test goes through.
+
+- build(): `make -C <tree> -s CONFIG=<cfg> kernel`, once per grading session per
+  config; an fcntl lock under <tree>/build/grade/ keeps pytest-xdist workers
+  from racing, and a stamp lets later workers reuse the outcome. A failed
+  build becomes a result of kind "build-failed" carrying the compiler output.
+- boot(): runs QEMU in its own process group with a hard timeout (the whole
+  group is SIGKILLed; QEMU also gets PDEATHSIG so it never outlives us), caps
+  the captured log (excess is read and discarded, so QEMU never blocks), feeds
+  every line to the nonce parser and classifies the outcome:
+      ok | panic | triple-fault | timeout | no-results | build-failed
+Stdlib only.
+"""
+import atexit
+import fcntl
+import json
+import os
+import secrets
+import selectors
+import signal
+import subprocess
+import tempfile
+import time
+from collections import deque
+
+from . import ROOT, qemu, protocol
+
+LOG_CAP = 1 << 20          # bytes of serial output kept from the start of a run
+TAIL_CAP = 64 << 10        # bytes kept from the end of a run beyond the cap
+LINE_CAP = 64 << 10        # a "line" longer than this is cut
+BUILD_TIMEOUT = 900
+
+KINDS = ("ok", "panic", "triple-fault", "timeout", "no-results", "build-failed")
+
+# ---------------------------------------------------------------- processes
+_live_groups = set()
+
+try:
+    import ctypes
+    _libc = ctypes.CDLL(None, use_errno=True)
+except OSError:          # pragma: no cover
+    _libc = None
+
+
+def _child_setup():
+    # Die with the parent (even on SIGKILL of the grader): PR_SET_PDEATHSIG = 1
+    if _libc is not None:
+        _libc.prctl(1, signal.SIGKILL, 0, 0, 0)
+
+
+def _kill_group(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def kill_live_groups():
+    """Kill every process group this process started and has not reaped."""
+    for pgid in list(_live_groups):
+        _kill_group(pgid)
+
+
+atexit.register(kill_live_groups)
+
+
+class Captured:
+    """Output and ending of one supervised child process."""
+
+    def __init__(self):
+        self.status = None
+        self.timed_out = False
+        self.head = bytearray()
+        self.tail = deque()
+        self.tail_len = 0
+        self.discarded = 0
+        self.total = 0
+        self.stderr = bytearray()
+        self.elapsed = 0.0
+
+    def _keep(self, data):
+        self.total += len(data)
+        room = LOG_CAP - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        if data:
+            self.tail.append(bytes(data))
+            self.tail_len += len(data)
+            while self.tail_len - len(self.tail[0]) >= TAIL_CAP:
+                self.tail_len -= len(self.tail.popleft())
+
+    def text(self):
+        t = self.head.decode("utf-8", "replace")
+        if self.tail:
+            tail = b"".join(self.tail)
+            if self.total > len(self.head) + len(tail):
+                self.discarded = self.total - len(self.head) - len(tail)
+                t += "\n[vmkit: output capped: %d bytes discarded]\n" % self.discarded
+            t += tail.decode("utf-8", "replace")
+        return t
+
+
+def run_supervised(argv, timeout, on_line=None, cwd=None, env=None):
+    """Run argv with stdin from /dev/null in a new session; kill its group at timeout."""
+    cap = Captured()
+    start = time.monotonic()
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=cwd, env=env,
+                            start_new_session=True, preexec_fn=_child_setup)
+    pgid = proc.pid
+    _live_groups.add(pgid)
+    partial = bytearray()
+    try:
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ, "out")
+        sel.register(proc.stderr, selectors.EVENT_READ, "err")
+        deadline = start + timeout
+        open_fds = 2
+        while open_fds:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                cap.timed_out = True
+                break
+            for key, _ in sel.select(min(left, 0.5)):
+                data = os.read(key.fd, 65536)
+                if not data:
+                    sel.unregister(key.fileobj)
+                    open_fds -= 1
+                    continue
+                if key.data == "err":
+                    if len(cap.stderr) < 65536:
+                        cap.stderr += data[:65536 - len(cap.stderr)]
+                    continue
+                cap._keep(data)
+                if on_line is None:
+                    continue
+                partial += data
+                while True:
+                    nl = partial.find(b"\n")
+                    if nl < 0:
+                        if len(partial) > LINE_CAP:
+                            on_line(partial[:LINE_CAP].decode("utf-8", "replace"))
+                            del partial[:]
+                        break
+                    on_line(partial[:nl].decode("utf-8", "replace"))
+                    del partial[:nl + 1]
+        sel.close()
+        if cap.timed_out:
+            _kill_group(pgid)
+        try:
+            cap.status = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            cap.timed_out = True
+            _kill_group(pgid)
+            cap.status = proc.wait()
+        if partial and on_line is not None and not cap.timed_out:
+            on_line(partial.decode("utf-8", "replace"))
+    finally:
+        if proc.poll() is None:
+            _kill_group(pgid)
+            proc.wait()
+        _kill_group(pgid)            # anything the child left in its group
+        _live_groups.discard(pgid)
+        proc.stdout.close()
+        proc.stderr.close()
+        cap.elapsed = time.monotonic() - start
+    return cap
+
+
+# ---------------------------------------------------------------- building
+class Build:
+    def __init__(self, config, ok, kernel, output, command):
+        self.config, self.ok, self.kernel = config, ok, kernel
+        self.output, self.command = output, command
+
+    def failure_text(self, lines=40):
+        out = self.output.rstrip().splitlines()
+        shown = out[-lines:]
+        more = "" if len(out) <= lines else "[... %d earlier lines ...]\n" % (len(out) - lines)
+        return "BUILD FAILED (config %s): `%s`\n%s%s" % (
+            self.config, " ".join(self.command), more, "\n".join(shown))
+
+
+def _clean_env():
+    env = dict(os.environ)
+    for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
+        env.pop(k, None)
+    return env
+
+
+def build_kernel(tree, config, session="", timeout=BUILD_TIMEOUT):
+    """Build (or reuse this session's build of) <tree>/build/<config>/kernel.elf."""
+    tree = os.path.abspath(tree)
+    kernel = os.path.join(tree, "build", config, "kernel.elf")
+    cmd = ["make", "-C", tree, "-s", "CONFIG=%s" % config, "kernel"]
+    if not os.path.isdir(tree):
+        return Build(config, False, kernel, "no such directory: %s" % tree, cmd)
+    if not any(os.path.isfile(os.path.join(tree, m)) for m in ("Makefile", "makefile", "GNUmakefile")):
+        return Build(config, False, kernel, "not a vmkit tree: no Makefile in %s" % tree, cmd)
+    if os.environ.get("VMKIT_NO_BUILD"):
+        ok = os.path.isfile(kernel)
+        return Build(config, ok, kernel, "" if ok else "VMKIT_NO_BUILD set and no %s" % kernel, cmd)
+    gdir = os.path.join(tree, "build", "grade")
+    os.makedirs(gdir, exist_ok=True)
+    stamp = os.path.join(gdir, "build-%s.json" % config)
+    with open(os.path.join(gdir, "build-%s.lock" % config), "w") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        if session:
+            try:
+                with open(stamp) as f:
+                    st = json.load(f)
+                if st.get("session") == session and (not st["ok"] or os.path.isfile(kernel)):
+                    return Build(config, st["ok"], kernel, st["output"], cmd)
+            except (OSError, ValueError, KeyError):
+                pass
+        cap = run_supervised(cmd, timeout, env=_clean_env())
+        out = (cap.text() + cap.stderr.decode("utf-8", "replace"))[-200000:]
+        ok = cap.status == 0 and not cap.timed_out
+        if cap.timed_out:
+            out += "\n[vmkit: build killed after %ds]" % timeout
+        elif ok and not os.path.isfile(kernel):
+            ok = False
+            out += "\n[vmkit: make succeeded but did not produce %s]" % kernel
+        tmp = stamp + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump({"session": session, "ok": ok, "output": out}, f)
+        os.replace(tmp, stamp)
+    return Build(config, ok, kernel, out, cmd)
+
+
+# ---------------------------------------------------------------- booting
+class RunResult:
+    """Everything one boot produced. kind is one of KINDS."""
+
+    def __init__(self, **kw):
+        self.config = kw.get("config")
+        self.requested = kw.get("requested", [])
+        self.cmdline = kw.get("cmdline", "")
+        self.argv = kw.get("argv", [])
+        self.seed = kw.get("seed")
+        self.nonce = kw.get("nonce")
+        self.timeout = kw.get("timeout")
+        self.status = kw.get("status")
+        self.kind = kw.get("kind", "no-results")
+        self.log = kw.get("log", "")
+        self.stderr = kw.get("stderr", "")
+        self.truncated = kw.get("truncated", 0)
+        self.elapsed = kw.get("elapsed", 0.0)
+        self.build = kw.get("build")
+        t = kw.get("transcript") or protocol.Transcript(self.nonce or "")
+        self.transcript = t
+        self.tests, self.data = t.tests, t.data
+        self.panic, self.backtrace, self.end = t.panic_msg, t.backtrace, t.end
+
+    @property
+    def ok(self):
+        return self.kind == "ok"
+
+    def tail(self, n=20):
+        return "\n".join(self.log.rstrip().splitlines()[-n:])
+
+    def problem(self):
+        """Headline for an abnormal run (distinct per kind), or None when kind is ok."""
+        k = self.kind
+        if k == "ok":
+            return None
+        if k == "build-failed":
+            return self.build.failure_text()
+        if k == "panic":
+            bt = "\n".join("    " + b for b in self.backtrace) or "    (no backtrace printed)"
+            return "PANIC: %s\n  backtrace:\n%s" % (self.panic or "(no panic message)", bt)
+        if k == "triple-fault":
+            return "TRIPLE FAULT: the CPU reset (QEMU status %s); last output below" % self.status
+        if k == "timeout":
+            extra = " (it printed `panic: %s` before hanging)" % self.panic if self.panic else ""
+            return "TIMEOUT after %gs: the kernel never finished%s" % (self.timeout, extra)
+        err = self.stderr.strip()
+        return "NO RESULTS: QEMU exited with status %s without an END line%s" % (
+            self.status, ("\n  QEMU said: " + err[-500:]) if err else "")
+
+    def missing(self, names=None):
+        return [n for n in (names or self.requested) if n not in self.tests]
+
+
+def classify(t, status, timed_out, triple):
+    if t.kpanic or status == qemu.STATUS_PANIC:
+        return "panic"
+    if timed_out:
+        return "timeout"
+    if triple:
+        return "triple-fault"
+    if t.end is not None and status in (qemu.STATUS_PASS, qemu.STATUS_FAIL):
+        return "ok"
+    return "no-results"
+
+
+def make_cmdline(tests, seed, nonce, args=None):
+    words = ["test=%s" % ",".join(tests), "seed=%d" % seed, "nonce=%s" % nonce]
+    items = args.items() if isinstance(args, dict) else (args or [])
+    for k, v in items:
+        word = "%s=%s" % (k, v)
+        if any(c.isspace() for c in word) or not k:
+            raise ValueError("grader bug: command-line word %r has whitespace or no key" % word)
+        words.append(word)
+    return " ".join(words)
+
+
+class Runner:
+    """Boots kernels of one tree. One per pytest process (xdist worker)."""
+
+    def __init__(self, tree=None, session=""):
+        self.tree = os.path.abspath(tree or os.environ.get("VMKIT_TREE") or ROOT)
+        self.session = session or secrets.token_hex(8)
+        self._builds = {}
+
+    @property
+    def grade_dir(self):
+        return os.path.join(self.tree, "build", "grade")
+
+    def build(self, config):
+        if config not in self._builds:
+            self._builds[config] = build_kernel(self.tree, config, self.session)
+        return self._builds[config]
+
+    def boot(self, config, tests, args=None, mem="128M", cpu=None, disks=(),
+             timeout=10.0, seed=0, kernel=None):
+        tests = [tests] if isinstance(tests, str) else list(tests)
+        nonce = secrets.token_hex(8)
+        cmdline = make_cmdline(tests, seed, nonce, args)
+        common = dict(config=config, requested=tests, cmdline=cmdline, seed=seed,
+                      nonce=nonce, timeout=timeout)
+        if kernel is None:
+            b = self.build(config)
+            if not b.ok:
+                return RunResult(kind="build-failed", build=b, log=b.output, **common)
+            kernel = b.kernel
+        else:
+            b = None
+        t = protocol.Transcript(nonce)
+        fd, tflog = tempfile.mkstemp(prefix="vmkit-trifault-", suffix=".log")
+        os.close(fd)
+        try:
+            argv = qemu.qemu_argv(kernel, config, mem=mem, cpu=cpu, append=cmdline,
+                                  disks=disks, trifault_log=tflog)
+            cap = run_supervised(argv, timeout, on_line=t.feed)
+            with open(tflog, errors="replace") as f:
+                triple = "Triple fault" in f.read(1 << 20)
+        finally:
+            os.unlink(tflog)
+        log = cap.text()
+        return RunResult(argv=argv, status=cap.status, transcript=t, build=b,
+                         kind=classify(t, cap.status, cap.timed_out, triple),
+                         log=log, stderr=cap.stderr.decode("utf-8", "replace"),
+                         truncated=cap.discarded, elapsed=cap.elapsed, **common)
+
+
+def save_log(result, path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write("# vmkit run: config=%s kind=%s status=%s elapsed=%.2fs\n# qemu: %s\n\n"
+                % (result.config, result.kind, result.status, result.elapsed,
+                   " ".join(result.argv) or "(not booted)"))
+        f.write(result.log)
+        if result.stderr:
+            f.write("\n# qemu stderr:\n" + result.stderr)
+    return path

@@ -1,0 +1,113 @@
+/*
+ * vm/vm_page.h - the page structure: one struct vm_page per physical page.
+ *
+ * Every page of RAM the kernel manages has a struct vm_page in
+ * vm_page_array[], made at boot by vm_page_startup().  It records who owns
+ * the page (an object and an index in it), which queue it is on, what the
+ * buddy allocator knows about it, and how many reasons keep it in place.
+ *
+ * Each field says which lock protects it.  The kernel is uniprocessor and
+ * does not preempt itself, so the locks are not taken yet - but the rules
+ * are FreeBSD's, and code must follow them as if they were:
+ *   (f) the free-queue lock: vm_phys queues, PG_FREE/PG_CACHED/PG_ZERO
+ *   (q) the page-queues lock: paging queues, wire counts, most PG_ flags
+ *   (o) the object's lock: object, pindex, tree links, VPO_ flags, valid, dirty
+ *   (c) constant after vm_page_startup()
+ */
+#ifndef _VM_VM_PAGE_H_
+#define _VM_VM_PAGE_H_
+
+#include <sys/types.h>
+#include <sys/list.h>
+#include <machine/vmparam.h>
+#include <vm/vm_param.h>
+
+struct vm_object;
+
+struct vm_page {
+	struct list	pageq;		/* (f) free queue, or (q) paging queue */
+	struct list	listq;		/* (o) the object's list of resident pages */
+	struct vm_page	*left;		/* (o, f for cached pages) object tree links: */
+	struct vm_page	*right;		/*     the resident tree, or the cache tree */
+	struct vm_object *object;	/* (o) the object holding this page, or NULL */
+	vm_pindex_t	pindex;		/* (o) the page's index in that object */
+	vm_paddr_t	phys_addr;	/* (c) physical address of the page */
+	uint16_t	flags;		/* PG_* below; lock per flag */
+	uint8_t		oflags;		/* (o) VPO_* below */
+	uint8_t		queue;		/* (q) PQ_* paging queue the page is on */
+	uint8_t		order;		/* (f) order of the free block this page heads,
+					 *     else VM_NFREEORDER */
+	uint8_t		pool;		/* (f) VM_FREEPOOL_* of its free block */
+	uint8_t		segind;		/* (c) index in vm_phys_segs[], or VM_PHYSSEG_NONE */
+	uint8_t		valid;		/* (o) one bit per DEV_BSIZE chunk holding valid data */
+	uint8_t		dirty;		/* (o) one bit per chunk changed since last written */
+	uint8_t		busy;		/* (o) I/O in progress on part of the page */
+	uint16_t	wire_count;	/* (q) wirings; > 0 keeps it off the paging queues */
+	uint16_t	hold_count;	/* (q) holds; a freed held page waits on PQ_HOLD */
+	uint16_t	cow;		/* (q) copy-on-write loans (vm_page_cowfault) */
+};
+typedef struct vm_page *vm_page_t;
+
+/* m->flags */
+#define	PG_CACHED	0x0001		/* (f) cached: in the buddy queues and in its
+					 *     object's cache tree, data still valid */
+#define	PG_FREE		0x0002		/* (f) free: in the buddy queues */
+#define	PG_WINATCFLS	0x0004		/* (q) flush dirty page on inactive queue */
+#define	PG_FICTITIOUS	0x0008		/* (c) not real memory */
+#define	PG_WRITEABLE	0x0010		/* (q) a writable mapping may exist */
+#define	PG_ZERO		0x0040		/* (f) known to be all zeroes */
+#define	PG_REFERENCED	0x0080		/* (q) referenced since last scanned */
+#define	PG_UNMANAGED	0x0800		/* (c after alloc) no pv entries, not paged */
+
+/* m->oflags */
+#define	VPO_BUSY	0x01		/* exclusive use by one thread */
+#define	VPO_WANTED	0x02		/* someone sleeps until it is not busy */
+#define	VPO_SWAPINPROG	0x04		/* swap I/O in progress */
+
+/* m->queue */
+#define	PQ_NONE		0
+#define	PQ_INACTIVE	1
+#define	PQ_ACTIVE	2
+#define	PQ_HOLD		3
+#define	PQ_COUNT	4
+
+#define	DEV_BSIZE	512
+#define	VM_PAGE_BITS_ALL 0xff		/* PAGE_SIZE / DEV_BSIZE bits */
+#define	VM_PHYSSEG_NONE	0xff
+
+/* The page array (vm_page.c). */
+extern vm_page_t vm_page_array;		/* (c) */
+extern long vm_page_array_size;		/* (c) entries */
+extern long first_page;			/* (c) dense: frame number of vm_page_array[0] */
+extern uint32_t *vm_page_dump;		/* minidump bitmap: one bit per frame from 0 */
+extern vm_size_t vm_page_dump_size;	/* bytes */
+extern vm_paddr_t vm_page_array_pa;	/* where the array lives, for reports and tests */
+extern vm_paddr_t vm_page_dump_pa;
+
+vm_page_t vm_phys_paddr_to_vm_page(vm_paddr_t pa);
+#define	PHYS_TO_VM_PAGE(pa)	vm_phys_paddr_to_vm_page(pa)
+#define	VM_PAGE_TO_PHYS(m)	((m)->phys_addr)
+
+void	vm_page_startup(void);
+int	vm_page_array_carve(void);
+bool	vm_page_ready(void);		/* vm_page_startup() completed */
+void	dump_add_page(vm_paddr_t pa);
+void	dump_drop_page(vm_paddr_t pa);
+
+/* Allocation (vm_page.c). */
+#define	VM_ALLOC_NORMAL		0x0000	/* class: keep the reserves */
+#define	VM_ALLOC_INTERRUPT	0x0001	/* class: may take the last page */
+#define	VM_ALLOC_SYSTEM		0x0002	/* class: may dip into the normal reserve */
+#define	VM_ALLOC_CLASS_MASK	0x0003
+#define	VM_ALLOC_WIRED		0x0020	/* return the page wired */
+#define	VM_ALLOC_ZERO		0x0040	/* want a zeroed page; PG_ZERO says if it is */
+#define	VM_ALLOC_NOOBJ		0x0100	/* no object: DIRECT pool, unmanaged */
+#define	VM_ALLOC_NOBUSY		0x0200	/* do not mark the page busy */
+
+vm_page_t vm_page_alloc(struct vm_object *object, vm_pindex_t pindex, int req);
+void	vm_page_free(vm_page_t m);
+void	vm_page_free_zero(vm_page_t m);
+void	vm_page_print(vm_page_t m);
+const char *vm_page_state(vm_page_t m);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * vm/vm_phys.h - the physical memory allocator: a binary buddy system over
+ * the segments of RAM, with free lists and pools.
+ *
+ *   vm_phys_free_queues[freelist][pool][order]
+ *
+ * holds blocks of 2^order physically contiguous pages, aligned to their
+ * size.  A free list separates memory a device can reach (below 16 MiB for
+ * ISA DMA); a pool separates kinds of use (DEFAULT, DIRECT, CACHE).  All of
+ * it is protected by the free-queue lock (f).
+ */
+#ifndef _VM_VM_PHYS_H_
+#define _VM_VM_PHYS_H_
+
+#include <sys/types.h>
+#include <sys/list.h>
+#include <vm/vm_page.h>
+
+struct vm_freelist {
+	struct list	pl;		/* (f) blocks, linked through the head's pageq */
+	int		lcnt;		/* (f) how many */
+};
+
+struct vm_phys_seg {
+	vm_paddr_t	start;		/* (c) first byte */
+	vm_paddr_t	end;		/* (c) one past the last byte */
+	vm_page_t	first_page;	/* (c) the vm_page of `start` */
+	int		freelist;	/* (c) VM_FREELIST_* */
+	struct vm_freelist (*free_queues)[VM_NFREEPOOL][VM_NFREEORDER];
+};
+
+extern struct vm_phys_seg vm_phys_segs[VM_PHYSSEG_MAX];
+extern int vm_phys_nsegs;
+extern struct vm_freelist vm_phys_free_queues[VM_NFREELIST][VM_NFREEPOOL][VM_NFREEORDER];
+
+void	vm_phys_init(void);
+int	vm_phys_add_seg(vm_paddr_t start, vm_paddr_t end, vm_page_t first);
+vm_page_t vm_phys_seg_first_page(vm_paddr_t start, long *sparse_next);
+void	vm_phys_add_free_range(vm_paddr_t start, vm_paddr_t end);
+vm_page_t vm_phys_alloc_pages(int pool, int order);
+void	vm_phys_free_pages(vm_page_t m, int order);
+bool	vm_phys_unfree_page(vm_page_t m);
+vm_page_t vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
+	    u_long alignment, u_long boundary);
+void	vm_phys_free_contig(vm_page_t m, u_long npages);
+void	vm_phys_set_pool(int pool, vm_page_t m, int order);
+long	vm_phys_count_free(int pool, int order);	/* -1 for "any" */
+int	vm_phys_check(char *why, size_t size);	/* 0, or -1 with the broken invariant */
+void	vm_phys_print(void);
+
+#endif

@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""tools/mklab.py: generate a student tree for one lab from the reference tree.
+
+  tools/mklab.py --lab 00 --dest ../lab00        (make lab LAB=00 DEST=../lab00)
+  tools/mklab.py --check                         validate every marker, write nothing
+
+Each `BEGIN LAB NN id` ... `END LAB NN id` region of lab NN is replaced by its
+stub; regions of other labs keep their code and lose their two marker comments.
+Marker syntax and the manifest format: labs/README.md. Malformed markers are
+reported as `file:line: message` and nothing is written. Stdlib only.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "grader"))
+from vmkit import manifest  # noqa: E402
+
+SCAN_DIRS = ("kernel/",)
+SCAN_EXTS = (".c", ".h", ".S", ".ld")
+MAKEFILES = ("Makefile", "GNUmakefile", "makefile")
+SKIP_DIRS = {"build", ".git", "__pycache__", ".pytest_cache"}
+# Never copied into a student tree (instructor-only), besides what manifests name.
+EXCLUDE_PREFIXES = (".ci/", "grader/hidden/", "grader/selftest/")
+EXCLUDE_FILES = ("tools/mklab.py", "tools/stripcheck.py", "labs/README.md")
+
+_ID = r"(?P<lab>\d+) (?P<id>[A-Za-z0-9_.-]+)"
+C_BEGIN = re.compile(r"^(?P<indent>[ \t]*)/\*\s*BEGIN LAB " + _ID + r"(?P<rest>.*)$")
+C_END = re.compile(r"^[ \t]*/\*\s*END LAB " + _ID + r"\s*\*/\s*$")
+C_STUB = re.compile(r"^\s*\*\s*stub:\s*$")
+C_CONT = re.compile(r"^\s*\*(?!/)")
+C_CLOSE = re.compile(r"^\s*\*/\s*$")
+MK_BEGIN = re.compile(r"^(?P<indent>[ \t]*)#\s*BEGIN LAB " + _ID + r"\s*$")
+MK_END = re.compile(r"^[ \t]*#\s*END LAB " + _ID + r"\s*$")
+MK_STUB = re.compile(r"^\s*#\s*stub:\s*$")
+ANY_MARK = re.compile(r"\b(BEGIN|END)\s+LAB\b")
+
+
+class Region:
+    def __init__(self, path, lab, mid, begin, body, end, stub, indent):
+        self.path, self.lab, self.id = path, lab, mid
+        self.begin, self.body, self.end = begin, body, end    # 0-based line indexes
+        self.stub, self.indent = stub, indent
+
+    def where(self):
+        return "%s:%d" % (self.path, self.begin + 1)
+
+
+def is_makefile(rel):
+    base = os.path.basename(rel)
+    return base in MAKEFILES or base.endswith(".mk")
+
+
+def is_scanned(rel):
+    return is_makefile(rel) or (rel.startswith(SCAN_DIRS) and rel.endswith(SCAN_EXTS))
+
+
+def parse_markers(rel, text):
+    """(regions, errors) of one file's text; errors are `file:line: message`."""
+    mk = is_makefile(rel)
+    lines = text.split("\n")
+    regions, errors = [], []
+    cur = None                           # (lab, id, begin, body, stub, indent)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not ANY_MARK.search(line):
+            i += 1
+            continue
+        b = (MK_BEGIN if mk else C_BEGIN).match(line)
+        e = (MK_END if mk else C_END).match(line)
+        if b:
+            lab, mid = b.group("lab"), b.group("id")
+            if len(lab) != 2:
+                errors.append("%s:%d: lab number %r must have two digits" % (rel, i + 1, lab))
+            if cur:
+                errors.append("%s:%d: BEGIN LAB %s %s is nested inside BEGIN LAB %s %s (line %d): "
+                              "regions may not nest (or that region lacks its END)" % (rel, i + 1, lab, mid, cur[0], cur[1], cur[2] + 1))
+            stub, j, err = (_mk_opening if mk else _c_opening)(lines, i, b)
+            if err:
+                errors.append("%s:%d: BEGIN LAB %s %s: %s" % (rel, i + 1, lab, mid, err))
+            if not cur:
+                cur = (lab, mid, i, j, stub, b.group("indent"))
+            i = j
+            continue
+        if e:
+            lab, mid = e.group("lab"), e.group("id")
+            if not cur:
+                errors.append("%s:%d: END LAB %s %s without a BEGIN" % (rel, i + 1, lab, mid))
+            elif (lab, mid) != (cur[0], cur[1]):
+                errors.append("%s:%d: END LAB %s %s does not match BEGIN LAB %s %s at line %d"
+                              % (rel, i + 1, lab, mid, cur[0], cur[1], cur[2] + 1))
+                cur = None
+            else:
+                regions.append(Region(rel, lab, mid, cur[2], cur[3], i, cur[4], cur[5]))
+                cur = None
+            i += 1
+            continue
+        errors.append("%s:%d: malformed lab marker (expected %s): %s" % (
+            rel, i + 1, "`# BEGIN LAB NN id` / `# END LAB NN id`" if mk else
+            "`/* BEGIN LAB NN id` ... ` */` / `/* END LAB NN id */`", line.strip()[:100]))
+        i += 1
+    if cur:
+        errors.append("%s:%d: BEGIN LAB %s %s has no END LAB %s %s"
+                      % (rel, cur[2] + 1, cur[0], cur[1], cur[0], cur[1]))
+    return regions, errors
+
+
+def _finish_stub(stub):
+    if stub is None:
+        return None, "missing stub (the opening comment needs a `stub:` line and the stub below it)"
+    while stub and not stub[-1].strip():
+        stub.pop()
+    if not any(s.strip() for s in stub):
+        return None, "empty stub (give at least one line after `stub:`)"
+    return stub, None
+
+
+def _c_opening(lines, i, m):
+    """Stub lines of a C opening comment starting at line i; (stub, first body line, error)."""
+    if "*/" in m.group("rest"):
+        return None, i + 1, "missing stub (the opening comment closes on the BEGIN line)"
+    stub = None
+    j = i + 1
+    while j < len(lines):
+        ln = lines[j]
+        if C_CLOSE.match(ln):
+            stub, err = _finish_stub(stub)
+            return stub, j + 1, err
+        if "*/" in ln:
+            return None, j + 1, "line %d: put the closing */ on a line of its own" % (j + 1)
+        if not C_CONT.match(ln):
+            return None, j, "line %d: the opening comment's lines must start with ` *`" % (j + 1)
+        if stub is not None:
+            stub.append(re.sub(r"^\s*\* ?", "", ln, count=1).rstrip())
+        elif C_STUB.match(ln):
+            stub = []
+        j += 1
+    return None, j, "the opening comment is never closed"
+
+
+def _mk_opening(lines, i, m):
+    stub = None
+    j = i + 1
+    while j < len(lines) and lines[j].lstrip().startswith("#") and not ANY_MARK.search(lines[j]):
+        if stub is not None:
+            stub.append(re.sub(r"^\s*# ?", "", lines[j], count=1).rstrip())
+        elif MK_STUB.match(lines[j]):
+            stub = []
+        j += 1
+    stub, err = _finish_stub(stub)
+    return stub, j, err
+
+
+def render(text, regions, lab, only=None):
+    """text with lab's regions replaced by stubs and other labs' markers removed.
+    only: a set of marker ids; then only those regions of lab are stubbed."""
+    lines = text.split("\n")
+    out, i = [], 0
+    for r in sorted(regions, key=lambda r: r.begin):
+        out += lines[i:r.begin]
+        if r.lab == lab and (only is None or r.id in only):
+            out += [(r.indent + s) if s else "" for s in r.stub]
+        else:
+            out += lines[r.body:r.end]
+        i = r.end + 1
+    out += lines[i:]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- tree
+def list_files(root):
+    """Files of the reference tree, relative: git's view when it is a checkout."""
+    if os.path.isdir(os.path.join(root, ".git")):
+        try:
+            out = subprocess.run(["git", "-C", root, "ls-files", "-z", "--cached", "--others",
+                                  "--exclude-standard"], capture_output=True, check=True).stdout
+            files = sorted({f for f in out.decode().split("\0") if f})
+            return [f for f in files if os.path.lexists(os.path.join(root, f))
+                    and not (set(f.split("/")[:-1]) & SKIP_DIRS)]
+        except (OSError, subprocess.CalledProcessError):
+            pass
+    files = []
+    for dp, dns, fns in os.walk(root):
+        dns[:] = sorted(d for d in dns if d not in SKIP_DIRS)
+        for fn in fns:
+            files.append(os.path.relpath(os.path.join(dp, fn), root))
+    return sorted(files)
+
+
+def scan(root, files, labs):
+    """All regions of the tree, and every error (markers and manifests)."""
+    regions, errors = [], []
+    for rel in files:
+        if not is_scanned(rel) or os.path.islink(os.path.join(root, rel)):
+            continue
+        with open(os.path.join(root, rel), encoding="utf-8", errors="surrogateescape") as f:
+            text = f.read()
+        if not ANY_MARK.search(text):
+            continue
+        rs, es = parse_markers(rel, text)
+        regions += rs
+        errors += es
+    found = set()
+    for r in regions:
+        lab = labs.get(r.lab)
+        if lab is None:
+            errors.append("%s: lab %s has no labs/%s-* directory" % (r.where(), r.lab, r.lab))
+        elif r.id not in lab.markers:
+            errors.append("%s: marker %r is not listed in `markers` of %s"
+                          % (r.where(), r.id, os.path.relpath(lab.path, root)))
+        found.add((r.lab, r.id))
+    for lab in labs.values():
+        for mk in lab.markers:
+            if (lab.id, mk) not in found:
+                errors.append("%s: marker %r is listed in `markers` but no BEGIN LAB %s %s "
+                              "is in the sources" % (os.path.relpath(lab.path, root), mk, lab.id, mk))
+    return regions, errors
+
+
+def excluded(rel, lab, labs):
+    if rel.startswith(EXCLUDE_PREFIXES) or rel in EXCLUDE_FILES:
+        return True
+    if rel.startswith("labs/") and not rel.startswith("labs/%s/" % lab.dirname):
+        return True
+    for other in labs.values():
+        if rel in other.hidden_tests:
+            return True
+        if other.id != lab.id and (rel in other.public_tests or rel == other.handout
+                                   or re.match(r"handouts/%s[-_.]" % other.id, rel)):
+            return True
+    return False
+
+
+def generate(root, lab_spec, dest, only=None):
+    """Write the student tree; returns a list of errors (nothing written if any).
+    only: stub just these marker ids of the lab (tools/stripcheck.py uses it)."""
+    root = os.path.abspath(root)
+    try:
+        labs = manifest.load_all(root)
+        lab = manifest.find_lab(root, lab_spec) if lab_spec is not None else None
+    except manifest.ManifestError as e:
+        return [str(e)]
+    files = list_files(root)
+    regions, errors = scan(root, files, labs)
+    for lb in labs.values():
+        errors += manifest.check_files(root, lb)
+    if errors or lab is None:
+        return errors
+    if os.path.exists(dest) and (not os.path.isdir(dest) or os.listdir(dest)):
+        return ["%s: exists and is not empty; choose a new DEST" % dest]
+    by_file = {}
+    for r in regions:
+        by_file.setdefault(r.path, []).append(r)
+    os.makedirs(dest, exist_ok=True)
+    for rel in files:
+        if excluded(rel, lab, labs):
+            continue
+        src, dst = os.path.join(root, rel), os.path.join(dest, rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if rel in by_file:
+            with open(src, encoding="utf-8", errors="surrogateescape") as f:
+                text = render(f.read(), by_file[rel], lab.id, only)
+            with open(dst, "w", encoding="utf-8", errors="surrogateescape") as f:
+                f.write(text)
+            shutil.copymode(src, dst)
+        else:
+            shutil.copy2(src, dst, follow_symlinks=False)
+    return verify(dest)
+
+
+def verify(dest):
+    """Errors for any marker text left in a generated tree."""
+    errs = []
+    for rel in list_files(dest):
+        p = os.path.join(dest, rel)
+        if os.path.islink(p) or not os.path.isfile(p):
+            continue
+        with open(p, "rb") as f:
+            data = f.read()
+        if re.search(rb"\b(BEGIN|END)\s+LAB\b", data):
+            errs.append("%s: marker text remains in the generated tree" % p)
+    return errs
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="mklab.py", description="Generate a vmkit student lab tree.")
+    p.add_argument("--lab", help="lab id (00 or 00-warmup)")
+    p.add_argument("--dest", help="new directory for the student tree")
+    p.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."),
+                   help="reference tree (default: this one)")
+    p.add_argument("--check", action="store_true", help="only validate markers and manifests")
+    a = p.parse_args(argv)
+    if not a.check and (not a.lab or not a.dest):
+        p.error("give --lab NN and --dest DIR (or --check)")
+    errors = generate(a.root, None if a.check else a.lab, None if a.check else a.dest)
+    if errors:
+        for e in errors:
+            print(e, file=sys.stderr)
+        print("mklab: %d error(s)%s" % (len(errors), "" if a.check else "; lab %s not generated" % a.lab),
+              file=sys.stderr)
+        return 1
+    if a.check:
+        print("mklab: markers and manifests OK")
+    else:
+        print("mklab: wrote lab %s to %s" % (a.lab, a.dest))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
