@@ -133,3 +133,9 @@ clean:
 
 help:
 	@sed -n '1,/^$$/p' Makefile
+
+# ---- Editor support --------------------------------------------------------
+# compile_commands.json for clangd, for this CONFIG (tools/compdb.py).
+.PHONY: compile_commands.json
+compile_commands.json:
+	$(PYTHON) tools/compdb.py --config $(CONFIG) --output $@

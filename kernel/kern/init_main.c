@@ -3,9 +3,10 @@
  *
  * The machine layer has a console, traps, phys_avail[] and page tables when
  * it calls mi_startup().  From here the kernel sets up its own memory
- * (kernel virtual addresses, malloc), says what memory it found, and then
- * either runs the tests named on the command line and leaves QEMU, or
- * enters the monitor.
+ * (kernel virtual addresses, malloc), says what memory it found, starts the
+ * VM system (vm_page_startup), and then either runs the tests named on the
+ * command line and leaves QEMU, or enters the monitor.  Tests that do not
+ * need the VM system run before it starts (see sys/ktest.h).
  */
 #include <sys/systm.h>
 #include <sys/kenv.h>
@@ -16,6 +17,7 @@
 #include <vm/vm_param.h>
 #include <vm/vm_kern.h>
 #include <vm/pmap.h>
+#include <vm/vm_page.h>
 
 static void
 print_memory(void)
@@ -39,12 +41,22 @@ mi_startup(void)
 	kva_init(kva_start, kva_end);
 	malloc_init((void *)kmem_arena_va, kmem_arena_size);
 
+	/* Tests named on the command line run, and then the kernel leaves QEMU. */
 	tests = kenv_get("test");
-	if (tests == NULL)
-		monitor();
-	nonce = kenv_get("nonce");
-	if (nonce == NULL || *nonce == '\0')
-		nonce = "-";
-	(void)tunable_u64("seed", &seed);
-	machine_exit(ktest_run_list(tests, nonce, seed) == 0 ? EXIT_PASS : EXIT_FAIL);
+	if (tests != NULL) {
+		nonce = kenv_get("nonce");
+		if (nonce == NULL || *nonce == '\0')
+			nonce = "-";
+		(void)tunable_u64("seed", &seed);
+		ktest_begin(tests, nonce, seed);
+		ktest_run_phase(0);
+		if (!ktest_wants(KTEST_VM))
+			machine_exit(ktest_end() == 0 ? EXIT_PASS : EXIT_FAIL);
+	}
+	vm_page_startup();
+	if (tests != NULL) {
+		ktest_run_phase(KTEST_VM);
+		machine_exit(ktest_end() == 0 ? EXIT_PASS : EXIT_FAIL);
+	}
+	monitor();
 }

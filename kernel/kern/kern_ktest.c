@@ -97,45 +97,117 @@ ktest_run_one(const struct ktest *k, const char *nonce, uint64_t seed)
 	return (!t.failed);
 }
 
+/* The run in progress: what was asked for, and the tally so far. */
+static struct {
+	const char	*list;
+	uint64_t	seed;
+	int		passed, failed;
+} run;
+
+/* Call fn for each requested test (or every test, for "all"); NULL = unknown name. */
+static void
+ktest_foreach_requested(void (*fn)(const struct ktest *, const char *, size_t, void *), void *arg)
+{
+	if (strcmp(run.list, "all") == 0) {
+		for (const struct ktest *k = __start_ktest_set; k < __stop_ktest_set; k++)
+			if ((k->flags & KTEST_EXPLICIT) == 0)
+				fn(k, k->name, strlen(k->name), arg);
+		return;
+	}
+	for (const char *p = run.list; *p != '\0';) {
+		size_t len = 0;
+
+		while (p[len] != '\0' && p[len] != ',')
+			len++;
+		if (len > 0)
+			fn(ktest_find(p, len), p, len, arg);
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+}
+
+void
+ktest_begin(const char *list, const char *nonce, uint64_t seed)
+{
+	cur_nonce = nonce;
+	run.list = list;
+	run.seed = seed;
+	run.passed = run.failed = 0;
+}
+
+static void
+want_one(const struct ktest *k, const char *name __unused, size_t len __unused, void *arg)
+{
+	int *phase = arg;
+
+	if (k != NULL && (k->flags & KTEST_VM) == *phase)
+		*phase = -1;
+}
+
+bool
+ktest_wants(int phase)
+{
+	int p = phase & KTEST_VM;
+
+	ktest_foreach_requested(want_one, &p);
+	return (p == -1);
+}
+
+static void
+run_one_in_phase(const struct ktest *k, const char *name __unused, size_t len __unused, void *arg)
+{
+	if (k != NULL && (k->flags & KTEST_VM) == *(int *)arg) {
+		if (ktest_run_one(k, cur_nonce, run.seed))
+			run.passed++;
+		else
+			run.failed++;
+	}
+}
+
+void
+ktest_run_phase(int phase)
+{
+	int p = phase & KTEST_VM;
+
+	ktest_foreach_requested(run_one_in_phase, &p);
+}
+
+static void
+report_unknown(const struct ktest *k, const char *name, size_t len, void *arg __unused)
+{
+	if (k == NULL) {
+		printf("KTEST %s %.*s FAIL unknown test\n", cur_nonce, (int)len, name);
+		run.failed++;
+	}
+}
+
+int
+ktest_end(void)
+{
+	ktest_foreach_requested(report_unknown, NULL);
+	printf("KTEST %s END passed=%d failed=%d\n", cur_nonce, run.passed, run.failed);
+	return (run.failed);
+}
+
 /*
- * Run a comma-separated list of tests (or "all"); returns the number that
- * failed.  Unknown names count as failures, so a typo cannot pass.
+ * Run a comma-separated list of tests (or "all") in both phases, for the
+ * monitor; returns the number that failed.  Unknown names count as
+ * failures, so a typo cannot pass.
  */
 int
 ktest_run_list(const char *list, const char *nonce, uint64_t seed)
 {
-	int passed = 0, failed = 0;
-
-	cur_nonce = nonce;
-	if (strcmp(list, "all") == 0) {
-		for (const struct ktest *k = __start_ktest_set; k < __stop_ktest_set; k++)
-			if ((k->flags & KTEST_EXPLICIT) == 0)
-				ktest_run_one(k, nonce, seed) ? passed++ : failed++;
-	} else {
-		for (const char *p = list; *p != '\0';) {
-			size_t len = 0;
-			const struct ktest *k;
-
-			while (p[len] != '\0' && p[len] != ',')
-				len++;
-			if (len > 0 && (k = ktest_find(p, len)) != NULL)
-				ktest_run_one(k, nonce, seed) ? passed++ : failed++;
-			else if (len > 0) {
-				printf("KTEST %s %.*s FAIL unknown test\n", nonce, (int)len, p);
-				failed++;
-			}
-			p += len;
-			if (*p == ',')
-				p++;
-		}
-	}
-	printf("KTEST %s END passed=%d failed=%d\n", nonce, passed, failed);
-	return (failed);
+	ktest_begin(list, nonce, seed);
+	ktest_run_phase(0);
+	ktest_run_phase(KTEST_VM);
+	return (ktest_end());
 }
 
 void
 ktest_list(void)
 {
 	for (const struct ktest *k = __start_ktest_set; k < __stop_ktest_set; k++)
-		printf("  %s%s\n", k->name, (k->flags & KTEST_EXPLICIT) ? "  (explicit only)" : "");
+		printf("  %-20s%s%s\n", k->name, (k->flags & KTEST_VM) ? " [vm]" : "",
+		    (k->flags & KTEST_EXPLICIT) ? " (only when named)" : "");
 }

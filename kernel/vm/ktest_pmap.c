@@ -11,6 +11,7 @@
 #include <vm/vm_param.h>
 #include <vm/vm_kern.h>
 #include <vm/pmap.h>
+#include <vm/vm_page.h>
 
 /* A page from phys_avail at or above `low`, picked by the test's rng; 0 if none. */
 static vm_paddr_t
@@ -94,33 +95,37 @@ KTEST(pae_high, 0)
 }
 
 /* A user address space: enter, access, A/M bits, write protection, removal. */
-KTEST(pmap, 0)
+KTEST(pmap, KTEST_VM)
 {
 	vm_offset_t va = 0x400000 + ptoa(rng_below(&t->rng, 1024));
-	vm_paddr_t pa = pick_page(t, 16u << 20), pa2 = pick_page(t, 32u << 20);
+	vm_page_t m = vm_page_alloc(NULL, 0, VM_ALLOC_NOOBJ);
+	vm_page_t m2 = vm_page_alloc(NULL, 0, VM_ALLOC_NOOBJ);
+	vm_paddr_t pa, pa2;
 	uint32_t v = 0;
 	pmap_t pm;
 
-	KT_CHECK(t, pa != 0 && pa2 != 0 && pa != pa2, "no pages to test with");
+	KT_CHECK(t, m != NULL && m2 != NULL, "vm_page_alloc failed");
+	pa = VM_PAGE_TO_PHYS(m);
+	pa2 = VM_PAGE_TO_PHYS(m2);
 	pm = pmap_create();
 	KT_CHECK(t, pm != NULL, "pmap_create failed");
 	KT_CHECK(t, pmap_enter(pm, va, pa, VM_PROT_RW, false) == 0, "pmap_enter failed");
 	KT_CHECK(t, pmap_extract(pm, va + 12) == pa + 12, "extract %#jx want %#jx",
 	    (uintmax_t)pmap_extract(pm, va + 12), (uintmax_t)pa + 12);
-	KT_CHECK(t, pmap_page_mapcount(pa) == 1, "mapcount %d", pmap_page_mapcount(pa));
+	KT_CHECK(t, pmap_page_mapcount(m) == 1, "mapcount %d", pmap_page_mapcount(m));
 	pmap_activate(pm);
-	KT_CHECK(t, !pmap_is_modified(pa), "modified before any write");
+	KT_CHECK(t, !pmap_is_modified(m), "modified before any write");
 	KT_CHECK(t, probe_write((void *)va, 0x5eed) == 0, "write to a RW mapping faulted");
-	KT_CHECK(t, pmap_is_modified(pa) && pmap_is_referenced(pa), "A/M bits not seen");
-	pmap_clear_modify(pa);
-	KT_CHECK(t, !pmap_is_modified(pa), "clear_modify did not clear");
-	pmap_remove_write(pa);
+	KT_CHECK(t, pmap_is_modified(m) && pmap_is_referenced(m), "A/M bits not seen");
+	pmap_clear_modify(m);
+	KT_CHECK(t, !pmap_is_modified(m), "clear_modify did not clear");
+	pmap_remove_write(m);
 	KT_CHECK(t, probe_write((void *)va, 1) == EFAULT, "write after remove_write succeeded");
 	KT_CHECK(t, probe_read((void *)va, &v) == 0 && v == 0x5eed, "read back %#x", v);
 	/* A second mapping of the same page, then remove_all drops both. */
 	KT_CHECK(t, pmap_enter(pm, va + 0x800000, pa, VM_PROT_READ, false) == 0, "second enter");
-	KT_CHECK(t, pmap_page_mapcount(pa) == 2, "mapcount %d", pmap_page_mapcount(pa));
-	pmap_remove_all(pa);
+	KT_CHECK(t, pmap_page_mapcount(m) == 2, "mapcount %d", pmap_page_mapcount(m));
+	pmap_remove_all(m);
 	KT_CHECK(t, pmap_extract(pm, va) == 0 && pmap_extract(pm, va + 0x800000) == 0,
 	    "remove_all left a mapping");
 	KT_CHECK(t, probe_read((void *)va, &v) == EFAULT, "read after remove_all succeeded");
@@ -129,35 +134,43 @@ KTEST(pmap, 0)
 	pmap_protect(pm, va, va + PAGE_SIZE, VM_PROT_READ);
 	KT_CHECK(t, probe_write((void *)va, 2) == EFAULT, "write after protect succeeded");
 	pmap_remove(pm, 0, VM_MAXUSER_ADDRESS);
-	KT_CHECK(t, pmap_page_mapcount(pa2) == 0, "remove left pv entries");
+	KT_CHECK(t, pmap_page_mapcount(m2) == 0, "remove left pv entries");
 	pmap_activate(kernel_pmap);
 	pmap_destroy(pm);
+	vm_page_free(m);
+	vm_page_free(m2);
 	ktest_detail(t, "va=%#x pa=%#jx", va, (uintmax_t)pa);
 }
 
 /* pmap_zero_page and pmap_copy_page through temporary mappings. */
-KTEST(pmap_copy, 0)
+KTEST(pmap_copy, KTEST_VM)
 {
-	vm_paddr_t a = pick_page(t, 16u << 20), b = pick_page(t, 48u << 20);
+	vm_page_t ma = vm_page_alloc(NULL, 0, VM_ALLOC_NOOBJ);
+	vm_page_t mb = vm_page_alloc(NULL, 0, VM_ALLOC_NOOBJ);
 	uint64_t pattern = rng_next(&t->rng);
+	vm_paddr_t a, b;
 	void *p;
 	bool ok;
 
-	KT_CHECK(t, a != 0 && b != 0 && a != b, "no pages to test with");
+	KT_CHECK(t, ma != NULL && mb != NULL, "vm_page_alloc failed");
+	a = VM_PAGE_TO_PHYS(ma);
+	b = VM_PAGE_TO_PHYS(mb);
 	p = pmap_map_temp(a);
 	fill(p, pattern);
 	pmap_unmap_temp(p);
-	pmap_zero_page(b);
-	pmap_copy_page(a, b);
+	pmap_zero_page(mb);
+	pmap_copy_page(ma, mb);
 	p = pmap_map_temp(b);
 	ok = check(p, pattern);
 	pmap_unmap_temp(p);
 	KT_CHECK(t, ok, "copy of %#jx to %#jx differs", (uintmax_t)a, (uintmax_t)b);
-	pmap_zero_page(b);
+	pmap_zero_page(mb);
 	p = pmap_map_temp(b);
 	ok = true;
 	for (unsigned i = 0; i < PAGE_SIZE / sizeof(uint64_t); i++)
 		ok = ok && ((uint64_t *)p)[i] == 0;
 	pmap_unmap_temp(p);
+	vm_page_free(ma);
+	vm_page_free(mb);
 	KT_CHECK(t, ok, "zeroed page %#jx is not zero", (uintmax_t)b);
 }

@@ -17,8 +17,8 @@
  * on PAE every page above 4 GiB - are reached through temporary mappings
  * (pmap_map_temp), as FreeBSD's CMAP1/CMAP2 are.
  *
- * Until vm_page exists the page-level calls take physical addresses; the
- * page-array lab switches them to vm_page_t.
+ * The page-level calls take a struct vm_page, as FreeBSD's do: a page, not
+ * an address, is what the VM system holds.
  */
 #ifndef _VM_PMAP_H_
 #define _VM_PMAP_H_
@@ -27,6 +27,7 @@
 #include <vm/vm.h>
 
 typedef struct pmap *pmap_t;
+struct vm_page;
 extern pmap_t kernel_pmap;
 
 /* Address spaces. */
@@ -50,15 +51,15 @@ void	*pmap_map_temp(vm_paddr_t pa);
 void	pmap_unmap_temp(void *va);
 
 /* Physical pages. */
-void	pmap_zero_page(vm_paddr_t pa);
-void	pmap_copy_page(vm_paddr_t src, vm_paddr_t dst);
-void	pmap_remove_all(vm_paddr_t pa);		/* every managed mapping of pa */
-void	pmap_remove_write(vm_paddr_t pa);	/* make every mapping read-only */
-bool	pmap_is_modified(vm_paddr_t pa);
-void	pmap_clear_modify(vm_paddr_t pa);
-bool	pmap_is_referenced(vm_paddr_t pa);
-void	pmap_clear_reference(vm_paddr_t pa);
-int	pmap_page_mapcount(vm_paddr_t pa);	/* managed mappings of pa */
+void	pmap_zero_page(struct vm_page *m);
+void	pmap_copy_page(struct vm_page *src, struct vm_page *dst);
+void	pmap_remove_all(struct vm_page *m);	/* every managed mapping of m */
+void	pmap_remove_write(struct vm_page *m);	/* make every mapping read-only */
+bool	pmap_is_modified(struct vm_page *m);
+void	pmap_clear_modify(struct vm_page *m);
+bool	pmap_is_referenced(struct vm_page *m);
+void	pmap_clear_reference(struct vm_page *m);
+int	pmap_page_mapcount(struct vm_page *m);	/* managed mappings of m */
 
 /* Where kernel virtual memory starts and ends (for kva_init). */
 extern vm_offset_t kva_start, kva_end;

@@ -83,6 +83,7 @@ extern uint32_t *vm_page_dump;		/* minidump bitmap: one bit per frame from 0 */
 extern vm_size_t vm_page_dump_size;	/* bytes */
 extern vm_paddr_t vm_page_array_pa;	/* where the array lives, for reports and tests */
 extern vm_paddr_t vm_page_dump_pa;
+extern uint64_t vm_page_startup_cycles;
 
 vm_page_t vm_phys_paddr_to_vm_page(vm_paddr_t pa);
 #define	PHYS_TO_VM_PAGE(pa)	vm_phys_paddr_to_vm_page(pa)

@@ -147,6 +147,12 @@ machine_exit(int v)
 		halt();
 }
 
+uint64_t
+cpu_ticks(void)
+{
+	return (rdtsc());
+}
+
 void
 cpu_idle(void)
 {

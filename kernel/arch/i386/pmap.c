@@ -31,6 +31,7 @@
 #include <machine/md_var.h>
 #include <vm/vm_param.h>
 #include <vm/pmap.h>
+#include <vm/vm_page.h>
 
 struct pmap {
 #ifdef PAE
@@ -156,6 +157,15 @@ pmap_unmap_temp(void *p)
 
 /* ---- Page-table pages -------------------------------------------------- */
 
+static void
+pmap_zero_pa(vm_paddr_t pa)
+{
+	void *p = pmap_map_temp(pa);
+
+	memset(p, 0, PAGE_SIZE);
+	pmap_unmap_temp(p);
+}
+
 static vm_paddr_t
 pmap_ptp_alloc(void)
 {
@@ -164,7 +174,7 @@ pmap_ptp_alloc(void)
 	if (ptp_pool_free == 0)
 		return (0);
 	pa = ptp_pool[--ptp_pool_free];
-	pmap_zero_page(pa);
+	pmap_zero_pa(pa);
 	return (pa);
 }
 
@@ -482,18 +492,15 @@ pmap_kextract(vm_offset_t va)
 /* ---- Physical pages ---------------------------------------------------- */
 
 void
-pmap_zero_page(vm_paddr_t pa)
+pmap_zero_page(vm_page_t m)
 {
-	void *p = pmap_map_temp(pa);
-
-	memset(p, 0, PAGE_SIZE);
-	pmap_unmap_temp(p);
+	pmap_zero_pa(VM_PAGE_TO_PHYS(m));
 }
 
 void
-pmap_copy_page(vm_paddr_t src, vm_paddr_t dst)
+pmap_copy_page(vm_page_t src, vm_page_t dst)
 {
-	void *s = pmap_map_temp(src), *d = pmap_map_temp(dst);
+	void *s = pmap_map_temp(VM_PAGE_TO_PHYS(src)), *d = pmap_map_temp(VM_PAGE_TO_PHYS(dst));
 
 	memcpy(d, s, PAGE_SIZE);
 	pmap_unmap_temp(d);
@@ -527,14 +534,18 @@ pv_do_test(pmap_t pmap __unused, vm_offset_t va __unused, pt_entry_t *pte, void 
 }
 
 void
-pmap_remove_all(vm_paddr_t pa)
+pmap_remove_all(vm_page_t m)
 {
+	vm_paddr_t pa = VM_PAGE_TO_PHYS(m);
+
 	pv_foreach(pa, pv_do_remove, NULL);
 }
 
 void
-pmap_remove_write(vm_paddr_t pa)
+pmap_remove_write(vm_page_t m)
 {
+	vm_paddr_t pa = VM_PAGE_TO_PHYS(m);
+
 	pt_entry_t bits = PG_RW;
 
 	pv_foreach(pa, pv_do_clear, &bits);
@@ -552,36 +563,46 @@ pmap_test_bits(vm_paddr_t pa, pt_entry_t bits, int *count)
 }
 
 bool
-pmap_is_modified(vm_paddr_t pa)
+pmap_is_modified(vm_page_t m)
 {
+	vm_paddr_t pa = VM_PAGE_TO_PHYS(m);
+
 	return (pmap_test_bits(pa, PG_M, NULL) != 0);
 }
 
 bool
-pmap_is_referenced(vm_paddr_t pa)
+pmap_is_referenced(vm_page_t m)
 {
+	vm_paddr_t pa = VM_PAGE_TO_PHYS(m);
+
 	return (pmap_test_bits(pa, PG_A, NULL) != 0);
 }
 
 void
-pmap_clear_modify(vm_paddr_t pa)
+pmap_clear_modify(vm_page_t m)
 {
+	vm_paddr_t pa = VM_PAGE_TO_PHYS(m);
+
 	pt_entry_t bits = PG_M;
 
 	pv_foreach(pa, pv_do_clear, &bits);
 }
 
 void
-pmap_clear_reference(vm_paddr_t pa)
+pmap_clear_reference(vm_page_t m)
 {
+	vm_paddr_t pa = VM_PAGE_TO_PHYS(m);
+
 	pt_entry_t bits = PG_A;
 
 	pv_foreach(pa, pv_do_clear, &bits);
 }
 
 int
-pmap_page_mapcount(vm_paddr_t pa)
+pmap_page_mapcount(vm_page_t m)
 {
+	vm_paddr_t pa = VM_PAGE_TO_PHYS(m);
+
 	int n;
 
 	(void)pmap_test_bits(pa, 0, &n);

@@ -17,6 +17,12 @@
  *
  * A test passes unless it calls ktest_fail() (KT_CHECK does).  Tests marked
  * KTEST_EXPLICIT (ones that panic or fail on purpose) only run when named.
+ *
+ * Tests run in two phases.  Plain tests run as soon as the kernel has
+ * malloc, before the VM system starts; KTEST_VM tests run after
+ * vm_page_startup().  If no KTEST_VM test was asked for, the kernel exits
+ * without starting the VM at all - so the warm-up lab's tests pass even in
+ * a tree whose page array is still a stub, and boots stay short.
  * Graders must not trust PASS alone: where they can, they recompute the
  * outcome from KDATA lines and from inputs they chose (grader/PROTOCOL.md).
  */
@@ -40,6 +46,7 @@ struct ktest {
 	int		flags;
 };
 #define	KTEST_EXPLICIT	0x1		/* not part of test=all */
+#define	KTEST_VM	0x2		/* runs after vm_page_startup() */
 
 #define	KTEST(tname, tflags)						\
 	static void ktest_fn_##tname(struct ktest_ctx *);		\
@@ -59,7 +66,11 @@ void	ktest_data(struct ktest_ctx *t, const char *fmt, ...) __printflike(2, 3);
 	}								\
 } while (0)
 
-int	ktest_run_list(const char *list, const char *nonce, uint64_t seed);
+void	ktest_begin(const char *list, const char *nonce, uint64_t seed);
+bool	ktest_wants(int phase_flags);	/* a requested test runs in this phase */
+void	ktest_run_phase(int phase_flags);	/* 0: boot phase; KTEST_VM */
+int	ktest_end(void);		/* report unknown names, END; returns failures */
+int	ktest_run_list(const char *list, const char *nonce, uint64_t seed);	/* all phases */
 const char *ktest_nonce(void);	/* the nonce in force, or NULL */
 void	ktest_list(void);
 

@@ -1,0 +1,606 @@
+/*
+ * vm_phys.c - the physical memory allocator: a binary buddy system.
+ *
+ * A free block of order k is 2^k contiguous pages, aligned to 2^k pages, in
+ * one segment.  Only its first page (the head) records the order; the other
+ * pages say VM_NFREEORDER.  Every page of a free block has PG_FREE, and all
+ * of them share one pool.
+ *
+ * Allocating order k takes the first block of order >= k and splits it,
+ * putting each unused upper half back one order lower:
+ *
+ *     order 3: [a a a a a a a a]          take it, want order 1
+ *     order 2:         [b b b b]  <- upper half back on the order-2 queue
+ *     order 1:     [c c]          <- upper quarter back on the order-1 queue
+ *     result:  [m m]
+ *
+ * Freeing goes the other way: a block's buddy lies at  pa XOR (PAGE_SIZE <<
+ * order); if the buddy is a free block of the same order, the two merge and
+ * the search goes one order up.
+ *
+ * The twist (FreeBSD, 2007): when a pool has no block big enough, it steals
+ * the *largest* block of another pool, so each pool grows in big, physically
+ * clustered blocks.  Kernel pages reached through a direct map (DIRECT pool)
+ * then share TLB entries: an 18% cut in system time in a buildworld.
+ *
+ * This file builds in the hosted harness too (tests/host): it knows the page
+ * array only through vm_page_array and the segments.
+ */
+#include <sys/systm.h>
+#include <sys/monitor.h>
+#include <vm/vm_param.h>
+#include <vm/vm_page.h>
+#include <vm/vm_phys.h>
+#include <vm/vmmeter.h>
+
+struct vm_phys_seg vm_phys_segs[VM_PHYSSEG_MAX];
+int vm_phys_nsegs;
+struct vm_freelist vm_phys_free_queues[VM_NFREELIST][VM_NFREEPOOL][VM_NFREEORDER];
+struct vmmeter cnt;
+
+static long sparse_next;	/* sparse: next unused vm_page_array index */
+
+static const char *const pool_names[] = {
+#if VM_NFREEPOOL == 2
+	"default", "cache",
+#else
+	"default", "cache", "direct",
+#endif
+};
+
+void
+vm_phys_init(void)
+{
+	for (int fl = 0; fl < VM_NFREELIST; fl++)
+		for (int p = 0; p < VM_NFREEPOOL; p++)
+			for (int o = 0; o < VM_NFREEORDER; o++) {
+				list_init(&vm_phys_free_queues[fl][p][o].pl);
+				vm_phys_free_queues[fl][p][o].lcnt = 0;
+			}
+	vm_phys_nsegs = 0;
+	sparse_next = 0;
+}
+
+/* ---- The page array: physical address <-> struct vm_page ---------------- */
+
+/*
+ * The vm_page of the first page of a new segment [start, end).
+ *   dense:  the array covers every frame from first_page up, holes
+ *           included, so the index is just the frame number's offset;
+ *   sparse: the array holds only pages that exist; segments take
+ *           consecutive slices, in the order they are added.
+ * Segments are added in ascending address order.  Lab 01.
+ */
+vm_page_t
+vm_phys_seg_first_page(vm_paddr_t start, long *npages_left)
+{
+/* BEGIN LAB 01 seg_first_page
+ * stub:
+ *	(void)start; (void)npages_left; (void)sparse_next;
+ *	panic("lab 01: vm_phys_seg_first_page: not implemented");
+ */
+#ifdef VM_PHYSSEG_DENSE
+	(void)sparse_next;
+	*npages_left = vm_page_array_size - (long)(atop(start) - first_page);
+	return (&vm_page_array[atop(start) - first_page]);
+#else
+	vm_page_t m = &vm_page_array[sparse_next];
+
+	(void)start;
+	*npages_left = vm_page_array_size - sparse_next;
+	return (m);
+#endif
+/* END LAB 01 seg_first_page */
+}
+
+/*
+ * PHYS_TO_VM_PAGE(pa): the vm_page of the page containing pa, or NULL if
+ * the kernel has none for it.
+ *   dense:  NULL outside [first_page, first_page + vm_page_array_size);
+ *           inside, a hole still has an (unused) entry;
+ *   sparse: search the segments; NULL for an address in no segment.
+ * Lab 01.
+ */
+vm_page_t
+vm_phys_paddr_to_vm_page(vm_paddr_t pa)
+{
+/* BEGIN LAB 01 paddr_to_vm_page
+ * stub:
+ *	panic("lab 01: PHYS_TO_VM_PAGE(%#jx): not implemented", (uintmax_t)pa);
+ */
+#ifdef VM_PHYSSEG_DENSE
+	long i = (long)(atop(pa) - first_page);
+
+	if (atop(pa) < (vm_paddr_t)first_page || i >= vm_page_array_size)
+		return (NULL);
+	return (&vm_page_array[i]);
+#else
+	for (int s = 0; s < vm_phys_nsegs; s++) {
+		struct vm_phys_seg *seg = &vm_phys_segs[s];
+
+		if (pa >= seg->start && pa < seg->end)
+			return (&seg->first_page[atop(pa - seg->start)]);
+	}
+	return (NULL);
+#endif
+/* END LAB 01 paddr_to_vm_page */
+}
+
+/* Register one segment on one free list; returns its index, or -1. */
+static int
+vm_phys_create_seg(vm_paddr_t start, vm_paddr_t end, int freelist)
+{
+	struct vm_phys_seg *seg;
+	long room;
+
+	KASSERT(start < end && (start & PAGE_MASK) == 0 && (end & PAGE_MASK) == 0,
+	    ("vm_phys_create_seg: bad range [%#jx, %#jx)", (uintmax_t)start, (uintmax_t)end));
+	KASSERT(vm_phys_nsegs == 0 || start >= vm_phys_segs[vm_phys_nsegs - 1].end,
+	    ("vm_phys_create_seg: segments out of order at %#jx", (uintmax_t)start));
+	if (vm_phys_nsegs == VM_PHYSSEG_MAX) {
+		printf("vm_phys: more than %d segments; ignoring [%#jx, %#jx)\n",
+		    VM_PHYSSEG_MAX, (uintmax_t)start, (uintmax_t)end);
+		return (-1);
+	}
+	seg = &vm_phys_segs[vm_phys_nsegs];
+	seg->start = start;
+	seg->end = end;
+	seg->freelist = freelist;
+	seg->free_queues = &vm_phys_free_queues[freelist];
+	seg->first_page = vm_phys_seg_first_page(start, &room);
+	KASSERT(room >= (long)atop(end - start),
+	    ("vm_phys_create_seg: the page array has room for %ld of %ld pages at %#jx",
+	    room, (long)atop(end - start), (uintmax_t)start));
+	sparse_next += (long)atop(end - start);
+	return (vm_phys_nsegs++);
+}
+
+/*
+ * Add the RAM in [start, end) as one or two segments, split where the
+ * ISA DMA free list ends.  Returns the number of segments made.
+ */
+int
+vm_phys_add_seg(vm_paddr_t start, vm_paddr_t end, vm_page_t unused __unused)
+{
+	int n = 0;
+
+	if (start < VM_ISADMA_LIMIT) {
+		vm_paddr_t split = MIN(end, (vm_paddr_t)VM_ISADMA_LIMIT);
+
+		n += vm_phys_create_seg(start, split, VM_FREELIST_ISADMA) >= 0;
+		start = split;
+	}
+	if (start < end)
+		n += vm_phys_create_seg(start, end, VM_FREELIST_DEFAULT) >= 0;
+	return (n);
+}
+
+/* ---- Queues ------------------------------------------------------------- */
+
+static inline struct vm_phys_seg *
+vm_phys_seg_of(vm_page_t m)
+{
+	KASSERT(m->segind < vm_phys_nsegs, ("page %p (pa %#jx) is in no segment",
+	    m, (uintmax_t)m->phys_addr));
+	return (&vm_phys_segs[m->segind]);
+}
+
+static inline void
+vm_freelist_add(struct vm_freelist *fl, vm_page_t m, int order)
+{
+	m->order = (uint8_t)order;
+	list_insert_head(&fl[order].pl, &m->pageq);
+	fl[order].lcnt++;
+}
+
+static inline void
+vm_freelist_rem(struct vm_freelist *fl, vm_page_t m, int order)
+{
+	list_remove(&m->pageq);
+	fl[order].lcnt--;
+	m->order = VM_NFREEORDER;
+}
+
+/* Re-tag every page of the block headed by m to `pool`. */
+void
+vm_phys_set_pool(int pool, vm_page_t m, int order)
+{
+	for (long i = 0; i < (1L << order); i++)
+		m[i].pool = (uint8_t)pool;
+}
+
+/* Set or clear PG_FREE on a block's pages (PG_ZERO stays: it describes data). */
+static void
+vm_phys_mark_free(vm_page_t m, int order, bool free)
+{
+	for (long i = 0; i < (1L << order); i++) {
+		if (free)
+			m[i].flags |= PG_FREE;
+		else
+			m[i].flags &= ~PG_FREE;
+	}
+	if (free)
+		cnt.v_free_count += 1u << order;
+	else
+		cnt.v_free_count -= 1u << order;
+}
+
+/* ---- Allocation --------------------------------------------------------- */
+
+/*
+ * m heads a block of order `oind` just taken off a queue; keep its first
+ * 2^order pages and put the rest back on the queues `fl`, one half at a
+ * time.  Lab 02.
+ */
+static void
+vm_phys_split_pages(vm_page_t m, int oind, struct vm_freelist *fl, int order)
+{
+/* BEGIN LAB 02 buddy_split
+ * stub:
+ *	(void)m; (void)fl;
+ *	if (oind != order)
+ *		panic("lab 02: vm_phys_split_pages: splitting an order-%d block is not implemented",
+ *		    oind);
+ */
+	while (oind > order) {
+		oind--;
+		vm_page_t buddy = &m[1L << oind];
+
+		KASSERT(buddy->order == VM_NFREEORDER,
+		    ("vm_phys_split_pages: page %p has unexpected order %d", buddy, buddy->order));
+		vm_freelist_add(fl, buddy, oind);
+	}
+/* END LAB 02 buddy_split */
+}
+
+/* Take a block of `order` from one free list and pool, stealing if needed. */
+static vm_page_t
+vm_phys_alloc_freelist(int flind, int pool, int order)
+{
+	struct vm_freelist (*queues)[VM_NFREEORDER] = vm_phys_free_queues[flind];
+	struct vm_freelist *fl = queues[pool];
+	vm_page_t m;
+
+	for (int oind = order; oind < VM_NFREEORDER; oind++) {
+		if (fl[oind].lcnt == 0)
+			continue;
+		m = LIST_ELEM(fl[oind].pl.next, struct vm_page, pageq);
+		vm_freelist_rem(fl, m, oind);
+		vm_phys_split_pages(m, oind, fl, order);
+		return (m);
+	}
+	/* The twist: steal the largest block any other pool has. */
+	for (int oind = VM_NFREEORDER - 1; oind >= order; oind--) {
+		for (int p = 0; p < VM_NFREEPOOL; p++) {
+			if (p == pool || queues[p][oind].lcnt == 0)
+				continue;
+			m = LIST_ELEM(queues[p][oind].pl.next, struct vm_page, pageq);
+			vm_freelist_rem(queues[p], m, oind);
+			vm_phys_set_pool(pool, m, oind);
+			vm_phys_split_pages(m, oind, fl, order);
+			return (m);
+		}
+	}
+	return (NULL);
+}
+
+/*
+ * Allocate 2^order contiguous pages from `pool`, preferring the default
+ * free list and using the ISA DMA list only when the default one is empty.
+ * Returns the first page, with PG_FREE cleared on all of them, or NULL.
+ */
+vm_page_t
+vm_phys_alloc_pages(int pool, int order)
+{
+	vm_page_t m;
+
+	KASSERT(pool < VM_NFREEPOOL, ("vm_phys_alloc_pages: pool %d", pool));
+	KASSERT(order < VM_NFREEORDER, ("vm_phys_alloc_pages: order %d", order));
+	for (int flind = 0; flind < VM_NFREELIST; flind++) {
+		if ((m = vm_phys_alloc_freelist(flind, pool, order)) != NULL) {
+			vm_phys_mark_free(m, order, false);
+			return (m);
+		}
+	}
+	return (NULL);
+}
+
+/* ---- Freeing ------------------------------------------------------------ */
+
+/*
+ * Merge the block of `order` headed by m with its free buddies, as far as
+ * they go; returns the head of the merged block and sets *orderp.  Lab 02.
+ */
+static vm_page_t
+vm_phys_coalesce(vm_page_t m, int *orderp)
+{
+	struct vm_phys_seg *seg = vm_phys_seg_of(m);
+	int order = *orderp;
+
+/* BEGIN LAB 02 buddy_coalesce
+ * stub:
+ *	(void)seg;
+ *	if (order == 0 && m->phys_addr != 0)
+ *		panic("lab 02: vm_phys_free_pages: coalescing is not implemented");
+ */
+	vm_paddr_t pa = m->phys_addr;
+
+	while (order < VM_NFREEORDER - 1) {
+		vm_paddr_t pa_buddy = pa ^ ((vm_paddr_t)PAGE_SIZE << order);
+		vm_page_t buddy;
+
+		if (pa_buddy < seg->start || pa_buddy >= seg->end)
+			break;
+		buddy = &seg->first_page[atop(pa_buddy - seg->start)];
+		if (buddy->order != order)
+			break;
+		vm_freelist_rem((*seg->free_queues)[buddy->pool], buddy, order);
+		if (buddy->pool != m->pool)
+			vm_phys_set_pool(m->pool, buddy, order);
+		order++;
+		pa &= ~(((vm_paddr_t)PAGE_SIZE << order) - 1);
+		m = &seg->first_page[atop(pa - seg->start)];
+	}
+/* END LAB 02 buddy_coalesce */
+	*orderp = order;
+	return (m);
+}
+
+/*
+ * Free the block of 2^order pages headed by m into m->pool, merging it with
+ * free buddies.  Freeing a page that is already free panics.
+ */
+void
+vm_phys_free_pages(vm_page_t m, int order)
+{
+	struct vm_phys_seg *seg = vm_phys_seg_of(m);
+
+	KASSERT(order < VM_NFREEORDER, ("vm_phys_free_pages: order %d", order));
+	KASSERT(m->order == VM_NFREEORDER && (m->flags & PG_FREE) == 0,
+	    ("vm_phys_free_pages: double free: page %p (pa %#jx) is already free "
+	    "(unexpected order %d)", m, (uintmax_t)m->phys_addr, m->order));
+	KASSERT((m->phys_addr & (((vm_paddr_t)PAGE_SIZE << order) - 1)) == 0,
+	    ("vm_phys_free_pages: pa %#jx is not aligned to order %d",
+	    (uintmax_t)m->phys_addr, order));
+	vm_phys_mark_free(m, order, true);
+	m = vm_phys_coalesce(m, &order);
+	vm_freelist_add((*seg->free_queues)[m->pool], m, order);
+}
+
+/* Free `npages` pages from m, in the largest aligned blocks that fit. */
+void
+vm_phys_free_contig(vm_page_t m, u_long npages)
+{
+	while (npages > 0) {
+		int order = 0;
+
+		while (order + 1 < VM_NFREEORDER && (1UL << (order + 1)) <= npages &&
+		    (atop(m->phys_addr) & ((1UL << (order + 1)) - 1)) == 0)
+			order++;
+		vm_phys_free_pages(m, order);
+		m += 1L << order;
+		npages -= 1UL << order;
+	}
+}
+
+/*
+ * Boot: hand [start, end) of one segment to the allocator, in maximal
+ * aligned blocks.  Linear in the number of pages, and it touches each page
+ * once (vm_phys_mark_free) - no per-page coalescing, no per-page lookups.
+ */
+void
+vm_phys_add_free_range(vm_paddr_t start, vm_paddr_t end)
+{
+	vm_page_t m = PHYS_TO_VM_PAGE(start);
+
+	KASSERT(m != NULL, ("vm_phys_add_free_range: no page for %#jx", (uintmax_t)start));
+	vm_phys_free_contig(m, (u_long)atop(end - start));
+}
+
+/*
+ * Pull the one page m out of the free block that contains it, returning
+ * the rest of the block to the queues.  False if m is not free.
+ */
+bool
+vm_phys_unfree_page(vm_page_t m)
+{
+	struct vm_phys_seg *seg = vm_phys_seg_of(m);
+	vm_paddr_t pa = m->phys_addr, pa_half;
+	vm_page_t m_set;
+	int order;
+
+	/* Find the head of the free block containing m. */
+	for (order = 0; order < VM_NFREEORDER; order++) {
+		vm_paddr_t head = pa & ~(((vm_paddr_t)PAGE_SIZE << order) - 1);
+
+		if (head < seg->start)
+			return (false);
+		m_set = &seg->first_page[atop(head - seg->start)];
+		if (m_set->order != VM_NFREEORDER)
+			break;
+	}
+	if (order == VM_NFREEORDER || m_set->order < order)
+		return (false);
+	order = m_set->order;
+	vm_freelist_rem((*seg->free_queues)[m_set->pool], m_set, order);
+	/* Split toward m, freeing the halves that do not contain it. */
+	while (order > 0) {
+		order--;
+		pa_half = m_set->phys_addr ^ ((vm_paddr_t)PAGE_SIZE << order);
+		if (pa >= pa_half) {	/* m is in the upper half: free the lower */
+			vm_freelist_add((*seg->free_queues)[m_set->pool], m_set, order);
+			m_set = &seg->first_page[atop(pa_half - seg->start)];
+		} else
+			vm_freelist_add((*seg->free_queues)[m_set->pool],
+			    &seg->first_page[atop(pa_half - seg->start)], order);
+	}
+	KASSERT(m_set == m, ("vm_phys_unfree_page: lost page %p", m));
+	m->flags &= ~PG_FREE;
+	cnt.v_free_count--;
+	return (true);
+}
+
+/* ---- Contiguous allocation --------------------------------------------- */
+
+static bool
+vm_phys_run_fits(vm_paddr_t pa, vm_paddr_t size, vm_paddr_t low, vm_paddr_t high,
+    u_long alignment, u_long boundary)
+{
+	if (pa < low || pa + size > high || pa + size < pa)
+		return (false);
+	if ((pa & ((vm_paddr_t)alignment - 1)) != 0)
+		return (false);
+	if (boundary != 0 && ((pa ^ (pa + size - 1)) & ~((vm_paddr_t)boundary - 1)) != 0)
+		return (false);
+	return (true);
+}
+
+/*
+ * Allocate `npages` physically contiguous pages in [low, high), starting
+ * at a multiple of `alignment` bytes and not crossing a multiple of
+ * `boundary` bytes (0: no boundary).  Both are powers of two.  Returns the
+ * first page, or NULL.  The pages come out of any pool, re-tagged DEFAULT.
+ */
+vm_page_t
+vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
+    u_long alignment, u_long boundary)
+{
+	vm_paddr_t size = ptoa(npages);
+	vm_page_t m = NULL;
+	int order = 0, oind = 0, flind = 0, pool = 0;
+
+	KASSERT(npages > 0, ("vm_phys_alloc_contig: npages is 0"));
+	KASSERT(alignment != 0 && powerof2(alignment), ("alignment %#lx", alignment));
+	KASSERT(boundary == 0 || powerof2(boundary), ("boundary %#lx", boundary));
+	while (order < VM_NFREEORDER && (1UL << order) < npages)
+		order++;
+	if (order == VM_NFREEORDER)
+		return (NULL);
+/* BEGIN LAB 02 contig_search
+ * stub:
+ *	(void)size; (void)low; (void)high; (void)alignment; (void)boundary;
+ *	(void)flind; (void)pool; (void)oind;
+ *	panic("lab 02: vm_phys_alloc_contig: the search is not implemented");
+ */
+	for (flind = 0; flind < VM_NFREELIST && m == NULL; flind++)
+		for (oind = order; oind < VM_NFREEORDER && m == NULL; oind++)
+			for (pool = 0; pool < VM_NFREEPOOL && m == NULL; pool++) {
+				struct vm_freelist *fl = &vm_phys_free_queues[flind][pool][oind];
+
+				LIST_FOREACH(it, &fl->pl) {
+					vm_page_t b = LIST_ELEM(it, struct vm_page, pageq);
+
+					if (vm_phys_run_fits(b->phys_addr, size, low, high,
+					    alignment, boundary)) {
+						m = b;
+						break;
+					}
+				}
+			}
+	if (m == NULL)
+		return (NULL);
+	/* The loops stepped once past the block's place; step back. */
+	flind--, oind--, pool--;
+/* END LAB 02 contig_search */
+	vm_freelist_rem(vm_phys_free_queues[flind][pool], m, oind);
+	if (pool != VM_FREEPOOL_DEFAULT)
+		vm_phys_set_pool(VM_FREEPOOL_DEFAULT, m, oind);
+	vm_phys_split_pages(m, oind, vm_phys_free_queues[flind][VM_FREEPOOL_DEFAULT], order);
+	vm_phys_mark_free(m, order, false);
+	/* Return the tail beyond npages. */
+	if ((1UL << order) > npages)
+		vm_phys_free_contig(&m[npages], (1UL << order) - npages);
+	return (m);
+}
+
+/* ---- Counting, checking, printing -------------------------------------- */
+
+long
+vm_phys_count_free(int pool, int order)
+{
+	long n = 0;
+
+	for (int fl = 0; fl < VM_NFREELIST; fl++)
+		for (int p = 0; p < VM_NFREEPOOL; p++)
+			for (int o = 0; o < VM_NFREEORDER; o++)
+				if ((pool < 0 || p == pool) && (order < 0 || o == order))
+					n += vm_phys_free_queues[fl][p][o].lcnt;
+	return (n);
+}
+
+/*
+ * Check every invariant of the free queues; returns 0, or -1 with the first
+ * broken one described in `why`.  O(free pages): for tests and the monitor.
+ */
+int
+vm_phys_check(char *why, size_t size)
+{
+	u_long pages = 0;
+
+	for (int flind = 0; flind < VM_NFREELIST; flind++)
+		for (int p = 0; p < VM_NFREEPOOL; p++)
+			for (int o = 0; o < VM_NFREEORDER; o++) {
+				struct vm_freelist *fl = &vm_phys_free_queues[flind][p][o];
+				int n = 0;
+
+				LIST_FOREACH(it, &fl->pl) {
+					vm_page_t m = LIST_ELEM(it, struct vm_page, pageq);
+					struct vm_phys_seg *seg = &vm_phys_segs[m->segind];
+					vm_paddr_t bsize = (vm_paddr_t)PAGE_SIZE << o;
+
+					n++;
+					if (m->order != o) {
+						snprintf(why, size, "head %#jx on order-%d queue says order %d",
+						    (uintmax_t)m->phys_addr, o, m->order);
+						return (-1);
+					}
+					if ((m->phys_addr & (bsize - 1)) != 0 || m->phys_addr < seg->start ||
+					    m->phys_addr + bsize > seg->end || seg->freelist != flind) {
+						snprintf(why, size, "block %#jx order %d misaligned or outside "
+						    "its segment", (uintmax_t)m->phys_addr, o);
+						return (-1);
+					}
+					for (long i = 0; i < (1L << o); i++) {
+						if (m[i].pool != p || (m[i].flags & PG_FREE) == 0 ||
+						    (i > 0 && m[i].order != VM_NFREEORDER)) {
+							snprintf(why, size, "page %#jx of block %#jx: pool %d "
+							    "(queue's %d), flags %#x, order %d",
+							    (uintmax_t)m[i].phys_addr, (uintmax_t)m->phys_addr,
+							    m[i].pool, p, m[i].flags, m[i].order);
+							return (-1);
+						}
+					}
+					pages += 1UL << o;
+				}
+				if (n != fl->lcnt) {
+					snprintf(why, size, "queue [%d][%d][%d] has %d blocks, count says %d",
+					    flind, p, o, n, fl->lcnt);
+					return (-1);
+				}
+			}
+	if (pages != cnt.v_free_count + cnt.v_cache_count) {
+		snprintf(why, size, "queues hold %lu pages, counters say %u free + %u cached",
+		    pages, cnt.v_free_count, cnt.v_cache_count);
+		return (-1);
+	}
+	return (0);
+}
+
+void
+vm_phys_print(void)
+{
+	for (int flind = 0; flind < VM_NFREELIST; flind++) {
+		printf("free list %d (%s):\n%6s", flind,
+		    flind == VM_FREELIST_ISADMA ? "below 16 MiB" : "default", "order");
+		for (int p = 0; p < VM_NFREEPOOL; p++)
+			printf(" %9s", pool_names[p]);
+		printf("\n");
+		for (int o = VM_NFREEORDER - 1; o >= 0; o--) {
+			printf("%6d", o);
+			for (int p = 0; p < VM_NFREEPOOL; p++)
+				printf(" %9d", vm_phys_free_queues[flind][p][o].lcnt);
+			printf("\n");
+		}
+	}
+	printf("free %u pages, cached %u\n", cnt.v_free_count, cnt.v_cache_count);
+}
