@@ -27,7 +27,6 @@
  * array only through vm_page_array and the segments.
  */
 #include <sys/systm.h>
-#include <sys/monitor.h>
 #include <vm/vm_param.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
@@ -237,10 +236,15 @@ vm_phys_split_pages(vm_page_t m, int oind, struct vm_freelist *fl, int order)
 {
 /* BEGIN LAB 02 buddy_split
  * stub:
- *	(void)m; (void)fl;
- *	if (oind != order)
- *		panic("lab 02: vm_phys_split_pages: splitting an order-%d block is not implemented",
- *		    oind);
+ *	static bool warned;
+ *
+ *	if (!warned && oind > order) {
+ *		warned = true;
+ *		printf("lab 02: vm_phys_split_pages: not implemented; "
+ *		    "falling back to order-0 pages (fragments memory)\n");
+ *	}
+ *	for (long i = 1L << order; i < (1L << oind); i++)
+ *		vm_freelist_add(fl, &m[i], 0);
  */
 	while (oind > order) {
 		oind--;
@@ -319,9 +323,14 @@ vm_phys_coalesce(vm_page_t m, int *orderp)
 
 /* BEGIN LAB 02 buddy_coalesce
  * stub:
+ *	static bool warned;
+ *
  *	(void)seg;
- *	if (order == 0 && m->phys_addr != 0)
- *		panic("lab 02: vm_phys_free_pages: coalescing is not implemented");
+ *	if (!warned) {
+ *		warned = true;
+ *		printf("lab 02: vm_phys_coalesce: not implemented; "
+ *		    "freed blocks are not merged\n");
+ *	}
  */
 	vm_paddr_t pa = m->phys_addr;
 
@@ -479,8 +488,9 @@ vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
 /* BEGIN LAB 02 contig_search
  * stub:
  *	(void)size; (void)low; (void)high; (void)alignment; (void)boundary;
- *	(void)flind; (void)pool; (void)oind;
- *	panic("lab 02: vm_phys_alloc_contig: the search is not implemented");
+ *	(void)flind; (void)pool; (void)oind; (void)vm_phys_run_fits;
+ *	printf("lab 02: vm_phys_alloc_contig(%lu pages): not implemented\n", npages);
+ *	return (NULL);
  */
 	for (flind = 0; flind < VM_NFREELIST && m == NULL; flind++)
 		for (oind = order; oind < VM_NFREEORDER && m == NULL; oind++)

@@ -1,0 +1,129 @@
+"""The grader's own model of physical memory, for the VM labs' checks.
+
+Nothing here asks the kernel: the RAM QEMU gives for a -m size follows from
+QEMU's pc machine, and where the kernel image sits follows from the kernel's
+ELF program headers. The page-array checks derive what the kernel must have
+built from these two and from the few placement facts the kernel reports
+through the (unstripped) pmap.
+"""
+import struct
+
+KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
+PAGE = 4096
+ISADMA_LIMIT = 16 * MiB
+
+
+def parse_size(mem):
+    """'128M' / '6G' / 3583 (MiB) -> bytes."""
+    if isinstance(mem, int):
+        return mem * MiB
+    unit = {"M": MiB, "G": GiB}[mem[-1].upper()]
+    return int(mem[:-1]) * unit
+
+
+def qemu_ram(mem):
+    """Usable RAM ranges [(start, end)] QEMU's pc machine reports for -m mem.
+
+    Low memory is 0..0x9fc00 (the last partial page is not usable), then 1 MiB
+    up to the top of memory below 4 GiB less 128 KiB (QEMU reserves it).
+    From 3.5 GiB of RAM on, only 3 GiB stay below 4 GiB; the rest starts at
+    4 GiB.  (Measured on QEMU 7.2; see test_kernel.py for the cross-check.)
+    """
+    size = parse_size(mem)
+    below = size if size < 0xE0000000 else 3 * GiB
+    ram = [(0, 0x9F000), (0x100000, below - 0x20000)]
+    if size > below:
+        ram.append((4 * GiB, 4 * GiB + size - below))
+    return ram
+
+
+def addressable(ram, pae):
+    """Plain i386 drops RAM at or above 4 GiB."""
+    return ram if pae else [(s, min(e, 4 * GiB)) for s, e in ram if s < 4 * GiB]
+
+
+def elf_load_range(path):
+    """Physical [start, end) covered by an ELF32 file's PT_LOAD segments."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\x7fELF" or data[4] != 1:
+        raise ValueError("%s is not a 32-bit ELF file" % path)
+    phoff, = struct.unpack_from("<I", data, 28)
+    phentsize, phnum = struct.unpack_from("<HH", data, 42)
+    lo, hi = None, None
+    for i in range(phnum):
+        p_type, _off, _va, pa, _fsz, memsz = struct.unpack_from("<IIIIII", data, phoff + i * phentsize)
+        if p_type == 1 and memsz:
+            lo = pa if lo is None else min(lo, pa)
+            hi = pa + memsz if hi is None else max(hi, pa + memsz)
+    if lo is None:
+        raise ValueError("%s has no loadable segment" % path)
+    return lo, (hi + PAGE - 1) // PAGE * PAGE
+
+
+def overlaps(a, b):
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def inside(a, ranges):
+    return any(s <= a[0] and a[1] <= e for s, e in ranges)
+
+
+def subtract(ranges, cut):
+    """ranges minus the interval cut."""
+    out = []
+    for s, e in ranges:
+        if not overlaps((s, e), cut):
+            out.append((s, e))
+            continue
+        if s < cut[0]:
+            out.append((s, cut[0]))
+        if cut[1] < e:
+            out.append((cut[1], e))
+    return out
+
+
+def pages(ranges):
+    return sum((e - s) // PAGE for s, e in ranges)
+
+
+def round_page(x):
+    return (x + PAGE - 1) // PAGE * PAGE
+
+
+def segments(phys_avail):
+    """vm_phys's segments: each range split where the ISA DMA free list ends."""
+    segs = []
+    for s, e in phys_avail:
+        if s < ISADMA_LIMIT < e:
+            segs += [(s, ISADMA_LIMIT), (ISADMA_LIMIT, e)]
+        else:
+            segs.append((s, e))
+    return segs
+
+
+class ArrayModel:
+    """What PHYS_TO_VM_PAGE must answer, given the array's mode and place.
+
+    dense:  entry i is frame first_page + i, holes included;
+    sparse: the segments, in address order, take consecutive slices.
+    """
+
+    def __init__(self, mode, array_va, npages, size, pre_carve, post_carve):
+        self.mode, self.va, self.npages, self.size = mode, array_va, npages, size
+        self.first_frame = pre_carve[0][0] // PAGE
+        self.slices = []
+        index = 0
+        for s, e in segments(post_carve):
+            self.slices.append((s, e, index))
+            index += (e - s) // PAGE
+
+    def expected(self, pa):
+        """The vm_page address for pa, or 0 (NULL)."""
+        if self.mode == "dense":
+            i = pa // PAGE - self.first_frame
+            return self.va + i * self.size if 0 <= i < self.npages else 0
+        for s, e, index in self.slices:
+            if s <= pa < e:
+                return self.va + (index + (pa - s) // PAGE) * self.size
+        return 0
