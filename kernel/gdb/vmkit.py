@@ -33,7 +33,7 @@ PAGE_SHIFT = 12
 PAGE_SIZE = 1 << PAGE_SHIFT
 MAX_VIOLATIONS = 20          # vmbuddy prints at most this many
 
-FREELIST_NAMES = {0: "default", 1: "isadma (below 16 MiB)"}
+FREELIST_NAMES = {0: "default", 1: "isadma: below 16 MiB"}
 POOL_NAMES = {0: "default", 1: "cache", 2: "direct"}
 
 # Built-in copies of kernel/vm/vm_page.h; refreshed from the header below.
@@ -461,14 +461,15 @@ def walk_buddy(k, quick=False, verbose=False):
                 total_blocks += n
                 total_pages += n << order
 
-    for fl in range(nfl):
-        print("free list %d (%s)%s" % (fl, FREELIST_NAMES.get(fl, "?"),
-                                     "" if any(counts[(fl, p, o)] for p in range(npool)
-                                               for o in range(norder)) else ": empty"))
-        print("  order  pages/block " + " ".join("%10s" % POOL_NAMES.get(p, p) for p in range(npool)))
-        for order in range(norder - 1, -1, -1):
-            print("  %5d  %11d " % (order, 1 << order) +
-                  " ".join("%10d" % counts[(fl, p, order)] for p in range(npool)))
+    # One table: a column per (free list, pool), a row per order.
+    w = 9
+    print("free blocks".ljust(16) + " | ".join(
+        ("free list %d" % fl).center(w * npool + npool - 1) for fl in range(nfl)))
+    print("order     pages " + " | ".join(
+        " ".join(("%s" % POOL_NAMES.get(p, p)).rjust(w) for p in range(npool)) for _ in range(nfl)))
+    for order in range(norder - 1, -1, -1):
+        print("%5d %9d " % (order, 1 << order) + " | ".join(
+            " ".join("%*d" % (w, counts[(fl, p, order)]) for p in range(npool)) for fl in range(nfl)))
     try:
         c = _sym("cnt")
         free, cached = int(c["v_free_count"]), int(c["v_cache_count"])
@@ -478,6 +479,7 @@ def walk_buddy(k, quick=False, verbose=False):
         ctext = "; cnt.v_free_count %d, v_cache_count %d" % (free, cached)
     except VmkitError:
         ctext = ""
+    print("free lists: " + ", ".join("%d %s" % (fl, FREELIST_NAMES.get(fl, "?")) for fl in range(nfl)))
     print("total: %d blocks, %d pages (%d KiB)%s" % (total_blocks, total_pages,
                                                      total_pages * (PAGE_SIZE >> 10), ctext))
     if violations:

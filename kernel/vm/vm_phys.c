@@ -464,6 +464,42 @@ vm_phys_run_fits(vm_paddr_t pa, vm_paddr_t size, vm_paddr_t low, vm_paddr_t high
 	return (true);
 }
 
+/* Do the nblocks - 1 largest-order blocks after b's exist, free, in its segment? */
+static bool
+vm_phys_blocks_free(vm_page_t b, u_long nblocks)
+{
+	struct vm_phys_seg *seg = vm_phys_seg_of(b);
+	vm_paddr_t bsize = (vm_paddr_t)PAGE_SIZE << (VM_NFREEORDER - 1);
+
+	for (u_long i = 1; i < nblocks; i++) {
+		vm_paddr_t pa = b->phys_addr + i * bsize;
+
+		if (pa + bsize > seg->end ||
+		    seg->first_page[atop(pa - seg->start)].order != VM_NFREEORDER - 1)
+			return (false);
+	}
+	return (true);
+}
+
+/* Take nblocks adjacent largest-order blocks from m; free what npages leaves. */
+static vm_page_t
+vm_phys_take_blocks(vm_page_t m, u_long nblocks, u_long npages)
+{
+	struct vm_phys_seg *seg = vm_phys_seg_of(m);
+	int top = VM_NFREEORDER - 1;
+
+	for (u_long i = 0; i < nblocks; i++) {
+		vm_page_t b = &m[i << top];
+
+		vm_freelist_rem((*seg->free_queues)[b->pool], b, top);
+		vm_phys_set_pool(VM_FREEPOOL_DEFAULT, b, top);
+		vm_phys_mark_free(b, top, false);
+	}
+	if ((nblocks << top) > npages)
+		vm_phys_free_contig(&m[npages], (nblocks << top) - npages);
+	return (m);
+}
+
 /*
  * Allocate `npages` physically contiguous pages in [low, high), starting
  * at a multiple of `alignment` bytes and not crossing a multiple of
@@ -476,15 +512,18 @@ vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
 {
 	vm_paddr_t size = ptoa(npages);
 	vm_page_t m = NULL;
-	int order = 0, oind = 0, flind = 0, pool = 0;
+	int order = 0, oind = 0, flind = 0, pool = 0, oind_min;
+	u_long nblocks = 1;
 
 	KASSERT(npages > 0, ("vm_phys_alloc_contig: npages is 0"));
 	KASSERT(alignment != 0 && powerof2(alignment), ("alignment %#lx", alignment));
 	KASSERT(boundary == 0 || powerof2(boundary), ("boundary %#lx", boundary));
-	while (order < VM_NFREEORDER && (1UL << order) < npages)
+	while ((1UL << order) < npages)
 		order++;
-	if (order == VM_NFREEORDER)
-		return (NULL);
+	/* Runs bigger than the largest block take several adjacent ones. */
+	oind_min = MIN(order, VM_NFREEORDER - 1);
+	if (order >= VM_NFREEORDER)
+		nblocks = (npages + (1UL << oind_min) - 1) >> oind_min;
 /* BEGIN LAB 02 contig_search
  * stub:
  *	(void)size; (void)low; (void)high; (void)alignment; (void)boundary;
@@ -493,7 +532,7 @@ vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
  *	return (NULL);
  */
 	for (flind = 0; flind < VM_NFREELIST && m == NULL; flind++)
-		for (oind = order; oind < VM_NFREEORDER && m == NULL; oind++)
+		for (oind = oind_min; oind < VM_NFREEORDER && m == NULL; oind++)
 			for (pool = 0; pool < VM_NFREEPOOL && m == NULL; pool++) {
 				struct vm_freelist *fl = &vm_phys_free_queues[flind][pool][oind];
 
@@ -501,7 +540,7 @@ vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
 					vm_page_t b = LIST_ELEM(it, struct vm_page, pageq);
 
 					if (vm_phys_run_fits(b->phys_addr, size, low, high,
-					    alignment, boundary)) {
+					    alignment, boundary) && vm_phys_blocks_free(b, nblocks)) {
 						m = b;
 						break;
 					}
@@ -512,6 +551,8 @@ vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
 	/* The loops stepped once past the block's place; step back. */
 	flind--, oind--, pool--;
 /* END LAB 02 contig_search */
+	if (nblocks > 1)
+		return (vm_phys_take_blocks(m, nblocks, npages));
 	vm_freelist_rem(vm_phys_free_queues[flind][pool], m, oind);
 	if (pool != VM_FREEPOOL_DEFAULT)
 		vm_phys_set_pool(VM_FREEPOOL_DEFAULT, m, oind);

@@ -30,7 +30,8 @@ cons_init(void)
 	outb(COM1 + COM_DATA, 1);		/* 115200 baud */
 	outb(COM1 + COM_IER, 0);
 	outb(COM1 + COM_LCR, LCR_8N1);
-	outb(COM1 + COM_FCR, 0x07);		/* enable and clear FIFOs */
+	/* FCR untouched: QEMU flushes the receive FIFO when it is enabled, losing
+	 * whatever was typed (or piped in) before the kernel got here. */
 	outb(COM1 + COM_MCR, 0x03);		/* DTR, RTS */
 }
 

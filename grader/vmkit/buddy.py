@@ -1,0 +1,116 @@
+"""The grader's model of vm_phys, the binary buddy allocator.
+
+It follows the contract in handouts/02-buddy.md exactly - queues are LIFO
+(a block goes in at the head and is taken from the head), allocation takes
+the lowest order that has a block, splitting returns upper halves from the
+largest down, an empty pool steals the largest block of another pool, and
+freeing merges with buddies as far as they go - so replaying a kernel's log
+of allocations and frees predicts every address the kernel must return.
+"""
+from collections import deque
+
+PAGE = 4096
+
+
+class Buddy:
+    def __init__(self, segs, nfreelist, nfreepool, nfreeorder):
+        """segs: [(start, end, freelist)] in ascending order."""
+        self.segs = segs
+        self.npool, self.norder = nfreepool, nfreeorder
+        self.q = [[[deque() for _ in range(nfreeorder)] for _ in range(nfreepool)]
+                  for _ in range(nfreelist)]
+        self.heads = {}            # pa -> (order, pool, freelist) of free blocks
+
+    def seg_of(self, pa):
+        for s, e, fl in self.segs:
+            if s <= pa < e:
+                return s, e, fl
+        raise ValueError("address %#x is in no segment" % pa)
+
+    # -- queues
+    def _add(self, pa, order, pool, fl):
+        self.q[fl][pool][order].appendleft(pa)
+        self.heads[pa] = (order, pool, fl)
+
+    def _rem(self, pa):
+        order, pool, fl = self.heads.pop(pa)
+        self.q[fl][pool][order].remove(pa)
+        return order, pool, fl
+
+    def _pop(self, fl, pool, order):
+        pa = self.q[fl][pool][order].popleft()
+        del self.heads[pa]
+        return pa
+
+    # -- the contract
+    def boot(self):
+        """vm_page_startup: each segment freed in maximal aligned blocks, ascending."""
+        for s, e, _ in self.segs:
+            self.free_contig(s, (e - s) // PAGE, 0)
+
+    def free_contig(self, pa, npages, pool):
+        while npages:
+            order = 0
+            while (order + 1 < self.norder and (1 << (order + 1)) <= npages
+                   and (pa // PAGE) % (1 << (order + 1)) == 0):
+                order += 1
+            self.free(pa, order, pool)
+            pa += PAGE << order
+            npages -= 1 << order
+
+    def free(self, pa, order, pool):
+        s, e, fl = self.seg_of(pa)
+        while order < self.norder - 1:
+            buddy = pa ^ (PAGE << order)
+            if not (s <= buddy < e) or self.heads.get(buddy, (None,))[0] != order:
+                break
+            self._rem(buddy)
+            order += 1
+            pa &= ~((PAGE << order) - 1)
+        self._add(pa, order, pool, fl)
+
+    def _split(self, pa, oind, order, pool, fl):
+        while oind > order:
+            oind -= 1
+            self._add(pa + (PAGE << oind), oind, pool, fl)
+        return pa
+
+    def alloc(self, pool, order):
+        for fl in range(len(self.q)):
+            for oind in range(order, self.norder):
+                if self.q[fl][pool][oind]:
+                    return self._split(self._pop(fl, pool, oind), oind, order, pool, fl)
+            for oind in range(self.norder - 1, order - 1, -1):
+                for p in range(self.npool):
+                    if p != pool and self.q[fl][p][oind]:
+                        return self._split(self._pop(fl, p, oind), oind, order, pool, fl)
+        return None
+
+    # -- observations
+    def counts(self):
+        """{(freelist, pool, order): blocks} for non-empty queues."""
+        out = {}
+        for fl, pools in enumerate(self.q):
+            for p, orders in enumerate(pools):
+                for o, dq in enumerate(orders):
+                    if dq:
+                        out[(fl, p, o)] = len(dq)
+        return out
+
+    def free_pages(self):
+        return sum(1 << o for o, _, _ in self.heads.values())
+
+
+def maximal_blocks(segs, norder):
+    """{(freelist, order): count} of each segment cut into maximal aligned blocks."""
+    out = {}
+    for s, e, fl in segs:
+        pa, n = s, (e - s) // PAGE
+        while n:
+            o = 0
+            while o + 1 < norder and (1 << (o + 1)) <= n and (pa // PAGE) % (1 << (o + 1)) == 0:
+                o += 1
+            out[(fl, o)] = out.get((fl, o), 0) + 1
+            pa += PAGE << o
+            n -= 1 << o
+    return out
