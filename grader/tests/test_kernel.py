@@ -146,3 +146,26 @@ def test_selftest_panic_reported(vm):
     vm.check(r.kind == "panic" and r.transcript.kpanic, r,
              "selftest_panic should panic (status 37 and KPANIC <nonce>); the run ended as: %s"
              % (r.problem() or "ok"))
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=30)
+@pytest.mark.parametrize("mem", ["128M", "6G"])
+def test_kernel_selfchecks(vm, mem):
+    """The kernel's own ktests of printf, malloc, KVA, pmap and kernel memory.
+
+    These judge themselves (they are the kernel's unit tests, not a lab's),
+    so they only guard the reference against regressions.
+    """
+    vm.run_pass(["printf", "malloc", "kva", "pmap", "pmap_copy", "malloc_grow",
+                 "contigmalloc"], mem=mem)
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=30)
+def test_all_ktests(vm):
+    """test=all runs every ktest that is not explicit-only, in both phases."""
+    r = vm.expect_ok(vm.run(["all"], {"lab00.nums": "10:1", "lab00.keys": "x",
+                                      "lab01.probe": "1000", "lab02.contig": "1:0:ffffffff:1000:0"}))
+    vm.check(r.end is not None and r.end[0] >= 15, r, "test=all ran only %s tests" % (r.end,))
+    failed = sorted(n for n, (v, _) in r.tests.items() if v != "PASS")
+    vm.check(failed == ["pae_high"], r, "test=all at 128M: expected only pae_high to fail "
+             "(no RAM above 4 GiB), got failures %s" % failed)

@@ -1,8 +1,11 @@
 /*
  * kern_malloc.c - malloc/free for the kernel: first fit over one arena.
  *
- * The arena is a fixed block the machine layer reserves at boot (the buddy
- * lab rebuilds malloc on pages from vm_page_alloc).  Every block, free or
+ * It starts with one arena the machine layer reserves at boot, so malloc
+ * works before the VM system does.  Once vm_page_startup() has run, malloc
+ * grows by asking malloc_grow_hook for more: pages from the DIRECT pool
+ * (vm_page_alloc with VM_ALLOC_NOOBJ), mapped into kernel virtual memory,
+ * which the buddy allocator keeps physically clustered.  Every block, free or
  * used, starts with a 32-byte header, which keeps user pointers 32-byte
  * aligned (a PAE page-directory-pointer table needs that):
  *
@@ -29,6 +32,7 @@ CTASSERT(sizeof(struct mhdr) == MALLOC_ALIGN);
 
 static struct mhdr *free_list;
 static struct malloc_stats stats;
+void *(*malloc_grow_hook)(size_t need, size_t *got);
 
 void
 malloc_init(void *arena, size_t size)
@@ -42,15 +46,47 @@ malloc_init(void *arena, size_t size)
 	stats = (struct malloc_stats){ .arena = size };
 }
 
+/* Give malloc another region of memory; it is never returned. */
+void
+malloc_add_region(void *base, size_t size)
+{
+	uintptr_t start = roundup2((uintptr_t)base, MALLOC_ALIGN);
+	struct mhdr *b = (struct mhdr *)start;
+
+	size = rounddown2(size - (start - (uintptr_t)base), MALLOC_ALIGN);
+	if (size < 2 * sizeof(struct mhdr))
+		return;
+	*b = (struct mhdr){ .magic = MAGIC_USED, .size = size };
+	stats.arena += size;
+	stats.in_use += size;		/* free() below takes it back out */
+	stats.allocations++;
+	free(b + 1);
+}
+
+static void *malloc_from_list(size_t need);
+
 void *
 malloc(size_t size)
 {
-	size_t need;
-	struct mhdr **pp, *b;
+	size_t need, got;
+	void *p, *region;
 
-	if (size == 0 || size > stats.arena)
+	if (size == 0 || size > (1u << 30))
 		return (NULL);
 	need = roundup2(size, MALLOC_ALIGN) + sizeof(struct mhdr);
+	if ((p = malloc_from_list(need)) != NULL || malloc_grow_hook == NULL)
+		return (p);
+	if ((region = malloc_grow_hook(need + sizeof(struct mhdr), &got)) == NULL)
+		return (NULL);
+	malloc_add_region(region, got);
+	return (malloc_from_list(need));
+}
+
+static void *
+malloc_from_list(size_t need)
+{
+	struct mhdr **pp, *b;
+
 	for (pp = &free_list; (b = *pp) != NULL; pp = &b->next) {
 		KASSERT(b->magic == MAGIC_FREE, ("malloc: free list corrupt at %p", b));
 		if (b->size < need)

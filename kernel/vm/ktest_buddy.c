@@ -16,6 +16,8 @@
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
 #include <vm/vmmeter.h>
+#include <vm/vm_kern.h>
+#include <vm/pmap.h>
 
 #define	LIVE_MAX	4096
 #define	BLOCK_LINES_MAX	512
@@ -205,4 +207,50 @@ KTEST(buddy_double_free, KTEST_VM | KTEST_EXPLICIT)
 	vm_phys_free_pages(m, 0);
 	vm_phys_free_pages(m, 0);
 	ktest_fail(t, "freeing page %#jx twice went unnoticed", (uintmax_t)m->phys_addr);
+}
+
+/* malloc beyond its boot arena: it must grow on DIRECT-pool pages. */
+KTEST(malloc_grow, KTEST_VM)
+{
+	struct malloc_stats before, after;
+	u_int wired = cnt.v_wire_count;
+	void *p[24];
+	int n = 0;
+
+	if (!need_vm(t))
+		return;
+	malloc_stats(&before);
+	for (n = 0; n < 24; n++) {
+		p[n] = malloc(200 * 1024);
+		KT_CHECK(t, p[n] != NULL, "malloc(200 KiB) #%d failed: malloc did not grow", n);
+		memset(p[n], n, 200 * 1024);
+	}
+	malloc_stats(&after);
+	for (n = 0; n < 24; n++)
+		free(p[n]);
+	KT_CHECK(t, after.arena > before.arena, "the arena did not grow (%zu bytes)", after.arena);
+	KT_CHECK(t, cnt.v_wire_count > wired, "no wired pages back the new memory");
+	ktest_detail(t, "arena %zu -> %zu bytes, %u pages wired", before.arena, after.arena,
+	    cnt.v_wire_count - wired);
+}
+
+/* contigmalloc: a mapped, physically contiguous, aligned buffer. */
+KTEST(contigmalloc, KTEST_VM)
+{
+	vm_size_t size = 37 * PAGE_SIZE;
+	char *p = contigmalloc(size, 16u << 20, 64u << 20, 64 * 1024, 0);
+	vm_paddr_t pa;
+
+	if (!need_vm(t))
+		return;
+	KT_CHECK(t, p != NULL, "contigmalloc(37 pages) failed");
+	pa = pmap_kextract((vm_offset_t)p);
+	for (vm_size_t off = 0; off < size; off += PAGE_SIZE)
+		KT_CHECK(t, pmap_kextract((vm_offset_t)p + off) == pa + off, "not contiguous at +%#jx",
+		    (uintmax_t)off);
+	memset(p, 0xa5, size);
+	KT_CHECK(t, pa >= (16u << 20) && pa + size <= (64u << 20) && (pa & 0xffff) == 0,
+	    "run %#jx breaks the constraints", (uintmax_t)pa);
+	contigfree(p, size);
+	ktest_data(t, "pa %#jx", (uintmax_t)pa);
 }

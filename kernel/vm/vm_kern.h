@@ -11,6 +11,12 @@ vm_offset_t	kva_alloc(vm_size_t size);	/* page-aligned; 0 when exhausted */
 void		kva_free(vm_offset_t va, vm_size_t size);
 vm_size_t	kva_free_bytes(void);
 
+/* Kernel memory from the page allocator (vm_kmem.c). */
+void		kmem_init(void);
+void		*contigmalloc(vm_size_t size, vm_paddr_t low, vm_paddr_t high,
+		    u_long alignment, u_long boundary);
+void		contigfree(void *addr, vm_size_t size);
+
 extern vm_offset_t kmem_arena_va;		/* set by pmap_bootstrap() */
 extern vm_size_t kmem_arena_size;
 

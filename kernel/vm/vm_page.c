@@ -213,6 +213,7 @@ vm_page_startup(void)
 	cnt.v_free_reserved = 32 + cnt.v_page_count / 512;
 	cnt.v_interrupt_free_min = 8;
 	vm_page_started = true;
+	kmem_init();
 	vm_page_startup_cycles = cpu_ticks() - t0;
 	printf("vm_page_startup: %ld pages in vm_page_array (%ju KiB, %s), "
 	    "bitmap %ju KiB, %d segments, %u pages free\n",

@@ -11,7 +11,9 @@
  *  - vm_phys_alloc_contig returns the head of a free block of the
  *    smallest order >= log2(npages) that fits the constraints, on the
  *    first free list that has one, and fails only if none fits; it
- *    examines block heads only (by design, as FreeBSD 7's did);
+ *    examines block heads only (by design, as FreeBSD 7's did).  A run of
+ *    more than 1024 pages takes adjacent free order-10 blocks of one
+ *    segment, the first of which is the head that must fit;
  *  - the queues hold exactly the canonical decomposition of the free pages.
  */
 #include <stdio.h>
@@ -357,6 +359,21 @@ fits(sim_pa_t pa, unsigned long n, sim_pa_t low, sim_pa_t high,
 	return (boundary == 0 || pa / boundary == last / boundary);
 }
 
+/* For a run of n > 1024 pages from h: are the next order-10 blocks free heads too? */
+static bool
+top_blocks_follow(const signed char *canon, int s, sim_pa_t h, unsigned long n)
+{
+	const int top = SIM_NORDER - 1;
+
+	for (unsigned long i = 1; i < (n + (1ul << top) - 1) >> top; i++) {
+		sim_pa_t b = h + i * BLK(top);
+
+		if (b + BLK(top) > segs[s].end || canon[idx_of(s, b)] != top)
+			return (false);
+	}
+	return (true);
+}
+
 int
 model_contig(unsigned long n, sim_pa_t low, sim_pa_t high,
     unsigned long alignment, unsigned long boundary)
@@ -364,7 +381,7 @@ model_contig(unsigned long n, sim_pa_t low, sim_pa_t high,
 	int need = 0, best_fl = SIM_NFREELIST, best_o = SIM_NORDER, got_fl = -1, got_o = -1;
 	sim_pa_t pa;
 
-	while (need < SIM_NORDER && (1ul << need) < n)
+	while (need < SIM_NORDER - 1 && (1ul << need) < n)
 		need++;
 	/* Before: which canonical blocks fit, and the best (free list, order). */
 	signed char *canon = canon_map();
@@ -372,7 +389,8 @@ model_contig(unsigned long n, sim_pa_t low, sim_pa_t high,
 		for (sim_pa_t h = segs[s].start; h < segs[s].end; h += SIM_PAGE) {
 			int o = canon[idx_of(s, h)];
 
-			if (o < need || !fits(h, n, low, high, alignment, boundary))
+			if (o < need || !fits(h, n, low, high, alignment, boundary) ||
+			    !top_blocks_follow(canon, s, h, n))
 				continue;
 			if (segs[s].fl < best_fl || (segs[s].fl == best_fl && o < best_o))
 				best_fl = segs[s].fl, best_o = o;

@@ -1,0 +1,165 @@
+/*
+ * vm_kmem.c - kernel memory backed by the page allocator: malloc's growth,
+ * physically contiguous memory, and the monitor's windows onto the buddy
+ * allocator.
+ *
+ * malloc grows in chunks of pages taken from the DIRECT pool (no object,
+ * unmanaged, wired).  On amd64 that pool is reached through the direct map
+ * and the buddy allocator's stealing keeps it physically clustered; on i386,
+ * which has no direct map, DIRECT is an alias of DEFAULT and the pages are
+ * mapped at fresh kernel virtual addresses.  Malloc'd pages go in the
+ * minidump (dump_add_page): a crash dump without the kernel heap is useless.
+ *
+ * contigmalloc() is what a driver calls for a DMA buffer: `size` bytes of
+ * physically contiguous memory in [low, high), aligned, not crossing a
+ * boundary, mapped into kernel virtual memory.  The buddy allocator makes
+ * this robust: vm_phys_alloc_contig() finds the run among its free blocks
+ * (FreeBSD's old contigmalloc scanned every page under Giant).
+ */
+#include <sys/systm.h>
+#include <sys/malloc.h>
+#include <sys/monitor.h>
+#include <vm/vm_param.h>
+#include <vm/vm_kern.h>
+#include <vm/vm_page.h>
+#include <vm/vm_phys.h>
+#include <vm/vmmeter.h>
+#include <vm/pmap.h>
+
+#define	KMEM_GROW_MIN	(64 * PAGE_SIZE)
+
+static void *
+kmem_malloc_grow(size_t need, size_t *got)
+{
+	vm_size_t size = MAX(round_page((vm_size_t)need), KMEM_GROW_MIN);
+	vm_offset_t va = kva_alloc(size);
+	vm_size_t off;
+	vm_page_t m;
+
+	if (va == 0)
+		return (NULL);
+	for (off = 0; off < size; off += PAGE_SIZE) {
+		m = vm_page_alloc(NULL, 0, VM_ALLOC_NOOBJ | VM_ALLOC_WIRED | VM_ALLOC_SYSTEM);
+		if (m == NULL)
+			break;
+		pmap_kenter(va + off, VM_PAGE_TO_PHYS(m));
+		dump_add_page(VM_PAGE_TO_PHYS(m));
+	}
+	if (off < MAX(round_page((vm_size_t)need), PAGE_SIZE)) {	/* not enough: undo */
+		while (off > 0) {
+			off -= PAGE_SIZE;
+			m = PHYS_TO_VM_PAGE(pmap_kextract(va + off));
+			pmap_kremove(va + off);
+			dump_drop_page(VM_PAGE_TO_PHYS(m));
+			vm_page_free(m);
+		}
+		kva_free(va, size);
+		return (NULL);
+	}
+	if (off < size)
+		kva_free(va + off, size - off);
+	*got = off;
+	return ((void *)va);
+}
+
+/* Called at the end of vm_page_startup(): malloc may now grow. */
+void
+kmem_init(void)
+{
+	malloc_grow_hook = kmem_malloc_grow;
+}
+
+void *
+contigmalloc(vm_size_t size, vm_paddr_t low, vm_paddr_t high, u_long alignment,
+    u_long boundary)
+{
+	u_long npages = atop(round_page(size));
+	vm_offset_t va;
+	vm_page_t m;
+
+	if (npages == 0 || !vm_page_ready())
+		return (NULL);
+	if ((va = kva_alloc(ptoa(npages))) == 0)
+		return (NULL);
+	m = vm_phys_alloc_contig(npages, low, high, MAX(alignment, PAGE_SIZE), boundary);
+	if (m == NULL) {
+		kva_free(va, ptoa(npages));
+		return (NULL);
+	}
+	for (u_long i = 0; i < npages; i++) {
+		m[i].flags = PG_UNMANAGED;
+		m[i].wire_count = 1;
+		pmap_kenter(va + ptoa(i), VM_PAGE_TO_PHYS(&m[i]));
+	}
+	cnt.v_wire_count += (u_int)npages;
+	return ((void *)va);
+}
+
+void
+contigfree(void *addr, vm_size_t size)
+{
+	vm_offset_t va = (vm_offset_t)addr;
+	u_long npages = atop(round_page(size));
+	vm_page_t m = PHYS_TO_VM_PAGE(pmap_kextract(va));
+
+	KASSERT(m != NULL, ("contigfree: %p is not mapped", addr));
+	for (u_long i = 0; i < npages; i++) {
+		KASSERT(VM_PAGE_TO_PHYS(&m[i]) == pmap_kextract(va + ptoa(i)),
+		    ("contigfree: %p is not one contigmalloc run", addr));
+		pmap_kremove(va + ptoa(i));
+		m[i].flags = 0;
+		m[i].wire_count = 0;
+	}
+	cnt.v_wire_count -= (u_int)npages;
+	vm_phys_free_contig(m, npages);
+	kva_free(va, ptoa(npages));
+}
+
+MONITOR_CMD(buddy, "[check]", "free blocks by order and pool (vm.phys_free)")
+{
+	char why[160];
+
+	vm_phys_print();
+	if (argc > 1 && strcmp(argv[1], "check") == 0) {
+		if (vm_phys_check(why, sizeof(why)) == 0)
+			printf("all free-queue invariants hold\n");
+		else
+			printf("BROKEN: %s\n", why);
+	}
+	return (0);
+}
+
+MONITOR_CMD(contig, "<npages> [low high align bound]", "try vm_phys_alloc_contig, then free")
+{
+	uint64_t v[5] = { 0, 0, (vm_paddr_t)~(vm_paddr_t)0, PAGE_SIZE, 0 };
+	vm_page_t m;
+	char *end;
+
+	if (argc < 2 || argc > 6) {
+		printf("usage: contig <npages> [low high align boundary]\n");
+		return (0);
+	}
+	for (int i = 1; i < argc; i++) {
+		v[i - 1] = strtoull(argv[i], &end, 0);
+		if (*end != '\0') {
+			printf("contig: \"%s\" is not a number\n", argv[i]);
+			return (0);
+		}
+	}
+	if (v[0] == 0 || v[3] == 0 || !powerof2(v[3]) || (v[4] != 0 && !powerof2(v[4]))) {
+		printf("contig: npages must be > 0; align and boundary powers of two\n");
+		return (0);
+	}
+	m = vm_phys_alloc_contig((u_long)v[0], (vm_paddr_t)v[1], (vm_paddr_t)v[2],
+	    (u_long)v[3], (u_long)v[4]);
+	if (m == NULL) {
+		printf("no run of %ju pages in [%#jx, %#jx) aligned %#jx, boundary %#jx\n",
+		    (uintmax_t)v[0], (uintmax_t)v[1], (uintmax_t)v[2], (uintmax_t)v[3],
+		    (uintmax_t)v[4]);
+		return (0);
+	}
+	printf("%ju pages at %#jx - %#jx; freed again\n", (uintmax_t)v[0],
+	    (uintmax_t)VM_PAGE_TO_PHYS(m), (uintmax_t)(VM_PAGE_TO_PHYS(m) + ptoa(v[0])));
+	vm_phys_free_contig(m, (u_long)v[0]);
+	return (0);
+}
