@@ -18,7 +18,13 @@ ifeq ($(filter $(CONFIG),$(CONFIGS)),)
 $(error unknown CONFIG '$(CONFIG)': choose one of $(CONFIGS) (amd64 is not there yet))
 endif
 
-B	:= build/$(CONFIG)
+# VM_PHYSSEG=dense|sparse overrides the page-array mode (default: dense on
+# i386, sparse on i386-pae); such builds go to their own directory.
+VM_PHYSSEG ?=
+ifneq ($(filter-out dense sparse,$(VM_PHYSSEG)),)
+$(error unknown VM_PHYSSEG '$(VM_PHYSSEG)': choose dense or sparse)
+endif
+B	:= build/$(CONFIG)$(if $(VM_PHYSSEG),-$(VM_PHYSSEG))
 ARCH	:= i386
 
 # An interpreter that has pytest (Debian's); stdlib-only tools use it too.
@@ -44,6 +50,11 @@ LIBGCC	:= $(shell $(CC) -m32 -print-libgcc-file-name 2>/dev/null)
 ifeq ($(CONFIG),i386-pae)
 CFLAGS	+= -DPAE
 ASFLAGS	+= -DPAE
+endif
+ifeq ($(VM_PHYSSEG),dense)
+CFLAGS	+= -DVM_PHYSSEG_DENSE
+else ifeq ($(VM_PHYSSEG),sparse)
+CFLAGS	+= -DVM_PHYSSEG_SPARSE
 endif
 
 SRCS	:= $(wildcard kernel/kern/*.c kernel/vm/*.c kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S)
@@ -128,6 +139,7 @@ deps:
 
 bench: deps
 	$(PYTHON) tools/bench-boot.py
+	$(PYTHON) tools/bench-startup.py
 
 clean:
 	rm -rf build .gdbinit compile_commands.json
