@@ -140,6 +140,7 @@ deps:
 bench: deps
 	$(PYTHON) tools/bench-boot.py
 	$(PYTHON) tools/bench-startup.py
+	$(PYTHON) tools/bench-grade.py
 
 clean:
 	rm -rf build .gdbinit compile_commands.json

@@ -169,3 +169,10 @@ def test_all_ktests(vm):
     failed = sorted(n for n, (v, _) in r.tests.items() if v != "PASS")
     vm.check(failed == ["pae_high"], r, "test=all at 128M: expected only pae_high to fail "
              "(no RAM above 4 GiB), got failures %s" % failed)
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=15)
+def test_triple_fault_recognised(vm):
+    r = vm.run(["selftest_triple"])
+    vm.check(r.kind == "triple-fault", r, "a triple fault must be reported as one; the run "
+             "ended as: %s" % (r.problem() or "ok"))

@@ -25,9 +25,20 @@ extern char kernel_start[], etext[], edata[], kernel_end[];
 
 MONITOR_CMD(help, "", "list the commands")
 {
-	for (const struct monitor_cmd *c = __start_monitor_cmds; c < __stop_monitor_cmds; c++)
-		printf("  %-10s %-22s %s\n", c->name, c->args, c->help);
-	return (0);
+	const char *last = "";
+
+	/* In name order; the linker leaves them in file order. */
+	for (;;) {
+		const struct monitor_cmd *next = NULL;
+
+		for (const struct monitor_cmd *c = __start_monitor_cmds; c < __stop_monitor_cmds; c++)
+			if (strcmp(c->name, last) > 0 && (next == NULL || strcmp(c->name, next->name) < 0))
+				next = c;
+		if (next == NULL)
+			return (0);
+		printf("  %-10s %-32s %s\n", next->name, next->args, next->help);
+		last = next->name;
+	}
 }
 
 MONITOR_CMD(meminfo, "", "phys_avail, dump_avail and totals")

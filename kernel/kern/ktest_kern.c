@@ -137,6 +137,16 @@ KTEST(badaccess, KTEST_EXPLICIT)
 }
 
 /*
+ * A triple fault: with no IDT at all, the next exception cannot be
+ * delivered, nor the double fault that follows, and the CPU shuts down.
+ * Under -no-reboot QEMU exits; the grader must recognise it as such.
+ */
+KTEST(selftest_triple, KTEST_EXPLICIT)
+{
+	machine_triple_fault();
+}
+
+/*
  * Lab 00: strtoull over the grader's items "BASE:TOKEN,BASE:TOKEN,...".
  * The grader computes what C's strtoull gives and compares.
  */

@@ -147,6 +147,16 @@ machine_exit(int v)
 		halt();
 }
 
+void
+machine_triple_fault(void)
+{
+	struct pseudodesc none = { 0, 0 };
+
+	__asm__ volatile("cli; lidt %0; int3" : : "m"(none));
+	for (;;)
+		halt();
+}
+
 uint64_t
 cpu_ticks(void)
 {

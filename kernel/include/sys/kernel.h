@@ -12,6 +12,7 @@ void	mi_startup(void) __noreturn;
 /* Machine services (arch/<machine>/). */
 void	machine_exit(int v) __noreturn;	/* QEMU isa-debug-exit; see grader/PROTOCOL.md */
 void	cpu_idle(void);			/* wait for an interrupt */
+void	machine_triple_fault(void) __noreturn;	/* for testing the grader */
 uint64_t cpu_ticks(void);		/* a fast cycle counter (the TSC on x86) */
 void	db_backtrace(uintptr_t pc, uintptr_t fp);	/* print frames from here */
 void	db_backtrace_here(void);
