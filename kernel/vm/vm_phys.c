@@ -528,6 +528,7 @@ vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
  * stub:
  *	(void)size; (void)low; (void)high; (void)alignment; (void)boundary;
  *	(void)flind; (void)pool; (void)oind; (void)vm_phys_run_fits;
+ *	(void)vm_phys_blocks_free; (void)nblocks; (void)oind_min;
  *	printf("lab 02: vm_phys_alloc_contig(%lu pages): not implemented\n", npages);
  *	return (NULL);
  */
