@@ -180,12 +180,15 @@ KTEST(buddy_noobj, KTEST_VM)
 		return;
 	KT_CHECK(t, pages != NULL, "no memory");
 	report_params(t);
+	report_queues(t, "start");
 	for (int i = 0; i < 2 * n; i++) {
 		bool noobj = (i % 2) == 0;
 
 		pages[i] = vm_page_alloc(NULL, 0, noobj ? VM_ALLOC_NOOBJ : VM_ALLOC_NORMAL);
 		if (pages[i] != NULL)
 			ktest_data(t, "%s %#jx", noobj ? "n" : "d", (uintmax_t)pages[i]->phys_addr);
+		if (i == 0)
+			report_queues(t, "one");
 	}
 	for (int i = 0; i < 2 * n; i++)
 		if (pages[i] != NULL)
@@ -253,4 +256,25 @@ KTEST(contigmalloc, KTEST_VM)
 	    "run %#jx breaks the constraints", (uintmax_t)pa);
 	contigfree(p, size);
 	ktest_data(t, "pa %#jx", (uintmax_t)pa);
+}
+
+/*
+ * One page from the CACHE pool, which is empty at boot: the allocator must
+ * steal the largest DEFAULT block and split it, leaving one block at each
+ * lower order in the CACHE pool.  Freeing the page must merge them back.
+ */
+KTEST(buddy_steal, KTEST_VM)
+{
+	vm_page_t m;
+
+	if (!need_vm(t))
+		return;
+	report_params(t);
+	report_queues(t, "start");
+	m = vm_phys_alloc_pages(VM_FREEPOOL_CACHE, 0);
+	KT_CHECK(t, m != NULL, "vm_phys_alloc_pages(CACHE, 0) failed");
+	ktest_data(t, "a %#jx 0 %d", (uintmax_t)m->phys_addr, VM_FREEPOOL_CACHE);
+	report_queues(t, "one");
+	vm_phys_free_pages(m, 0);
+	report_queues(t, "end");
 }

@@ -1,4 +1,7 @@
-"""The grader's model of vm_phys, the binary buddy allocator.
+"""The grader's model of vm_phys, the binary buddy allocator (instructors only).
+
+It lives beside the hidden tests, not in grader/vmkit/, so it never reaches
+student trees: it is, in effect, lab 02's answer written in Python.
 
 It follows the contract in handouts/02-buddy.md exactly - queues are LIFO
 (a block goes in at the head and is taken from the head), allocation takes
