@@ -173,6 +173,29 @@ vm_page_init_page(vm_page_t m, vm_paddr_t pa, int segind)
 	};
 }
 
+#ifdef VM_PHYSSEG_DENSE
+/*
+ * Dense: entries for frames in no segment (holes, the kernel, the carve)
+ * are initialised too, once, and marked absent; they are never handed out.
+ */
+static void
+vm_page_init_holes(void)
+{
+	long next = 0;		/* first array index not yet initialised */
+
+	for (int s = 0; s <= vm_phys_nsegs; s++) {
+		long stop = s < vm_phys_nsegs ?
+		    (long)(atop(vm_phys_segs[s].start) - first_page) : vm_page_array_size;
+
+		for (; next < stop; next++)
+			vm_page_init_page(&vm_page_array[next], ptoa(first_page + next),
+			    VM_PHYSSEG_NONE);
+		if (s < vm_phys_nsegs)
+			next = (long)(atop(vm_phys_segs[s].end) - first_page);
+	}
+}
+#endif
+
 void
 vm_page_startup(void)
 {
@@ -193,11 +216,6 @@ vm_page_startup(void)
 	vm_phys_init();
 	for (int i = 0; phys_avail[2 * i + 1] != 0; i++)
 		vm_phys_add_seg(phys_avail[2 * i], phys_avail[2 * i + 1], NULL);
-#ifdef VM_PHYSSEG_DENSE
-	/* Entries for holes and the carved range: initialised, never used. */
-	for (long i = 0; i < vm_page_array_size; i++)
-		vm_page_init_page(&vm_page_array[i], ptoa(first_page + i), VM_PHYSSEG_NONE);
-#endif
 	for (s = 0; s < vm_phys_nsegs; s++) {
 		struct vm_phys_seg *seg = &vm_phys_segs[s];
 		long n = (long)atop(seg->end - seg->start);
@@ -206,6 +224,9 @@ vm_page_startup(void)
 			vm_page_init_page(&seg->first_page[i], seg->start + ptoa(i), s);
 		cnt.v_page_count += (u_int)n;
 	}
+#ifdef VM_PHYSSEG_DENSE
+	vm_page_init_holes();
+#endif
 	/* 6. Everything not blacklisted goes to the buddy allocator. */
 	vm_page_blacklist_load();
 	for (s = 0; s < vm_phys_nsegs; s++)
