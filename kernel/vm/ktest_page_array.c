@@ -211,3 +211,11 @@ KTEST(startup_time, KTEST_VM)
 	ktest_data(t, "pages %ld cycles %ju cycles_per_ms %ju", vm_page_array_size,
 	    (uintmax_t)vm_page_startup_cycles, (uintmax_t)((t1 - t0) / (5 * 1000 / HZ)));
 }
+
+/* Nothing but a boot that includes vm_page_startup(), for the boot benchmark. */
+KTEST(vm_boot, KTEST_VM)
+{
+	if (!need_vm(t))
+		return;
+	ktest_detail(t, "pages=%ld free=%u", vm_page_array_size, cnt.v_free_count);
+}
