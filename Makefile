@@ -6,6 +6,8 @@
 #   make grade [LAB=NN]      grade a lab (in a student tree: its own lab)
 #   make lab LAB=NN DEST=dir generate a student tree
 #   make test                everything CI runs
+#   make bench-vm            buddy allocator benchmarks (host)
+#   make fuzz [FUZZTIME=60]  fuzz the buddy allocator (host, clang libFuzzer)
 #
 # CONFIG=i386 (default) or i386-pae; MEM=128M; SEED=n replays a grade run.
 
@@ -141,6 +143,17 @@ bench: deps
 	$(PYTHON) tools/bench-boot.py
 	$(PYTHON) tools/bench-startup.py
 	$(PYTHON) tools/bench-grade.py
+
+# The physical allocator on the host (tests/host/extra.mk), outside `make test`:
+# benchmarks (gcc -O2), and a libFuzzer target (clang, libclang-rt-14-dev).
+.PHONY: bench-vm fuzz fuzz-build
+bench-vm:
+	$(MAKE) -f tests/host/extra.mk bench-build
+	$(PYTHON) tools/bench-vm.py
+
+FUZZTIME ?= 60
+fuzz fuzz-build:
+	$(MAKE) -f tests/host/extra.mk $@ FUZZTIME=$(FUZZTIME)
 
 clean:
 	rm -rf build .gdbinit compile_commands.json

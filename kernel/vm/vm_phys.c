@@ -371,6 +371,12 @@ vm_phys_free_pages(vm_page_t m, int order)
 	KASSERT((m->phys_addr & (((vm_paddr_t)PAGE_SIZE << order) - 1)) == 0,
 	    ("vm_phys_free_pages: pa %#jx is not aligned to order %d",
 	    (uintmax_t)m->phys_addr, order));
+	/* The rest of the block too: a free overlapping a free block corrupts the queues. */
+	for (long i = 1; i < (1L << order); i++)
+		KASSERT((m[i].flags & PG_FREE) == 0,
+		    ("vm_phys_free_pages: double free: page %p (pa %#jx) of the order-%d "
+		    "block at %#jx is already free", &m[i], (uintmax_t)m[i].phys_addr, order,
+		    (uintmax_t)m->phys_addr));
 	vm_phys_mark_free(m, order, true);
 	m = vm_phys_coalesce(m, &order);
 	vm_freelist_add((*seg->free_queues)[m->pool], m, order);

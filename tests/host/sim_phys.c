@@ -235,3 +235,25 @@ sim_lookup(sim_pa_t pa)
 
 	return (m != NULL ? m->phys_addr : SIM_NONE);
 }
+
+int
+sim_is_dense(void)
+{
+#ifdef VM_PHYSSEG_DENSE
+	return (1);
+#else
+	return (0);
+#endif
+}
+
+void *
+sim_alloc_m(int pool, int order)
+{
+	return (vm_phys_alloc_pages(pool, order));
+}
+
+void
+sim_free_m(void *m, int order)
+{
+	vm_phys_free_pages(m, order);
+}

@@ -64,5 +64,10 @@ void	sim_walk_queues(void (*fn)(void *arg, sim_pa_t head, int order, int pool,
 
 /* Benchmarks: the raw lookup, returning the page's own address field. */
 sim_pa_t sim_lookup(sim_pa_t pa);
+int	sim_is_dense(void);		/* built with VM_PHYSSEG_DENSE */
+
+/* Benchmarks: alloc and free by page structure (opaque), with no lookup. */
+void	*sim_alloc_m(int pool, int order);
+void	sim_free_m(void *m, int order);
 
 #endif

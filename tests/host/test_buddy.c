@@ -273,6 +273,14 @@ HOST_TEST(buddy_contig_above_4g)
 	OP(pa = sim_alloc_contig(1, 0, ~0ull, 4 * GB, 0));
 	CHECK(pa == 4 * GB, "4 GiB alignment in a 64-bit vm_paddr_t: %#llx", pa);
 	OP(sim_free_contig(pa, 1));
+	OP(CHECK(sim_alloc_contig(1, 0, ~0ull, 8 * GB, 0) == SIM_NONE, "nothing is 8 GiB aligned"));
+	OP(CHECK(sim_alloc_contig(1, 4 * GB + 1, ~0ull, 4 * GB, 0) == SIM_NONE,
+	    "low just above 4 GiB excludes the block at 4 GiB"));
+	OP(CHECK(sim_alloc_contig(3072, 0, ~0ull, PG, 4 * GB) == SIM_NONE,
+	    "all three blocks straddle 4 GiB"));
+	OP(pa = sim_alloc_contig(3072, 0, ~0ull, PG, 8 * GB));
+	CHECK(pa == 4 * GB - 4 * MB, "an 8 GiB boundary allows it: %#llx", pa);
+	OP(sim_free_contig(pa, 3072));
 	OP(pa = sim_alloc_contig(1024, 0, 4 * GB, PG, 0));
 	CHECK(pa == 4 * GB - 4 * MB, "the block just below 4 GiB: %#llx", pa);
 	OP(sim_free_contig(pa, 1024));
@@ -290,6 +298,12 @@ HOST_TEST(buddy_double_free_panics)
 	EXPECT_PANIC(sim_free(pa, 2), "double free");
 	EXPECT_PANIC(sim_free(pa + PG, 0), "double free");	/* inside a free block */
 	OP((void)0);	/* the failed frees changed nothing */
+	/* A block whose head is allocated but whose tail is free (a wrong order). */
+	OP(pa = sim_alloc(0, 0));
+	CHECK(sim_is_free(pa + PG), "its buddy page is free");
+	EXPECT_PANIC(sim_free(pa, 1), "double free");
+	OP(sim_free(pa, 0));
+	CHECK(sim_free_count() == 256 && sim_count(-1, 8) == 1, "intact: %s", orders());
 }
 
 /* The counters agree with each other and with the queues after churn. */

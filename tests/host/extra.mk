@@ -1,0 +1,69 @@
+# tests/host/extra.mk - builds that stay out of `make test`: the libFuzzer
+# target (clang) and the allocator benchmarks (gcc -O2, no sanitizers).
+# Run from the top: `make fuzz`, `make fuzz-build`, `make bench-vm`.
+
+HB	:= build/host
+HOSTCC	?= gcc
+CLANG	?= clang
+FUZZTIME ?= 60
+KINC	:= -nostdinc -fno-builtin -Ikernel/include -Ikernel -Itests/host/include \
+	   -include tests/host/hostnames.h
+# The kernel's libkern, printf and allocator, and the simulated machine.
+KSRCS	:= kernel/kern/libkern.c kernel/kern/subr_prf.c kernel/vm/vm_phys.c tests/host/sim_phys.c
+KDEPS	:= tests/host/hostnames.h tests/host/sim_phys.h tests/host/extra.mk
+
+.PHONY: fuzz fuzz-build bench-build
+
+# ---- libFuzzer (needs clang and Debian's libclang-rt-14-dev) ---------------
+FZ	:= $(HB)/fuzz
+FZSAN	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FZFLAGS	:= -std=gnu11 -O1 -g -fsanitize=fuzzer-no-link $(FZSAN) -Wall -Wno-unused-parameter -MMD -MP
+FZOBJS	:= $(patsubst %.c,$(FZ)/k/%.o,$(KSRCS)) \
+	   $(patsubst %.c,$(FZ)/t/%.o,tests/host/fuzz_buddy.c tests/host/buddy_model.c \
+	   tests/host/sim_panic.c)
+
+fuzz-build: $(FZ)/fuzz_buddy
+
+fuzz: $(FZ)/fuzz_buddy
+	@mkdir -p $(FZ)/corpus $(FZ)/crashes
+	$(FZ)/fuzz_buddy -max_total_time=$(FUZZTIME) -print_final_stats=1 \
+	  -artifact_prefix=$(FZ)/crashes/ $(FZ)/corpus
+
+$(FZ)/fuzz_buddy: $(FZOBJS)
+	$(CLANG) -fsanitize=fuzzer $(FZSAN) -o $@ $^
+
+$(FZ)/k/%.o: %.c $(KDEPS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FZFLAGS) $(KINC) -c -o $@ $<
+
+$(FZ)/t/%.o: %.c tests/host/buddy_model.h tests/host/sim_phys.h
+	@mkdir -p $(@D)
+	$(CLANG) $(FZFLAGS) -Itests/host -c -o $@ $<
+
+# ---- Benchmarks --------------------------------------------------------------
+# The allocator is built twice, with a dense and with a sparse page array.
+BB	:= $(HB)/bench
+BFLAGS	:= -std=gnu11 -O2 -g -Wall -Wno-unused-parameter -MMD -MP
+BHOST	:= $(patsubst %.c,$(BB)/t/%.o,tests/host/sim_panic.c)
+BENCHES	:= $(BB)/bench_buddy $(BB)/bench_lookup-dense $(BB)/bench_lookup-sparse
+
+bench-build: $(BENCHES)
+
+$(BB)/bench_buddy: $(BB)/t/tests/host/bench_buddy.o $(BHOST) $(patsubst %.c,$(BB)/sparse/%.o,$(KSRCS))
+	$(HOSTCC) -o $@ $^
+$(BB)/bench_lookup-dense: $(BB)/t/tests/host/bench_lookup.o $(BHOST) $(patsubst %.c,$(BB)/dense/%.o,$(KSRCS))
+	$(HOSTCC) -o $@ $^
+$(BB)/bench_lookup-sparse: $(BB)/t/tests/host/bench_lookup.o $(BHOST) $(patsubst %.c,$(BB)/sparse/%.o,$(KSRCS))
+	$(HOSTCC) -o $@ $^
+
+$(BB)/dense/%.o: %.c $(KDEPS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(BFLAGS) -DVM_PHYSSEG_DENSE $(KINC) -c -o $@ $<
+$(BB)/sparse/%.o: %.c $(KDEPS)
+	@mkdir -p $(@D)
+	$(HOSTCC) $(BFLAGS) -DVM_PHYSSEG_SPARSE $(KINC) -c -o $@ $<
+$(BB)/t/%.o: %.c tests/host/sim_phys.h
+	@mkdir -p $(@D)
+	$(HOSTCC) $(BFLAGS) -Itests/host -c -o $@ $<
+
+-include $(shell find $(FZ) $(BB) -name '*.d' 2>/dev/null)
