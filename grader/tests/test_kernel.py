@@ -156,7 +156,7 @@ def test_kernel_selfchecks(vm, mem):
     These judge themselves (they are the kernel's unit tests, not a lab's),
     so they only guard the reference against regressions.
     """
-    vm.run_pass(["printf", "malloc", "kva", "pmap", "pmap_copy", "malloc_grow",
+    vm.run_pass(["printf", "malloc", "kva", "pmap", "pmap_copy", "malloc_grow", "pmap_many",
                  "contigmalloc"], mem=mem)
 
 

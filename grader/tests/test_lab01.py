@@ -98,8 +98,9 @@ class Layout:
         ok(info["guard"][1] == 0, "the page before vm_page_array is mapped (to %#x): no guard"
            % info["guard"][1])
         # Carved from the top of the largest range: re-attach and compare.
-        carve = (min(A[0], B[0]), max(A[1], B[1]))
-        ok(carve[1] - carve[0] == a_bytes + b_bytes, "the array and the bitmap are not adjacent")
+        carve = (A[0], B[1])
+        ok(A[1] == B[0], "the bitmap must sit on top of the carve and vm_page_array right "
+           "below it: the array ends at %#x, the bitmap starts at %#x" % (A[1], B[0]))
         ok(any(e == carve[1] for s, e in self.ram), "the carve %#x-%#x does not end at the top of a RAM range"
            % carve)
         pre = [(s, carve[1]) if e == carve[0] else (s, e) for s, e in post]

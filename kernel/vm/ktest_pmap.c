@@ -12,6 +12,7 @@
 #include <vm/vm_kern.h>
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
+#include <sys/malloc.h>
 
 /* A page from phys_avail at or above `low`, picked by the test's rng; 0 if none. */
 static vm_paddr_t
@@ -173,4 +174,41 @@ KTEST(pmap_copy, KTEST_VM)
 	vm_page_free(ma);
 	vm_page_free(mb);
 	KT_CHECK(t, ok, "zeroed page %#jx is not zero", (uintmax_t)b);
+}
+
+/*
+ * Many address spaces at once, after malloc has grown onto pages that may
+ * lie above 4 GiB: each must still load into %cr3 and translate.
+ */
+KTEST(pmap_many, KTEST_VM)
+{
+	enum { N = 40 };
+	pmap_t pm[N];
+	vm_page_t m = vm_page_alloc(NULL, 0, VM_ALLOC_NOOBJ);
+	void *ballast[16];
+	uint32_t v;
+
+	KT_CHECK(t, m != NULL, "vm_page_alloc failed");
+	for (int i = 0; i < 16; i++)		/* make malloc grow first */
+		ballast[i] = malloc(256 * 1024);
+	for (int i = 0; i < N; i++) {
+		pm[i] = pmap_create();
+		KT_CHECK(t, pm[i] != NULL, "pmap_create #%d failed", i);
+		KT_CHECK(t, pmap_enter(pm[i], 0x10000000 + ptoa(i), VM_PAGE_TO_PHYS(m),
+		    VM_PROT_RW, false) == 0, "pmap_enter #%d failed", i);
+	}
+	for (int i = 0; i < N; i++) {
+		pmap_activate(pm[i]);
+		KT_CHECK(t, probe_write((void *)(uintptr_t)(0x10000000 + ptoa(i)), 0x1000 + i) == 0 &&
+		    probe_read((void *)(uintptr_t)(0x10000000 + ptoa(i)), &v) == 0 && v == 0x1000u + i,
+		    "address space #%d does not translate", i);
+	}
+	pmap_activate(kernel_pmap);
+	KT_CHECK(t, pmap_page_mapcount(m) == N, "mapcount %d, want %d", pmap_page_mapcount(m), N);
+	for (int i = 0; i < N; i++)
+		pmap_destroy(pm[i]);
+	for (int i = 0; i < 16; i++)
+		free(ballast[i]);
+	KT_CHECK(t, pmap_page_mapcount(m) == 0, "mappings survived pmap_destroy");
+	vm_page_free(m);
 }

@@ -81,17 +81,14 @@ contigmalloc(vm_size_t size, vm_paddr_t low, vm_paddr_t high, u_long alignment,
 		return (NULL);
 	if ((va = kva_alloc(ptoa(npages))) == 0)
 		return (NULL);
-	m = vm_phys_alloc_contig(npages, low, high, MAX(alignment, PAGE_SIZE), boundary);
+	m = vm_page_alloc_contig(npages, low, high, MAX(alignment, PAGE_SIZE), boundary,
+	    VM_ALLOC_NOOBJ | VM_ALLOC_WIRED | VM_ALLOC_SYSTEM);
 	if (m == NULL) {
 		kva_free(va, ptoa(npages));
 		return (NULL);
 	}
-	for (u_long i = 0; i < npages; i++) {
-		m[i].flags = PG_UNMANAGED;
-		m[i].wire_count = 1;
+	for (u_long i = 0; i < npages; i++)
 		pmap_kenter(va + ptoa(i), VM_PAGE_TO_PHYS(&m[i]));
-	}
-	cnt.v_wire_count += (u_int)npages;
 	return ((void *)va);
 }
 

@@ -10,10 +10,11 @@
  *    phys_avail[0]          phys_avail[1] ----------->|  ^ carved: no longer
  *                                                     |    in phys_avail
  *
- * and in kernel virtual memory the array sits right after an unmapped guard
- * page, so an underrun (vm_page_array[-1]) faults instead of scribbling:
+ * In kernel virtual memory each gets a fresh range, and the array's starts
+ * with an unmapped guard page, so an underrun (vm_page_array[-1]) faults
+ * instead of scribbling over whatever lies below:
  *
- *   kva:  | guard (unmapped) | vm_page_array ... | ... | bitmap |
+ *   kva:  | bitmap | guard (unmapped) | vm_page_array ...                  |
  *
  * Then every page gets its struct vm_page, the segments are registered with
  * vm_phys, and every page not on the vm.blacklist tunable is freed into the
@@ -262,14 +263,12 @@ pagedaemon_wakeup(void)
  * INTERRUPT may take the last one.  Until objects exist (lab 03) `object`
  * must be NULL.
  */
-vm_page_t
-vm_page_alloc(struct vm_object *object, vm_pindex_t pindex, int req)
+/* May an allocation of this class take `npages` more? */
+static bool
+vm_page_admit(int req, u_long npages)
 {
 	u_int avail = cnt.v_free_count + cnt.v_cache_count, floor;
-	vm_page_t m;
 
-	KASSERT(object == NULL, ("vm_page_alloc: objects are not supported yet"));
-	(void)pindex;
 	switch (req & VM_ALLOC_CLASS_MASK) {
 	case VM_ALLOC_INTERRUPT:
 		floor = 0;
@@ -281,15 +280,17 @@ vm_page_alloc(struct vm_object *object, vm_pindex_t pindex, int req)
 		floor = cnt.v_free_reserved;
 		break;
 	}
-	if (!vm_page_started || avail <= floor) {
+	if (!vm_page_started || avail < floor + npages) {
 		pagedaemon_wakeup();
-		return (NULL);
+		return (false);
 	}
-	m = vm_phys_alloc_pages((req & VM_ALLOC_NOOBJ) ? VM_FREEPOOL_DIRECT : VM_FREEPOOL_DEFAULT, 0);
-	if (m == NULL) {
-		pagedaemon_wakeup();
-		return (NULL);
-	}
+	return (true);
+}
+
+/* Make a page just taken from the free queues ready for its new owner. */
+static void
+vm_page_alloc_init(vm_page_t m, int req)
+{
 	KASSERT(m->queue == PQ_NONE && m->wire_count == 0 && m->hold_count == 0 &&
 	    m->object == NULL, ("vm_page_alloc: page %p is in use", m));
 	m->flags = (req & VM_ALLOC_ZERO) ? (m->flags & PG_ZERO) : 0;
@@ -301,6 +302,46 @@ vm_page_alloc(struct vm_object *object, vm_pindex_t pindex, int req)
 		cnt.v_wire_count++;
 	}
 	m->valid = m->dirty = 0;
+}
+
+vm_page_t
+vm_page_alloc(struct vm_object *object, vm_pindex_t pindex, int req)
+{
+	vm_page_t m;
+
+	KASSERT(object == NULL, ("vm_page_alloc: objects are not supported yet"));
+	(void)pindex;
+	if (!vm_page_admit(req, 1))
+		return (NULL);
+	m = vm_phys_alloc_pages((req & VM_ALLOC_NOOBJ) ? VM_FREEPOOL_DIRECT : VM_FREEPOOL_DEFAULT, 0);
+	if (m == NULL) {
+		pagedaemon_wakeup();
+		return (NULL);
+	}
+	vm_page_alloc_init(m, req);
+	return (m);
+}
+
+/*
+ * `npages` physically contiguous pages in [low, high), aligned, not crossing
+ * `boundary` (see vm_phys_alloc_contig), each set up as vm_page_alloc would
+ * with `req` (which must include VM_ALLOC_NOOBJ: contiguous pages have no
+ * object).  Free them one by one with vm_page_free, or together with
+ * vm_phys_free_contig after resetting them.
+ */
+vm_page_t
+vm_page_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high, u_long alignment,
+    u_long boundary, int req)
+{
+	vm_page_t m;
+
+	KASSERT((req & VM_ALLOC_NOOBJ) != 0, ("vm_page_alloc_contig: pages without VM_ALLOC_NOOBJ"));
+	if (!vm_page_admit(req, npages))
+		return (NULL);
+	if ((m = vm_phys_alloc_contig(npages, low, high, alignment, boundary)) == NULL)
+		return (NULL);
+	for (u_long i = 0; i < npages; i++)
+		vm_page_alloc_init(&m[i], req);
 	return (m);
 }
 

@@ -35,7 +35,7 @@ extern struct vm_freelist vm_phys_free_queues[VM_NFREELIST][VM_NFREEPOOL][VM_NFR
 
 void	vm_phys_init(void);
 int	vm_phys_add_seg(vm_paddr_t start, vm_paddr_t end, vm_page_t first);
-vm_page_t vm_phys_seg_first_page(vm_paddr_t start, long *sparse_next);
+vm_page_t vm_phys_seg_first_page(vm_paddr_t start, long *npages_left);
 void	vm_phys_add_free_range(vm_paddr_t start, vm_paddr_t end);
 vm_page_t vm_phys_alloc_pages(int pool, int order);
 void	vm_phys_free_pages(vm_page_t m, int order);

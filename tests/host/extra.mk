@@ -12,7 +12,7 @@ KINC	:= -nostdinc -fno-builtin -Ikernel/include -Ikernel -Itests/host/include \
 KSRCS	:= kernel/kern/libkern.c kernel/kern/subr_prf.c kernel/vm/vm_phys.c tests/host/sim_phys.c
 KDEPS	:= tests/host/hostnames.h tests/host/sim_phys.h tests/host/extra.mk
 
-.PHONY: fuzz fuzz-build bench-build
+.PHONY: fuzz fuzz-build fuzz-deps bench-build
 
 # ---- libFuzzer (needs clang and Debian's libclang-rt-14-dev) ---------------
 FZ	:= $(HB)/fuzz
@@ -22,9 +22,14 @@ FZOBJS	:= $(patsubst %.c,$(FZ)/k/%.o,$(KSRCS)) \
 	   $(patsubst %.c,$(FZ)/t/%.o,tests/host/fuzz_buddy.c tests/host/buddy_model.c \
 	   tests/host/sim_panic.c)
 
-fuzz-build: $(FZ)/fuzz_buddy
+fuzz-build: fuzz-deps $(FZ)/fuzz_buddy
 
-fuzz: $(FZ)/fuzz_buddy
+fuzz-deps:
+	@command -v $(CLANG) >/dev/null && echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' | \
+	  $(CLANG) -fsanitize=fuzzer -x c -o /dev/null - 2>/dev/null || { \
+	  echo "make fuzz needs clang with libFuzzer: apt-get install clang libclang-rt-14-dev" >&2; exit 1; }
+
+fuzz: fuzz-deps $(FZ)/fuzz_buddy
 	@mkdir -p $(FZ)/corpus $(FZ)/crashes
 	$(FZ)/fuzz_buddy -max_total_time=$(FUZZTIME) -print_final_stats=1 \
 	  -artifact_prefix=$(FZ)/crashes/ $(FZ)/corpus

@@ -14,8 +14,17 @@
  *
  * User address spaces.  Their directory and table pages can be anywhere in
  * physical memory (above 4 GiB on PAE), so they are always reached through
- * temporary mappings, one page at a time.  Until the page allocator exists
- * those pages come from a small boot pool (pmap_ptp_alloc).
+ * temporary mappings, one page at a time.  They come from the page
+ * allocator's DIRECT pool once it runs, and from a small boot pool before
+ * (pmap_ptp_alloc).  A PAE page-directory-pointer table must lie below
+ * 4 GiB, since %cr3 holds only 32 bits, so PDPTs come from a pool inside the
+ * kernel image.
+ *
+ * PAE page-table pages are kept below 4 GiB too, though the hardware does
+ * not need it: QEMU 7.2's qemu-system-i386 truncates the physical address
+ * of a paging structure to 32 bits when it walks the tables (data pages
+ * above 4 GiB work).  qemu-system-x86_64 walks them correctly, but then GDB
+ * cannot unwind 32-bit stacks, which students need more.
  *
  * pv entries record each managed mapping (pmap, va) of a physical page, in a
  * hash keyed by the frame, so pmap_remove_all()/pmap_remove_write() and the
@@ -35,7 +44,7 @@
 
 struct pmap {
 #ifdef PAE
-	uint64_t	pm_pdpt[NPDPTE] __aligned(32);	/* must lie below 4 GiB */
+	uint64_t	*pm_pdpt;		/* below 4 GiB: kernel_pdpt or pdpt_pool */
 #endif
 	vm_paddr_t	pm_pd[NPDPTE];		/* physical addresses of the PD pages */
 	uint32_t	pm_cr3;
@@ -55,6 +64,12 @@ struct pv_entry {
 #define	NKPT		((0u - KERNBASE) / NBPDR)	/* kernel page-table pages */
 
 static struct pmap kernel_pmap_store;
+#ifdef PAE
+#define	PDPT_POOL	64		/* address spaces at once */
+static uint64_t kernel_pdpt[NPDPTE] __aligned(32);
+static uint64_t pdpt_pool[PDPT_POOL][NPDPTE] __aligned(32);
+static bool pdpt_used[PDPT_POOL];
+#endif
 pmap_t kernel_pmap = &kernel_pmap_store;
 static pmap_t curpmap = &kernel_pmap_store;
 
@@ -116,6 +131,7 @@ pmap_bootstrap(vm_paddr_t first_free)
 	for (unsigned i = 0; i < NKPT; i++)
 		kpd[(KERNBASE >> PDRSHIFT) + i] = (kpt + ptoa(i)) | PG_RW | PG_V;
 #ifdef PAE
+	kernel_pmap->pm_pdpt = kernel_pdpt;
 	for (int i = 0; i < NPDPTE; i++)
 		kernel_pmap->pm_pdpt[i] = kernel_pmap->pm_pd[i] | PG_V;
 	kernel_pmap->pm_cr3 = (uint32_t)kernel_pmap->pm_pdpt - KERNBASE;
@@ -166,14 +182,26 @@ pmap_zero_pa(vm_paddr_t pa)
 	pmap_unmap_temp(p);
 }
 
+#define	PTP_ALLOC	(VM_ALLOC_NOOBJ | VM_ALLOC_WIRED | VM_ALLOC_SYSTEM)
+
+/* A zeroed page for a page table or directory; 0 when there is none. */
 static vm_paddr_t
 pmap_ptp_alloc(void)
 {
 	vm_paddr_t pa;
+	vm_page_t m;
 
-	if (ptp_pool_free == 0)
+	if (vm_page_ready() &&
+#ifdef PAE
+	    (m = vm_page_alloc_contig(1, 0, (vm_paddr_t)1 << 32, PAGE_SIZE, 0, PTP_ALLOC)) != NULL)
+#else
+	    (m = vm_page_alloc(NULL, 0, PTP_ALLOC)) != NULL)
+#endif
+		pa = VM_PAGE_TO_PHYS(m);
+	else if (ptp_pool_free > 0)
+		pa = ptp_pool[--ptp_pool_free];
+	else
 		return (0);
-	pa = ptp_pool[--ptp_pool_free];
 	pmap_zero_pa(pa);
 	return (pa);
 }
@@ -181,6 +209,10 @@ pmap_ptp_alloc(void)
 static void
 pmap_ptp_free(vm_paddr_t pa)
 {
+	if (pa >= boot_alloc_end) {		/* from the page allocator */
+		vm_page_free(PHYS_TO_VM_PAGE(pa));
+		return;
+	}
 	KASSERT(ptp_pool_free < PTP_POOL_PAGES, ("pmap_ptp_free: pool overflow"));
 	ptp_pool[ptp_pool_free++] = pa;
 }
@@ -301,7 +333,15 @@ pmap_create(void)
 		return (NULL);
 	memset(pmap, 0, sizeof(*pmap));
 #ifdef PAE
-	KASSERT(((uintptr_t)pmap->pm_pdpt & 31) == 0, ("pmap_create: PDPT misaligned"));
+	for (int i = 0; i < PDPT_POOL && pmap->pm_pdpt == NULL; i++)
+		if (!pdpt_used[i]) {
+			pdpt_used[i] = true;
+			pmap->pm_pdpt = pdpt_pool[i];
+		}
+	if (pmap->pm_pdpt == NULL) {
+		free(pmap);
+		return (NULL);
+	}
 	for (int i = 0; i < NPDPTE - 1; i++)
 		pmap->pm_pd[i] = pmap_ptp_alloc();
 	pmap->pm_pd[NPDPTE - 1] = kernel_pmap->pm_pd[NPDPTE - 1];	/* shared */
@@ -342,6 +382,9 @@ pmap_destroy(pmap_t pmap)
 	}
 	for (int i = 0; i < (NPDPTE == 1 ? 1 : NPDPTE - 1); i++)
 		pmap_ptp_free(pmap->pm_pd[i]);
+#ifdef PAE
+	pdpt_used[(pmap->pm_pdpt - &pdpt_pool[0][0]) / NPDPTE] = false;
+#endif
 	free(pmap);
 }
 
