@@ -103,17 +103,3 @@ class Buddy:
     def free_pages(self):
         return sum(1 << o for o, _, _ in self.heads.values())
 
-
-def maximal_blocks(segs, norder):
-    """{(freelist, order): count} of each segment cut into maximal aligned blocks."""
-    out = {}
-    for s, e, fl in segs:
-        pa, n = s, (e - s) // PAGE
-        while n:
-            o = 0
-            while o + 1 < norder and (1 << (o + 1)) <= n and (pa // PAGE) % (1 << (o + 1)) == 0:
-                o += 1
-            out[(fl, o)] = out.get((fl, o), 0) + 1
-            pa += PAGE << o
-            n -= 1 << o
-    return out

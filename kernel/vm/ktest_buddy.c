@@ -27,13 +27,6 @@ struct live {
 	int		order;
 };
 
-static bool
-need_vm(struct ktest_ctx *t)
-{
-	if (!vm_page_ready())
-		ktest_fail(t, "the VM system is off: vm_page_startup() built no page array");
-	return (vm_page_ready());
-}
 
 static uint64_t
 kenv_u64(const char *key, uint64_t dflt)
@@ -99,7 +92,7 @@ KTEST(buddy_workload, KTEST_VM)
 	struct live *live;
 	int nlive = 0;
 
-	if (!need_vm(t))
+	if (!ktest_need_vm(t))
 		return;
 	live = malloc(LIVE_MAX * sizeof(*live));
 	KT_CHECK(t, live != NULL, "no memory for the workload's bookkeeping");
@@ -149,7 +142,7 @@ KTEST(buddy_contig, KTEST_VM)
 	char *end;
 	int i = 0;
 
-	if (!need_vm(t))
+	if (!ktest_need_vm(t))
 		return;
 	KT_CHECK(t, s != NULL, "no lab02.contig= on the command line");
 	report_params(t);
@@ -176,7 +169,7 @@ KTEST(buddy_noobj, KTEST_VM)
 	int n = (int)kenv_u64("lab02.pages", 64);
 	vm_page_t *pages = calloc((size_t)(2 * n), sizeof(*pages));
 
-	if (!need_vm(t))
+	if (!ktest_need_vm(t))
 		return;
 	KT_CHECK(t, pages != NULL, "no memory");
 	report_params(t);
@@ -202,7 +195,7 @@ KTEST(buddy_double_free, KTEST_VM | KTEST_EXPLICIT)
 {
 	vm_page_t m;
 
-	if (!need_vm(t))
+	if (!ktest_need_vm(t))
 		return;
 	m = vm_page_alloc(NULL, 0, VM_ALLOC_NOOBJ);
 	KT_CHECK(t, m != NULL, "vm_page_alloc failed");
@@ -220,7 +213,7 @@ KTEST(malloc_grow, KTEST_VM)
 	void *p[24];
 	int n = 0;
 
-	if (!need_vm(t))
+	if (!ktest_need_vm(t))
 		return;
 	malloc_stats(&before);
 	for (n = 0; n < 24; n++) {
@@ -244,7 +237,7 @@ KTEST(contigmalloc, KTEST_VM)
 	char *p = contigmalloc(size, 16u << 20, 64u << 20, 64 * 1024, 0);
 	vm_paddr_t pa;
 
-	if (!need_vm(t))
+	if (!ktest_need_vm(t))
 		return;
 	KT_CHECK(t, p != NULL, "contigmalloc(37 pages) failed");
 	pa = pmap_kextract((vm_offset_t)p);
@@ -267,7 +260,7 @@ KTEST(buddy_steal, KTEST_VM)
 {
 	vm_page_t m;
 
-	if (!need_vm(t))
+	if (!ktest_need_vm(t))
 		return;
 	report_params(t);
 	report_queues(t, "start");

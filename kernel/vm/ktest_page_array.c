@@ -20,13 +20,6 @@
 
 #define	RUN_LINES_MAX	64
 
-static bool
-need_vm(struct ktest_ctx *t)
-{
-	if (!vm_page_ready())
-		ktest_fail(t, "the VM system is off: vm_page_startup() built no page array");
-	return (vm_page_ready());
-}
 
 /* The array's and the bitmap's placement, as the pmap sees it. */
 static void
@@ -63,7 +56,7 @@ KTEST(page_array, KTEST_VM)
 {
 	int lines = 0, bad = 0;
 
-	if (!need_vm(t))
+	if (!ktest_need_vm(t))
 		return;
 	report_layout(t);
 	/*
@@ -106,7 +99,7 @@ KTEST(phys_probe, KTEST_VM)
 	char *end;
 	int n = 0;
 
-	if (!need_vm(t))
+	if (!ktest_need_vm(t))
 		return;
 	KT_CHECK(t, s != NULL, "no lab01.probe= on the command line");
 	report_layout(t);
@@ -129,7 +122,7 @@ KTEST(guard, KTEST_VM | KTEST_EXPLICIT)
 {
 	volatile char *p;
 
-	if (!need_vm(t))
+	if (!ktest_need_vm(t))
 		return;
 	report_layout(t);
 	p = (volatile char *)(vm_page_array - 1);
@@ -150,7 +143,7 @@ KTEST(drain, KTEST_VM)
 	u_int before = cnt.v_free_count, got = 0, dups = 0;
 	int lines = 0;
 
-	if (!need_vm(t))
+	if (!ktest_need_vm(t))
 		return;
 	for (int i = 0; phys_avail[2 * i + 1] != 0; i++)
 		high = phys_avail[2 * i + 1];
@@ -198,7 +191,7 @@ KTEST(startup_time, KTEST_VM)
 	uint64_t t0, t1;
 	volatile uint64_t start;
 
-	if (!need_vm(t))
+	if (!ktest_need_vm(t))
 		return;
 	start = ticks;
 	while (ticks == start)
@@ -215,7 +208,7 @@ KTEST(startup_time, KTEST_VM)
 /* Nothing but a boot that includes vm_page_startup(), for the boot benchmark. */
 KTEST(vm_boot, KTEST_VM)
 {
-	if (!need_vm(t))
+	if (!ktest_need_vm(t))
 		return;
 	ktest_detail(t, "pages=%ld free=%u", vm_page_array_size, cnt.v_free_count);
 }

@@ -24,6 +24,7 @@
 #include <sys/systm.h>
 #include <sys/kenv.h>
 #include <sys/kernel.h>
+#include <sys/ktest.h>
 #include <sys/monitor.h>
 #include <vm/vm_param.h>
 #include <vm/vm_kern.h>
@@ -49,6 +50,15 @@ static int blacklist_n;
 bool
 vm_page_ready(void)
 {
+	return (vm_page_started);
+}
+
+/* For VM ktests: fail the test, saying why, if there is no page array. */
+bool
+ktest_need_vm(struct ktest_ctx *t)
+{
+	if (!vm_page_started)
+		ktest_fail(t, "the VM system is off: vm_page_startup() built no page array");
 	return (vm_page_started);
 }
 

@@ -92,6 +92,8 @@ vm_page_t vm_phys_paddr_to_vm_page(vm_paddr_t pa);
 void	vm_page_startup(void);
 int	vm_page_array_carve(void);
 bool	vm_page_ready(void);		/* vm_page_startup() completed */
+struct ktest_ctx;
+bool	ktest_need_vm(struct ktest_ctx *t);	/* fails t unless vm_page_ready() */
 void	dump_add_page(vm_paddr_t pa);
 void	dump_drop_page(vm_paddr_t pa);
 
