@@ -12,9 +12,9 @@
  * shares them (i386: copies of PDEs 768..1023; PAE: PDPT[3] points at the
  * kernel's own page directory).  pmap_kenter() never allocates.
  *
- * User address spaces.  Their directory and table pages can be anywhere in
- * physical memory (above 4 GiB on PAE), so they are always reached through
- * temporary mappings, one page at a time.  They come from the page
+ * User address spaces.  Their directory and table pages need not be in the
+ * low map, so they are always reached through temporary mappings, one page
+ * at a time.  They come from the page
  * allocator's DIRECT pool once it runs, and from a small boot pool before
  * (pmap_ptp_alloc).  A PAE page-directory-pointer table must lie below
  * 4 GiB, since %cr3 holds only 32 bits, so PDPTs come from a pool inside the
@@ -28,7 +28,9 @@
  *
  * pv entries record each managed mapping (pmap, va) of a physical page, in a
  * hash keyed by the frame, so pmap_remove_all()/pmap_remove_write() and the
- * referenced/modified queries can visit every mapping of a page.
+ * referenced/modified queries can visit every mapping of a page.  (When a
+ * mapping goes, its modified bit goes with it; once pages belong to objects
+ * the pmap must first push it into m->dirty, as FreeBSD's vm_page_dirty().)
  *
  * Locking: none yet; the kernel is uniprocessor and does not preempt itself.
  */
