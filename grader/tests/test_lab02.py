@@ -161,6 +161,7 @@ def test_counts_add_up(vm):
         elif op[0] == "f":
             live -= 1 << op[2]
     vm.check(live == 0, r, "the workload log does not free what it allocated")
+    check_restored(vm, r, d, "buddy_workload")
 
 
 def contig_requests(vm, mem):
@@ -222,10 +223,22 @@ def test_noobj_cluster(vm):
     vm.check(len(regions) <= 2, r, "64 NOOBJ pages are spread over %d maximal blocks; the "
              "DIRECT pool should keep them together" % len(regions))
     vm.check(len(set(d["n"]) | set(d["d"])) == 128, r, "a page was handed out twice")
+    check_restored(vm, r, d, "buddy_noobj")
+
+
+def check_restored(vm, r, d, what):
+    """The free queues at the end hold the same blocks (per free list and order) as at the start."""
+    start, end = by_freelist_order(d["q"].get("start", {})), by_freelist_order(d["q"].get("end", {}))
+    vm.check(start and start == end, r, "%s: after every page went back, the free blocks differ "
+             "from the start (freed pages did not merge back):\n  start %s\n  end   %s"
+             % (what, sorted(start.items())[:10], sorted(end.items())[:10]))
 
 
 def test_double_free(vm):
+    """Free a page (it merges back), then free it again: a clear panic."""
     r = vm.run(["buddy_double_free"], mem="128M")
+    d = parse(vm, r, "buddy_double_free")
+    check_restored(vm, r, d, "buddy_double_free")
     vm.check(r.kind == "panic" and "double free" in (r.panic or ""), r,
              "freeing a page twice must panic with \"double free\"; the run ended as: %s"
              % (r.problem() or "ok"))

@@ -197,10 +197,14 @@ KTEST(buddy_double_free, KTEST_VM | KTEST_EXPLICIT)
 
 	if (!ktest_need_vm(t))
 		return;
-	m = vm_page_alloc(NULL, 0, VM_ALLOC_NOOBJ);
-	KT_CHECK(t, m != NULL, "vm_page_alloc failed");
+	report_params(t);
+	report_queues(t, "start");
+	/* From the empty CACHE pool: a big block is split, and must merge back. */
+	m = vm_phys_alloc_pages(VM_FREEPOOL_CACHE, 0);
+	KT_CHECK(t, m != NULL, "vm_phys_alloc_pages failed");
 	ktest_data(t, "page %#jx", (uintmax_t)m->phys_addr);
 	vm_phys_free_pages(m, 0);
+	report_queues(t, "end");
 	vm_phys_free_pages(m, 0);
 	ktest_fail(t, "freeing page %#jx twice went unnoticed", (uintmax_t)m->phys_addr);
 }
