@@ -81,6 +81,20 @@ report_blocks(struct ktest_ctx *t)
 	ktest_data(t, "blocks %d", lines);
 }
 
+/* Report the start, then take one page from the (empty at boot) CACHE pool. */
+static vm_page_t
+steal_one_page(struct ktest_ctx *t)
+{
+	vm_page_t m;
+
+	report_params(t);
+	report_queues(t, "start");
+	m = vm_phys_alloc_pages(VM_FREEPOOL_CACHE, 0);
+	if (m != NULL)
+		ktest_data(t, "a %#jx 0 %d", (uintmax_t)m->phys_addr, VM_FREEPOOL_CACHE);
+	return (m);
+}
+
 /*
  * A seeded random workload straight on vm_phys: allocations of random order
  * from random pools, and frees of random live blocks.  lab02.ops= steps,
@@ -197,12 +211,9 @@ KTEST(buddy_double_free, KTEST_VM | KTEST_EXPLICIT)
 
 	if (!ktest_need_vm(t))
 		return;
-	report_params(t);
-	report_queues(t, "start");
 	/* From the empty CACHE pool: a big block is split, and must merge back. */
-	m = vm_phys_alloc_pages(VM_FREEPOOL_CACHE, 0);
-	KT_CHECK(t, m != NULL, "vm_phys_alloc_pages failed");
-	ktest_data(t, "page %#jx", (uintmax_t)m->phys_addr);
+	m = steal_one_page(t);
+	KT_CHECK(t, m != NULL, "vm_phys_alloc_pages(CACHE, 0) failed");
 	vm_phys_free_pages(m, 0);
 	report_queues(t, "end");
 	vm_phys_free_pages(m, 0);
@@ -266,11 +277,8 @@ KTEST(buddy_steal, KTEST_VM)
 
 	if (!ktest_need_vm(t))
 		return;
-	report_params(t);
-	report_queues(t, "start");
-	m = vm_phys_alloc_pages(VM_FREEPOOL_CACHE, 0);
+	m = steal_one_page(t);
 	KT_CHECK(t, m != NULL, "vm_phys_alloc_pages(CACHE, 0) failed");
-	ktest_data(t, "a %#jx 0 %d", (uintmax_t)m->phys_addr, VM_FREEPOOL_CACHE);
 	report_queues(t, "one");
 	vm_phys_free_pages(m, 0);
 	report_queues(t, "end");
