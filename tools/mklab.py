@@ -261,7 +261,12 @@ def generate(root, lab_spec, dest, only=None):
             continue
         src, dst = os.path.join(root, rel), os.path.join(dest, rel)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
-        if rel in by_file:
+        if rel == "README.md":
+            with open(src, encoding="utf-8") as f:
+                text = student_readme(f.read())
+            with open(dst, "w", encoding="utf-8") as f:
+                f.write(text)
+        elif rel in by_file:
             with open(src, encoding="utf-8", errors="surrogateescape") as f:
                 text = render(f.read(), by_file[rel], lab.id, only)
             with open(dst, "w", encoding="utf-8", errors="surrogateescape") as f:
@@ -270,6 +275,15 @@ def generate(root, lab_spec, dest, only=None):
         else:
             shutil.copy2(src, dst, follow_symlinks=False)
     return verify(dest)
+
+
+INSTRUCTORS_ONLY = re.compile(r"<!-- instructors-only -->.*?<!-- /instructors-only -->\n?", re.S)
+
+
+def student_readme(text):
+    """The README without its instructors' section (marked by HTML comments)."""
+    return INSTRUCTORS_ONLY.sub("The instructors' section of this README is in the reference "
+                                "tree, not in lab trees.\n\n", text)
 
 
 def verify(dest):

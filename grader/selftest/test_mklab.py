@@ -198,3 +198,12 @@ def test_only_selected_markers_are_stubbed():
     assert "return (a + 1);" in none and "LAB" not in none
     only = mklab.render(SRC, regions, "00", only={"m0"})
     assert "return (-1);" in only and "b *= 2;" in only
+
+
+def test_student_readme_drops_the_instructors_section():
+    text = ("# kit\n\n## For students\nrun it\n\n<!-- instructors-only -->\n## For instructors\n"
+            "secret: tools/mklab.py\n<!-- /instructors-only -->\n## Layout\n")
+    out = mklab.student_readme(text)
+    assert "secret" not in out and "For instructors" not in out
+    assert "## For students\nrun it" in out and out.endswith("## Layout\n")
+    assert mklab.student_readme("no section\n") == "no section\n"
