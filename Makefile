@@ -6,10 +6,15 @@
 #   make grade [LAB=NN]      grade a lab (in a student tree: its own lab)
 #   make lab LAB=NN DEST=dir generate a student tree
 #   make test                everything CI runs
+#   make hosttest            the host unit tests only (ASan, UBSan)
+#   make bench               boot, page-array start-up and grading benchmarks
 #   make bench-vm            buddy allocator benchmarks (host)
 #   make fuzz [FUZZTIME=60]  fuzz the buddy allocator (host, clang libFuzzer)
+#   make compile_commands.json   for clangd
+#   make clean
 #
-# CONFIG=i386 (default) or i386-pae; MEM=128M; SEED=n replays a grade run.
+# CONFIG=i386 (default) or i386-pae; MEM=128M; ARGS="key=value ..." adds to
+# the kernel command line; SEED=n replays a grade run; VM_PHYSSEG=dense|sparse.
 
 CONFIG	?= i386
 MEM	?= 128M
