@@ -172,18 +172,6 @@ vm_page_free_range_checked(vm_paddr_t start, vm_paddr_t end)
 		vm_phys_add_free_range(start, end);
 }
 
-static void
-vm_page_init_page(vm_page_t m, vm_paddr_t pa, int segind)
-{
-	*m = (struct vm_page){
-		.phys_addr = pa,
-		.order = VM_NFREEORDER,
-		.segind = (uint8_t)segind,
-		.pool = VM_FREEPOOL_DEFAULT,
-		.queue = PQ_NONE,
-	};
-}
-
 #ifdef VM_PHYSSEG_DENSE
 /*
  * Dense: entries for frames in no segment (holes, the kernel, the carve)

@@ -97,6 +97,23 @@ bool	ktest_need_vm(struct ktest_ctx *t);	/* fails t unless vm_page_ready() */
 void	dump_add_page(vm_paddr_t pa);
 void	dump_drop_page(vm_paddr_t pa);
 
+/*
+ * A page's state when vm_page_startup() creates it: its address and
+ * segment, not free (the allocator gets it next), owned by nobody.  Inline
+ * so the hosted simulation of start-up (tests/host/sim_phys.c) uses it too.
+ */
+static inline void
+vm_page_init_page(vm_page_t m, vm_paddr_t pa, int segind)
+{
+	*m = (struct vm_page){
+		.phys_addr = pa,
+		.order = VM_NFREEORDER,
+		.segind = (uint8_t)segind,
+		.pool = VM_FREEPOOL_DEFAULT,
+		.queue = PQ_NONE,
+	};
+}
+
 /* Allocation (vm_page.c). */
 #define	VM_ALLOC_NORMAL		0x0000	/* class: keep the reserves */
 #define	VM_ALLOC_INTERRUPT	0x0001	/* class: may take the last page */

@@ -33,19 +33,6 @@ long first_page;
 CTASSERT(SIM_NORDER == VM_NFREEORDER && SIM_NPOOL == VM_NFREEPOOL);
 CTASSERT(SIM_NFREELIST == VM_NFREELIST && SIM_MAXSEG == VM_PHYSSEG_MAX);
 
-/* vm_page_init_page() in vm_page.c, which is static there. */
-static void
-sim_init_page(vm_page_t m, vm_paddr_t pa, int segind)
-{
-	*m = (struct vm_page){
-		.phys_addr = pa,
-		.order = VM_NFREEORDER,
-		.segind = (uint8_t)segind,
-		.pool = VM_FREEPOOL_DEFAULT,
-		.queue = PQ_NONE,
-	};
-}
-
 /* Size and allocate the page array for the ranges, as vm_page_array_carve(). */
 static void
 sim_make_array(const struct sim_range *r, int n)
@@ -76,14 +63,14 @@ sim_boot(const struct sim_range *r, int n)
 		vm_phys_add_seg(r[i].start, r[i].end, NULL);
 #ifdef VM_PHYSSEG_DENSE
 	for (long i = 0; i < vm_page_array_size; i++)
-		sim_init_page(&vm_page_array[i], ptoa(first_page + i), VM_PHYSSEG_NONE);
+		vm_page_init_page(&vm_page_array[i], ptoa(first_page + i), VM_PHYSSEG_NONE);
 #endif
 	for (int s = 0; s < vm_phys_nsegs; s++) {
 		struct vm_phys_seg *seg = &vm_phys_segs[s];
 		long npg = (long)atop(seg->end - seg->start);
 
 		for (long i = 0; i < npg; i++)
-			sim_init_page(&seg->first_page[i], seg->start + ptoa(i), s);
+			vm_page_init_page(&seg->first_page[i], seg->start + ptoa(i), s);
 		cnt.v_page_count += (u_int)npg;
 	}
 	return (vm_phys_nsegs);
