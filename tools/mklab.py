@@ -4,8 +4,9 @@
   tools/mklab.py --lab 00 --dest ../lab00        (make lab LAB=00 DEST=../lab00)
   tools/mklab.py --check                         validate every marker, write nothing
 
-Each `BEGIN LAB NN id` ... `END LAB NN id` region of lab NN is replaced by its
-stub; regions of other labs keep their code and lose their two marker comments.
+Tree NN is what a student of lab NN gets: every region of lab NN and of every
+later lab is replaced by its stub (no future answer ships early); regions of
+earlier labs keep their reference code and lose their two marker comments.
 Marker syntax and the manifest format: labs/README.md. Malformed markers are
 reported as `file:line: message` and nothing is written. Stdlib only.
 """
@@ -155,14 +156,23 @@ def _mk_opening(lines, i, m):
     return stub, j, err
 
 
+def stubbed(r, lab, only=None):
+    """Whether region r is a stub in lab's tree: lab's own regions (or just
+    those in `only`) and every region of a later lab."""
+    if r.lab == lab:
+        return only is None or r.id in only
+    return r.lab > lab
+
+
 def render(text, regions, lab, only=None):
-    """text with lab's regions replaced by stubs and other labs' markers removed.
-    only: a set of marker ids; then only those regions of lab are stubbed."""
+    """text with the regions of lab and of later labs replaced by stubs, and
+    earlier labs' markers removed. only: a set of lab's marker ids; then only
+    those of lab's own regions are stubbed (later labs' still are)."""
     lines = text.split("\n")
     out, i = [], 0
     for r in sorted(regions, key=lambda r: r.begin):
         out += lines[i:r.begin]
-        if r.lab == lab and (only is None or r.id in only):
+        if stubbed(r, lab, only):
             out += [(r.indent + s) if s else "" for s in r.stub]
         else:
             out += lines[r.body:r.end]
@@ -274,7 +284,37 @@ def generate(root, lab_spec, dest, only=None):
             shutil.copymode(src, dst)
         else:
             shutil.copy2(src, dst, follow_symlinks=False)
-    return verify(dest)
+    return verify(dest) + leaks(root, dest, by_file, lab.id, only)
+
+
+def leaks(root, dest, by_file, lab, only=None):
+    """Errors for any reference line of a stubbed region (lab's and later
+    labs') that shows up in the generated tree. A line also found outside
+    those regions or in a stub is allowed: it may legitimately appear."""
+    errs = []
+    for rel, regions in sorted(by_file.items()):
+        gone = [r for r in regions if stubbed(r, lab, only)]
+        if not gone:
+            continue
+        with open(os.path.join(root, rel), encoding="utf-8", errors="surrogateescape") as f:
+            lines = f.read().split("\n")
+        hidden = set()
+        for r in gone:
+            hidden.update(range(r.begin, r.end + 1))
+        allowed = {ln.strip() for i, ln in enumerate(lines) if i not in hidden}
+        allowed.update(s.strip() for r in regions for s in r.stub)
+        out = os.path.join(dest, rel)
+        if not os.path.isfile(out):
+            continue
+        with open(out, encoding="utf-8", errors="surrogateescape") as f:
+            present = {ln.strip() for ln in f}
+        for r in gone:
+            for i in range(r.body, r.end):
+                text = lines[i].strip()
+                if text and text not in allowed and text in present:
+                    errs.append("%s:%d: reference line of LAB %s %s is in lab %s's tree: %s"
+                                % (rel, i + 1, r.lab, r.id, lab, text[:80]))
+    return errs
 
 
 INSTRUCTORS_ONLY = re.compile(r"<!-- instructors-only -->.*?<!-- /instructors-only -->\n?", re.S)

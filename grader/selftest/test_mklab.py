@@ -112,7 +112,8 @@ def test_good_tree_for_lab00_has_no_residue(ref, tmp_path):
     assert gen(ref, "00-a", dest) == []
     x = (dest / "kernel/kern/x.c").read_text()
     assert "{\n\t(void)a;\n\treturn (-1);\n}" in x
-    assert "\t\tb *= 2;\n\t\tb += 1;\n\t}" in x                # lab 01 kept, markers gone
+    assert "\t\tpanic(\"lab 01: g\");\n\t}" in x              # a later lab is a stub too
+    assert "b *= 2" not in x and "solution" not in (dest / "Makefile").read_text()
     for d, _, fs in os.walk(dest):
         for f in fs:
             text = open(os.path.join(d, f)).read()
@@ -197,7 +198,26 @@ def test_only_selected_markers_are_stubbed():
     none = mklab.render(SRC, regions, "00", only=set())
     assert "return (a + 1);" in none and "LAB" not in none
     only = mklab.render(SRC, regions, "00", only={"m0"})
-    assert "return (-1);" in only and "b *= 2;" in only
+    assert "return (-1);" in only
+    assert "b *= 2;" not in none + only                      # later labs stay stubs
+
+
+def test_later_lab_answers_never_ship(ref, tmp_path, monkeypatch):
+    """A generator that kept a later lab's code would be caught by the leak check."""
+    real = mklab.render
+
+    def keeps_later_labs(text, regions, lab, only=None):     # the generator before this rule
+        with monkeypatch.context() as m:
+            m.setattr(mklab, "stubbed", lambda r, lab_, only_=None: r.lab == lab_)
+            return real(text, regions, lab, only)
+    monkeypatch.setattr(mklab, "render", keeps_later_labs)
+    errs = gen(ref, "00", tmp_path / "out")
+    assert any("reference line of LAB 01 m1 is in lab 00's tree: b *= 2;" in e for e in errs), errs
+
+
+def test_leak_check_allows_lines_found_outside_regions(ref, tmp_path):
+    write(ref, "kernel/kern/x.c", SRC + "\nint\nh(int b)\n{\n\tb *= 2;\n\treturn (b);\n}\n")
+    assert gen(ref, "00", tmp_path / "out") == []
 
 
 def test_student_readme_drops_the_instructors_section():
