@@ -25,10 +25,14 @@ print_memory(void)
 	printf("vmkit (%s): %ju MiB available, %ju MiB RAM\n", MACHINE_CONFIG,
 	    (uintmax_t)physmem_total(phys_avail) >> 20,
 	    (uintmax_t)physmem_total(dump_avail) >> 20);
-	if (phys_ignored != 0)
-		printf("WARNING: ignoring %ju MiB of RAM at or above %ju GiB: "
-		    "this configuration cannot address it (boot CONFIG=i386-pae to use it)\n",
-		    (uintmax_t)phys_ignored >> 20, (uintmax_t)(PHYS_ADDR_LIMIT >> 30));
+	if (phys_ignored != 0) {
+		uintmax_t kib = (uintmax_t)phys_ignored >> 10;
+
+		printf("WARNING: ignoring %ju %s of RAM beyond the %ju GiB this "
+		    "configuration can address (boot CONFIG=i386-pae to use it)\n",
+		    kib >= 1024 ? kib >> 10 : kib, kib >= 1024 ? "MiB" : "KiB",
+		    (uintmax_t)(PHYS_ADDR_LIMIT >> 30));
+	}
 }
 
 void

@@ -108,11 +108,12 @@ vm_phys_paddr_to_vm_page(vm_paddr_t pa)
  *	panic("lab 01: PHYS_TO_VM_PAGE(%#jx): not implemented", (uintmax_t)pa);
  */
 #ifdef VM_PHYSSEG_DENSE
-	long i = (long)(atop(pa) - first_page);
+	vm_paddr_t pi = atop(pa);	/* compared in vm_paddr_t: a long may be 32 bits */
 
-	if (atop(pa) < (vm_paddr_t)first_page || i >= vm_page_array_size)
+	if (pi < (vm_paddr_t)first_page ||
+	    pi - (vm_paddr_t)first_page >= (vm_paddr_t)vm_page_array_size)
 		return (NULL);
-	return (&vm_page_array[i]);
+	return (&vm_page_array[pi - (vm_paddr_t)first_page]);
 #else
 	for (int s = 0; s < vm_phys_nsegs; s++) {
 		struct vm_phys_seg *seg = &vm_phys_segs[s];

@@ -107,6 +107,37 @@ physmem_exclude(vm_paddr_t *avail, int entries, vm_paddr_t start, vm_paddr_t end
 	}
 }
 
+/*
+ * The highest end a RAM range may have in this configuration: the machine's
+ * limit, lowered to the last page boundary that a vm_paddr_t of paddr_bits
+ * bits can hold.  On plain i386 the machine limit is 4 GiB, which is 0 as a
+ * 32-bit vm_paddr_t, so the top page below 4 GiB is given up (as FreeBSD's
+ * i386 did) rather than the whole range that reaches it.
+ */
+uint64_t
+physmem_end_limit(uint64_t machine_limit, int paddr_bits)
+{
+	uint64_t max = paddr_bits >= 64 ? UINT64_MAX : (1ull << paddr_bits) - 1;
+
+	return (MIN(machine_limit, max & ~(uint64_t)PAGE_MASK));
+}
+
+/*
+ * Add a RAM range [start, end) of the firmware's map, which is 64-bit on
+ * every configuration, clipped to limit (physmem_end_limit()) before it is
+ * narrowed to vm_paddr_t.  Returns the bytes ignored above the limit.
+ */
+uint64_t
+physmem_add_ram(vm_paddr_t *avail, int entries, uint64_t start, uint64_t end,
+    uint64_t limit)
+{
+	uint64_t cut = MAX(start, MIN(end, limit));
+
+	if (cut > start)
+		physmem_add(avail, entries, (vm_paddr_t)start, (vm_paddr_t)cut);
+	return (end > cut ? end - cut : 0);
+}
+
 uint64_t
 physmem_total(const vm_paddr_t *avail)
 {

@@ -67,3 +67,50 @@ HOST_TEST(physmem_above_4g)
 	CHECK(avail[2] == 0x100000000ull && avail[3] == 0x1c0000000ull, "high range kept its 64-bit ends");
 	CHECK(physmem_total(avail) == 0xbfde0000ull + 0xc0000000ull, "total");
 }
+
+/*
+ * Firmware ranges that end at or cross the configuration's limit.  QEMU's PC
+ * map never makes one (its RAM stops at 3 GiB and resumes at 4 GiB), so only
+ * these fixed maps reach the case.
+ */
+#define	GiB	(1ull << 30)
+#define	LCHECK(cond)	CHECK(cond, "%s", #cond)
+
+static uint64_t
+add_one(vm_paddr_t *avail, uint64_t start, uint64_t end, uint64_t limit)
+{
+	memset(avail, 0, 8 * 2 * sizeof(*avail));
+	return (physmem_add_ram(avail, 8, start, end, limit));
+}
+
+HOST_TEST(physmem_ram_limit_plain_i386)
+{
+	uint64_t limit = physmem_end_limit(4 * GiB, 32);
+	vm_paddr_t avail[8 * 2];
+
+	LCHECK(limit == 0xfffff000ull);
+	/* [2 GiB, 6 GiB): keep [2 GiB, 4 GiB - 4 KiB), ignore the rest. */
+	LCHECK(add_one(avail, 2 * GiB, 6 * GiB, limit) == 6 * GiB - 0xfffff000ull);
+	LCHECK(avail[0] == 2 * GiB && avail[1] == 0xfffff000ull && avail[3] == 0);
+	/* [1 MiB, 4 GiB): all but the top page. */
+	LCHECK(add_one(avail, 1 << 20, 4 * GiB, limit) == PG);
+	LCHECK(avail[0] == (1 << 20) && avail[1] == 0xfffff000ull);
+	/* Wholly above: nothing added, all ignored. */
+	LCHECK(add_one(avail, 4 * GiB, 7 * GiB, limit) == 3 * GiB);
+	LCHECK(avail[1] == 0);
+	/* Wholly below: untouched. */
+	LCHECK(add_one(avail, 0, 3 * GiB, limit) == 0);
+	LCHECK(avail[0] == 0 && avail[1] == 3 * GiB);
+}
+
+HOST_TEST(physmem_ram_limit_pae)
+{
+	uint64_t limit = physmem_end_limit(64 * GiB, 64);
+	vm_paddr_t avail[8 * 2];
+
+	LCHECK(limit == 64 * GiB);
+	LCHECK(add_one(avail, 2 * GiB, 6 * GiB, limit) == 0);
+	LCHECK(avail[0] == 2 * GiB && avail[1] == 6 * GiB);
+	LCHECK(add_one(avail, 60 * GiB, 70 * GiB, limit) == 6 * GiB);
+	LCHECK(avail[1] == 64 * GiB);
+}

@@ -81,6 +81,7 @@ void
 getmemsize(uint32_t mbi_pa)
 {
 	struct multiboot_info *mbi = (void *)(mbi_pa + KERNBASE);
+	uint64_t limit = physmem_end_limit(PHYS_ADDR_LIMIT, (int)sizeof(vm_paddr_t) * 8);
 	uint32_t p, end;
 
 	if ((mbi->flags & MBI_FLAG_MMAP) == 0)
@@ -93,16 +94,9 @@ getmemsize(uint32_t mbi_pa)
 		p += e->size + sizeof(e->size);
 		if (e->type != MMAP_TYPE_RAM || e->len == 0)
 			continue;
-		if (stop > PHYS_ADDR_LIMIT) {
-			uint64_t cut = start > PHYS_ADDR_LIMIT ? start : PHYS_ADDR_LIMIT;
-			phys_ignored += stop - cut;
-			stop = cut;
-		}
-		if (start >= stop)
-			continue;
-		/* physmem_add page-aligns inward and keeps the arrays sorted. */
-		physmem_add(dump_avail, PHYS_AVAIL_ENTRIES, (vm_paddr_t)start, (vm_paddr_t)stop);
-		physmem_add(phys_avail, PHYS_AVAIL_ENTRIES, (vm_paddr_t)start, (vm_paddr_t)stop);
+		/* Clipped in 64 bits first; page-aligned inward, kept sorted. */
+		phys_ignored += physmem_add_ram(dump_avail, PHYS_AVAIL_ENTRIES, start, stop, limit);
+		(void)physmem_add_ram(phys_avail, PHYS_AVAIL_ENTRIES, start, stop, limit);
 	}
 	physmem_exclude(phys_avail, PHYS_AVAIL_ENTRIES, 0, PAGE_SIZE);	/* page 0: BIOS data, and NULL */
 }
