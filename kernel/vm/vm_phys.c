@@ -164,6 +164,8 @@ vm_phys_add_seg(vm_paddr_t start, vm_paddr_t end, vm_page_t unused __unused)
 {
 	int n = 0;
 
+	if (start >= end)	/* a range the page-array carve used up */
+		return (0);
 	if (start < VM_ISADMA_LIMIT) {
 		vm_paddr_t split = MIN(end, (vm_paddr_t)VM_ISADMA_LIMIT);
 

@@ -15,6 +15,14 @@
 #include <sys/types.h>
 #include <sys/list.h>
 #include <vm/vm_page.h>
+#include <vm/vm_param.h>
+
+/*
+ * Segments: every phys_avail range, each cut at most once at every free-list
+ * boundary (VM_NFREELIST - 1 of them).  Sized from phys_avail, so no range
+ * that start-up can produce is ever dropped for want of a slot.
+ */
+#define	VM_PHYSSEG_MAX	(PHYS_AVAIL_ENTRIES - 1 + VM_NFREELIST - 1)
 
 struct vm_freelist {
 	struct list	pl;		/* (f) blocks, linked through the head's pageq */

@@ -339,3 +339,26 @@ HOST_TEST(buddy_counters_add_up)
 		CHECK(sim_free_count() + (unsigned)n == total, "step %d: free + allocated", step);
 	}
 }
+
+/*
+ * phys_avail can hold PHYS_AVAIL_ENTRIES - 1 ranges, and a carve that uses
+ * up a range leaves an empty pair: every range gets a segment (one more for
+ * the range that crosses 16 MiB), and the empty pair none.
+ */
+HOST_TEST(buddy_segments_from_a_full_phys_avail)
+{
+	struct sim_range r[32];
+	int n = 0;
+
+	r[n++] = (struct sim_range){ 1 * MB, 1 * MB };		/* used up by the carve */
+	for (int i = 0; i < 28; i++, n++)
+		r[n] = (struct sim_range){ 2 * MB + i * 256 * KB, 2 * MB + i * 256 * KB + 64 * KB };
+	r[n++] = (struct sim_range){ 15 * MB, 17 * MB };		/* crosses 16 MiB: two */
+	r[n++] = (struct sim_range){ 32 * MB, 40 * MB };
+	CHECK(n == 31, "the test needs 31 ranges, not %d", n);
+	OP(sim_setup(r, n));
+	CHECK(sim_nsegs() == 31, "31 ranges (one empty, one crossing 16 MiB) made %d segments",
+	    sim_nsegs());
+	CHECK(sim_free_count() == (28 * 64 * KB + 2 * MB + 8 * MB) / PG,
+	    "free pages %u", sim_free_count());
+}

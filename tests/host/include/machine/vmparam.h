@@ -15,7 +15,6 @@
 #define	VM_FREEPOOL_DEFAULT	0
 #define	VM_FREEPOOL_CACHE	1
 #define	VM_FREEPOOL_DIRECT	2	/* real here, as on amd64, to test stealing */
-#define	VM_PHYSSEG_MAX		32
 #if !defined(VM_PHYSSEG_DENSE) && !defined(VM_PHYSSEG_SPARSE)
 #define	VM_PHYSSEG_SPARSE
 #endif

@@ -34,6 +34,5 @@
 #define	VM_PHYSSEG_DENSE
 #endif
 #endif
-#define	VM_PHYSSEG_MAX		16
 
 #endif
