@@ -10,6 +10,7 @@
 #   make bench               boot, page-array start-up and grading benchmarks
 #   make bench-vm            buddy allocator benchmarks (host)
 #   make fuzz [FUZZTIME=60]  fuzz the buddy allocator (host, clang libFuzzer)
+#   make mutation LAB=NN     grade mechanical mutants of a lab's answer (minutes)
 #   make compile_commands.json   for clangd
 #   make clean
 #
@@ -155,6 +156,14 @@ bench: deps
 bench-vm:
 	$(MAKE) -f tests/host/extra.mk bench-build
 	$(PYTHON) tools/bench-vm.py
+
+# Mutation testing of a lab's grader (tools/mutation.py), outside `make test`:
+# MUTATION_ARGS="--max 40 --seeds 1,2,3 --config i386,i386-pae" narrows or widens it.
+.PHONY: mutation
+mutation: deps
+	@test -n "$(LAB)" || { echo "usage: make mutation LAB=NN [MUTATION_ARGS=...]" >&2; exit 2; }
+	@test -f tools/mutation.py || { echo "make mutation: an instructors' tool, not in lab trees" >&2; exit 2; }
+	$(PYTHON) tools/mutation.py --lab $(LAB) $(MUTATION_ARGS)
 
 FUZZTIME ?= 60
 fuzz fuzz-build:
