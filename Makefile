@@ -14,7 +14,7 @@
 #   make compile_commands.json   for clangd
 #   make clean
 #
-# CONFIG=i386 (default) or i386-pae; MEM=128M; ARGS="key=value ..." adds to
+# CONFIG=i386 (default) or i386-pae; MEM=128M (at least 8M); ARGS="key=value ..." adds to
 # the kernel command line; SEED=n replays a grade run; VM_PHYSSEG=dense|sparse.
 
 CONFIG	?= i386

@@ -176,3 +176,143 @@ def test_triple_fault_recognised(vm):
     r = vm.run(["selftest_triple"])
     vm.check(r.kind == "triple-fault", r, "a triple fault must be reported as one; the run "
              "ended as: %s" % (r.problem() or "ok"))
+
+
+# ------------------------------------------------------- bad input, the monitor
+# A bad command line must end the run visibly (status 35, no END line, the
+# reason in the log), never give results from other input than was given
+# (grader/PROTOCOL.md, "Command line").  The monitor must refuse what it
+# cannot do, with a message, and stay responsive.
+
+def expect_refused(vm, r, what, words):
+    vm.check(r.kind != "ok" and r.end is None, r, "%s: the run went on (%s) instead of stopping "
+             "on the bad command line" % (what, r.problem() or "it ended normally"))
+    vm.check(r.status == 35 and r.kind == "no-results", r,
+             "%s: a bad command line must end with status 35, got %s (%s)" % (what, r.status, r.kind))
+    low = r.log.lower()
+    vm.check(all(w in low for w in words), r, "%s: the log does not say why (wanted %s)" % (what, words))
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=15)
+def test_cmdline_too_many_words(vm):
+    args = [("k%d" % i, str(i)) for i in range(70)]
+    expect_refused(vm, vm.run(["boot"], args), "70 extra words", ["kenv: error", "64"])
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=20)
+@pytest.mark.parametrize("case", ["seed_overflow", "seed_negative", "blacklist_33",
+                                  "blacklist_not_ram", "blacklist_above_4g", "blacklist_junk"])
+def test_bad_tunables_stop_the_run(vm, case):
+    args = {
+        "seed_overflow": {"seed": str(1 << 64)},
+        "seed_negative": {"seed": "-1"},
+        "blacklist_33": {"vm.blacklist": ",".join("%#x" % (0x2000000 + i * PAGE) for i in range(33))},
+        "blacklist_not_ram": {"vm.blacklist": "0x2000000,0xa0000"},     # the VGA hole
+        "blacklist_above_4g": {"vm.blacklist": "0x100003000"},           # RAM only below 128M
+        "blacklist_junk": {"vm.blacklist": "0x2000000,zz"},
+    }[case]
+    key = next(iter(args))
+    expect_refused(vm, vm.run(["page_array"], args), case, ["kenv: error", key])
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=15)
+def test_too_little_ram_says_so(vm):
+    """Below the kernel's minimum it prints why and exits 35 (it used to triple-fault)."""
+    r = vm.run(["boot"], mem="4M")
+    vm.check(r.kind == "no-results" and r.status == 35 and "not enough ram" in r.log.lower(), r,
+             "at -m 4M the kernel should say `not enough RAM` and exit 35; it ended as %s, status %s"
+             % (r.problem() or "ok", r.status))
+
+
+def monitor_session(vm, commands, timeout=60.0, mem="128M"):
+    """Boot into the monitor with `commands` on the console (as `printf ... | make qemu`)."""
+    import subprocess
+    import time
+    from vmkit import qemu
+    b = vm.runner.build(vm.config)
+    if not b.ok:
+        pytest.fail("build failed:\n" + b.failure_text(), pytrace=False)
+    argv = qemu.qemu_argv(b.kernel, vm.config, mem=mem)
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(argv, input=commands.encode(), stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout * float(
+                               __import__("os").environ.get("VMKIT_TIMEOUT_SCALE") or 1))
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode("utf-8", "replace")
+        pytest.fail("the monitor did not finish within %gs; last output:\n%s"
+                    % (timeout, "\n".join(out.splitlines()[-15:])), pytrace=False)
+    out = p.stdout.decode("utf-8", "replace")
+    replies = {}
+    for chunk in out.split("vmkit> ")[1:]:
+        cmd, _, rest = chunk.partition("\n")
+        replies.setdefault(cmd.strip(), []).append(rest)
+    return p.returncode, out, replies, time.monotonic() - t0
+
+
+def _fail_with(out, headline):
+    tail = "\n".join("    " + line[:200] for line in out.splitlines()[-25:])
+    pytest.fail("%s\n  monitor output (last lines):\n%s" % (headline, tail), pytrace=False)
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=60)
+def test_monitor_refuses_bad_input(vm):
+    long_contig = "contig 4" + " " * 130 + "0x1000000 0x2000000 0x1000 0"
+    cmds = ["page 0x100005000", "contig 1 0x100000000 0x100100000", "contig 1 0 0x100000000",
+            "contig 0x100000000", "contig 0x80000001", long_contig, "halt"]
+    rc, out, replies, _ = monitor_session(vm, "\n".join(cmds) + "\n")
+    if rc != 65:
+        _fail_with(out, "the monitor's `halt` must exit QEMU with status 65, got %s "
+                   "(1 is QEMU's own error status; a panic is 37)" % rc)
+    for c in cmds[:-1]:
+        if c.strip() not in replies and not c.startswith("contig 4 "):
+            _fail_with(out, "no reply to `%s`" % c)
+    page = replies["page 0x100005000"][0]
+    if "pa 0x5000" in page or "vm_page 0x" in page:
+        _fail_with(out, "`page 0x100005000` showed another page (cut to 32 bits?)")
+    if not vm.pae and "0x100005000" not in page:
+        _fail_with(out, "on i386 `page 0x100005000` must say the address cannot be used")
+    for c, lo, hi in (("contig 1 0x100000000 0x100100000", 1 << 32, (1 << 32) + (1 << 20)),
+                      ("contig 1 0 0x100000000", 0, 1 << 32)):
+        rep = replies[c][0]
+        for w in rep.split("pages at ")[1:]:
+            at = int(w.split()[0], 16)
+            if not (lo <= at and at + PAGE <= hi):
+                _fail_with(out, "`%s` gave a run at %#x, outside [%#x, %#x)" % (c, at, lo, hi))
+        if not vm.pae and "too large" not in rep:
+            _fail_with(out, "on i386 `%s` must say an address is too large" % c)
+    for c in ("contig 0x100000000", "contig 0x80000001"):
+        if "too large" not in replies[c][0]:
+            _fail_with(out, "`%s` must be refused as too large" % c)
+    over = [v for k, v in replies.items() if k.startswith("contig 4")]
+    if not over or "pages at" in over[0][0] or "too long" not in over[0][0]:
+        _fail_with(out, "a %d-character line must be refused as too long, not run cut short"
+                   % len(long_contig))
+
+
+@pytest.mark.vmkit(configs=["i386"], timeout=60)
+def test_monitor_long_paste_is_fast(vm):
+    """A 5000-character line took 34-46 s when input was polled at the clock's 100 Hz."""
+    rc, out, replies, elapsed = monitor_session(vm, "x" * 5000 + "\nhalt\n", timeout=60)
+    if rc != 65 or elapsed > 15:
+        _fail_with(out, "a 5000-character line then `halt`: status %s after %.1fs (want 65, "
+                   "well under 15 s)" % (rc, elapsed))
+
+
+@pytest.mark.vmkit(configs=["i386"], timeout=30)
+@pytest.mark.parametrize("mem", ["abc", "2M", "64G"])
+def test_tools_qemu_failures_are_failures(vm, mem):
+    """tools/qemu (make qemu) must not turn a refused -m into success."""
+    import os
+    import subprocess
+    import sys
+    b = vm.runner.build(vm.config)
+    tool = os.path.join(vm.runner.tree, "tools", "qemu")
+    p = subprocess.run([sys.executable, tool, "--config", vm.config, "--kernel", b.kernel,
+                        "--mem", mem], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=30)
+    err = p.stderr.decode("utf-8", "replace")
+    assert p.returncode != 0, "tools/qemu --mem %s exited 0; stderr:\n%s" % (mem, err)
+    assert err.strip(), "tools/qemu --mem %s failed without saying why" % mem
+    if mem in ("abc", "2M"):
+        assert p.returncode == 2, "tools/qemu --mem %s: want status 2, got %d" % (mem, p.returncode)

@@ -6,6 +6,7 @@ Stdlib only: tools/qemu runs with any Python 3.11.
 """
 import argparse
 import os
+import re
 import shutil
 import sys
 
@@ -21,8 +22,25 @@ DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=0x04"
 STATUS_PASS = 33
 STATUS_FAIL = 35
 STATUS_PANIC = 37
-STATUS_HALT = 1          # monitor `halt`
+STATUS_HALT = 65         # monitor `halt` (0x20); QEMU's own errors exit with 1
 STATUS_TRIPLE = 0        # -no-reboot after a triple fault (with "Triple fault" in -D log)
+STATUS_QEMU_ERROR = 1    # QEMU refused to start (bad -m, missing file...); it says why on stderr
+
+# The least guest RAM tools/qemu boots with.  The kernel itself needs its
+# image plus boot tables from 1 MiB (about 5 MiB of -m on i386, 6 MiB on PAE;
+# below that it says so and exits, and at 1 MiB the BIOS hangs before the
+# kernel runs); 8 MiB leaves room for the page array and malloc's growth.
+MIN_MEM_MIB = 8
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)([kKmMgGtT]?)[bB]?")
+_SCALE = {"k": 1 / 1024, "m": 1, "g": 1024, "t": 1024 * 1024}
+
+
+def mem_mib(mem):
+    """QEMU's -m size in MiB (a bare number is MiB, as QEMU reads it), or None if malformed."""
+    m = _SIZE.fullmatch(str(mem).strip())
+    if m is None:
+        return None
+    return float(m.group(1)) * _SCALE[(m.group(2) or "m").lower()]
 
 
 def qemu_binary(config):
@@ -84,6 +102,14 @@ def main(argv=None):
     if a.print_gdb_port:
         print(gdb_port())
         return 0
+    mib = mem_mib(a.mem)
+    if mib is None:
+        print("qemu: --mem %r is not a size (examples: 128M, 6G)" % a.mem, file=sys.stderr)
+        return 2
+    if mib < MIN_MEM_MIB:
+        print("qemu: --mem %s is too little: vmkit needs at least %dM" % (a.mem, MIN_MEM_MIB),
+              file=sys.stderr)
+        return 2
     kernel = a.kernel or os.path.join("build", a.config, "kernel.elf")
     gdb = None if a.gdb is None else (gdb_port() if a.gdb < 0 else a.gdb)
     try:
@@ -106,8 +132,10 @@ def main(argv=None):
     if gdb is not None:
         print("qemu: waiting for GDB on 127.0.0.1:%d (in gdb: target remote :%d)" % (gdb, gdb),
               file=sys.stderr)
-    # Run QEMU as a child (not exec) so its exit status can be mapped:
-    # 1 (monitor halt) and 33 (all tests passed) are successes.
+    # Run QEMU as a child (not exec) so its exit status can be mapped: only
+    # the monitor's halt and "all tests passed" are successes.  QEMU's own
+    # errors (status 1: -m refused, no such file...) stay failures; QEMU has
+    # printed why on stderr, which is the terminal's.
     import subprocess
     try:
         rc = subprocess.call(cmd)
@@ -115,6 +143,8 @@ def main(argv=None):
         rc = 130
     if rc in (STATUS_HALT, STATUS_PASS):
         return 0
+    if rc == STATUS_QEMU_ERROR:
+        print("qemu: QEMU failed (status 1; its message is above)", file=sys.stderr)
     return rc
 
 

@@ -35,6 +35,22 @@ print_memory(void)
 	}
 }
 
+/*
+ * Stop on a bad command line, before anything reports a result computed
+ * from other input than was given.  kenv counts as errors the command
+ * line's own faults (too long, too many words: a lost word may have been
+ * test=) and, in a test run, every refused tunable; without test= a bad
+ * tunable is only a warning and the monitor runs without it.
+ */
+static void
+kenv_check(void)
+{
+	if (kenv_errors() == 0)
+		return;
+	printf("vmkit: stopping: the kernel command line is bad (see the errors above)\n");
+	machine_exit(EXIT_FAIL);
+}
+
 void
 mi_startup(void)
 {
@@ -42,6 +58,7 @@ mi_startup(void)
 	uint64_t seed = 1;
 
 	print_memory();
+	kenv_check();
 	kva_init(kva_start, kva_end);
 	malloc_init((void *)kmem_arena_va, kmem_arena_size);
 
@@ -52,14 +69,18 @@ mi_startup(void)
 		if (nonce == NULL || *nonce == '\0')
 			nonce = "-";
 		(void)tunable_u64("seed", &seed);
+		kenv_check();
 		ktest_begin(tests, nonce, seed);
 		ktest_run_phase(0);
+		kenv_check();
 		if (!ktest_wants(KTEST_VM))
 			machine_exit(ktest_end() == 0 ? EXIT_PASS : EXIT_FAIL);
 	}
 	vm_page_startup();
+	kenv_check();
 	if (tests != NULL) {
 		ktest_run_phase(KTEST_VM);
+		kenv_check();
 		machine_exit(ktest_end() == 0 ? EXIT_PASS : EXIT_FAIL);
 	}
 	monitor();

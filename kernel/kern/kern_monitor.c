@@ -130,26 +130,39 @@ monitor_exec(char *line)
 	return (0);
 }
 
-/* Read a line with echo and backspace; returns its length. */
+/*
+ * Read a line with echo and backspace; returns its length, or -1 if it did
+ * not fit in buf: then the rest of the line is read and dropped, so a
+ * truncated command is never run (`contig 4 0 ...` must not become
+ * `contig 4`).
+ */
 static int
 monitor_readline(char *buf, int size)
 {
 	int n = 0, c;
+	bool overflow = false;
 
 	for (;;) {
 		c = cons_getc_wait();
 		if (c == '\r' || c == '\n') {
 			printf("\n");
 			buf[n] = '\0';
+			if (overflow) {
+				printf("line too long (at most %d characters); ignored\n", size - 1);
+				return (-1);
+			}
 			return (n);
 		}
+		if (overflow)
+			continue;
 		if ((c == '\b' || c == 0x7f) && n > 0) {
 			n--;
 			printf("\b \b");
 		} else if (isprint(c) && n < size - 1) {
 			buf[n++] = (char)c;
 			cons_putc(c);
-		}
+		} else if (isprint(c))
+			overflow = true;
 	}
 }
 
@@ -161,7 +174,7 @@ monitor(void)
 	printf("Welcome to the vmkit monitor. Type 'help' for a list of commands.\n");
 	for (;;) {
 		printf("vmkit> ");
-		monitor_readline(line, sizeof(line));
-		monitor_exec(line);
+		if (monitor_readline(line, sizeof(line)) >= 0)
+			monitor_exec(line);
 	}
 }

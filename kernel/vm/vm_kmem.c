@@ -17,6 +17,7 @@
  * (FreeBSD's old contigmalloc scanned every page under Giant).
  */
 #include <sys/systm.h>
+#include <sys/kenv.h>
 #include <sys/malloc.h>
 #include <sys/monitor.h>
 #include <vm/vm_param.h>
@@ -126,35 +127,69 @@ MONITOR_CMD(buddy, "[check]", "free blocks by order and pool (vm.phys_free)")
 	return (0);
 }
 
+/*
+ * contig's arguments, parsed into 64 bits and checked against what this
+ * configuration can hold before they are narrowed to vm_paddr_t / u_long:
+ * npages below atop(PHYS_ADDR_LIMIT) (no bigger run can exist), low at
+ * most PADDR_MAX, high at most PADDR_MAX + 1 except where vm_paddr_t cannot
+ * hold it (plain i386: 0xffffffff), align and boundary in a u_long.
+ */
+static bool
+contig_args(int argc, char **argv, uint64_t *v)
+{
+	static const char *const names[] = { "npages", "low", "high", "align", "boundary" };
+	const uint64_t max[] = { atop(PHYS_ADDR_LIMIT) - 1, PADDR_MAX,
+	    MIN(PHYS_ADDR_LIMIT, (uint64_t)(vm_paddr_t)~(vm_paddr_t)0), (u_long)~0UL, (u_long)~0UL };
+	char *end;
+	int error;
+
+	for (int i = 1; i < argc; i++) {
+		error = kstrtou64(argv[i], &end, max[i - 1], &v[i - 1]);
+		if (error == ERANGE && *end == '\0') {
+			printf("contig: %s %s is too large: at most %#jx on %s\n", names[i - 1],
+			    argv[i], (uintmax_t)max[i - 1], MACHINE_CONFIG);
+			return (false);
+		}
+		if (error != 0 || *end != '\0') {
+			printf("contig: %s \"%s\" is not a number\n", names[i - 1], argv[i]);
+			return (false);
+		}
+	}
+	if (v[0] == 0 || v[3] == 0 || !powerof2(v[3]) || (v[4] != 0 && !powerof2(v[4]))) {
+		printf("contig: npages must be > 0; align and boundary powers of two\n");
+		return (false);
+	}
+	if (v[1] >= v[2]) {
+		printf("contig: the range [%#jx, %#jx) is empty\n", (uintmax_t)v[1], (uintmax_t)v[2]);
+		return (false);
+	}
+	return (true);
+}
+
 MONITOR_CMD(contig, "<npages> [low high align bound]", "try vm_phys_alloc_contig, then free")
 {
 	uint64_t v[5] = { 0, 0, (vm_paddr_t)~(vm_paddr_t)0, PAGE_SIZE, 0 };
+	vm_paddr_t low, high;
 	vm_page_t m;
-	char *end;
 
 	if (argc < 2 || argc > 6) {
 		printf("usage: contig <npages> [low high align boundary]\n");
 		return (0);
 	}
-	for (int i = 1; i < argc; i++) {
-		v[i - 1] = strtoull(argv[i], &end, 0);
-		if (*end != '\0') {
-			printf("contig: \"%s\" is not a number\n", argv[i]);
-			return (0);
-		}
-	}
-	if (v[0] == 0 || v[3] == 0 || !powerof2(v[3]) || (v[4] != 0 && !powerof2(v[4]))) {
-		printf("contig: npages must be > 0; align and boundary powers of two\n");
+	if (!contig_args(argc, argv, v))
 		return (0);
-	}
-	m = vm_phys_alloc_contig((u_long)v[0], (vm_paddr_t)v[1], (vm_paddr_t)v[2],
-	    (u_long)v[3], (u_long)v[4]);
+	low = (vm_paddr_t)v[1];
+	high = (vm_paddr_t)v[2];
+	m = vm_phys_alloc_contig((u_long)v[0], low, high, (u_long)v[3], (u_long)v[4]);
 	if (m == NULL) {
 		printf("no run of %ju pages in [%#jx, %#jx) aligned %#jx, boundary %#jx\n",
-		    (uintmax_t)v[0], (uintmax_t)v[1], (uintmax_t)v[2], (uintmax_t)v[3],
+		    (uintmax_t)v[0], (uintmax_t)low, (uintmax_t)high, (uintmax_t)v[3],
 		    (uintmax_t)v[4]);
 		return (0);
 	}
+	if (VM_PAGE_TO_PHYS(m) < low || (uint64_t)VM_PAGE_TO_PHYS(m) + ptoa(v[0]) > v[2])
+		printf("BROKEN: vm_phys_alloc_contig returned a run outside [%#jx, %#jx)\n",
+		    (uintmax_t)low, (uintmax_t)v[2]);
 	printf("%ju pages at %#jx - %#jx; freed again\n", (uintmax_t)v[0],
 	    (uintmax_t)VM_PAGE_TO_PHYS(m), (uintmax_t)(VM_PAGE_TO_PHYS(m) + ptoa(v[0])));
 	vm_phys_free_contig(m, (u_long)v[0]);

@@ -131,30 +131,63 @@ vm_page_array_carve(void)
 /* END LAB 01 page_array_carve */
 }
 
-/* Read vm.blacklist=pa[,pa...] once; sorted so the free loop can walk it. */
+static bool
+vm_page_is_ram(vm_paddr_t pa)
+{
+	for (int i = 0; dump_avail[2 * i + 1] != 0; i++)
+		if (pa >= dump_avail[2 * i] && pa < dump_avail[2 * i + 1])
+			return (true);
+	return (false);
+}
+
+/*
+ * Read vm.blacklist=pa[,pa...] once; sorted so the free loop can walk it.
+ * Every address must parse, be one this configuration can address and be
+ * RAM, and there may be at most BLACKLIST_MAX: otherwise the whole tunable
+ * is refused with a message (kenv_reject), never applied in part.
+ */
 static void
 vm_page_blacklist_load(void)
 {
 	const char *s = kenv_get("vm.blacklist");
 	char *end;
+	uint64_t v;
+	int error;
 
 	blacklist_n = 0;
-	while (s != NULL && *s != '\0' && blacklist_n < BLACKLIST_MAX) {
-		vm_paddr_t pa = (vm_paddr_t)strtoull(s, &end, 0);
-
-		if (end == s) {
-			printf("vm.blacklist: cannot parse \"%s\"; ignoring the rest\n", s);
-			break;
+	for (const char *p = s; p != NULL && *p != '\0'; p = (*end == ',') ? end + 1 : end) {
+		error = kstrtou64(p, &end, PADDR_MAX, &v);
+		if (error == 0 && *end != ',' && *end != '\0')
+			error = EINVAL;
+		if (error == EINVAL) {
+			kenv_reject("vm.blacklist", "\"%s\" is not an address", p);
+			goto refuse;
+		}
+		if (error == ERANGE) {
+			kenv_reject("vm.blacklist", "%.*s is above %#jx, the last address %s can use",
+			    (int)(end - p), p, (uintmax_t)PADDR_MAX, MACHINE_CONFIG);
+			goto refuse;
+		}
+		if (!vm_page_is_ram((vm_paddr_t)v)) {
+			kenv_reject("vm.blacklist", "%#jx is not RAM (see meminfo's dump_avail)",
+			    (uintmax_t)v);
+			goto refuse;
+		}
+		if (blacklist_n == BLACKLIST_MAX) {
+			kenv_reject("vm.blacklist", "more than %d addresses", BLACKLIST_MAX);
+			goto refuse;
 		}
 		int i = blacklist_n++;
-		for (; i > 0 && blacklist[i - 1] > trunc_page(pa); i--)
+		for (; i > 0 && blacklist[i - 1] > trunc_page((vm_paddr_t)v); i--)
 			blacklist[i] = blacklist[i - 1];
-		blacklist[i] = trunc_page(pa);
-		s = (*end == ',') ? end + 1 : end;
+		blacklist[i] = trunc_page((vm_paddr_t)v);
 	}
 	for (int i = 0; i < blacklist_n; i++)
 		printf("vm_page_startup: blacklisted page %#jx will not be used\n",
 		    (uintmax_t)blacklist[i]);
+	return;
+refuse:
+	blacklist_n = 0;
 }
 
 /* Give [start, end) to the allocator, minus blacklisted pages. */
@@ -462,16 +495,24 @@ MONITOR_CMD(page, "<paddr>", "print the struct vm_page of a physical address")
 	vm_page_t m;
 	char *end;
 	vm_paddr_t pa;
+	uint64_t v;
+	int error;
 
 	if (argc != 2) {
 		printf("usage: page <paddr>\n");
 		return (0);
 	}
-	pa = (vm_paddr_t)strtoull(argv[1], &end, 0);
-	if (*end != '\0') {
+	error = kstrtou64(argv[1], &end, PADDR_MAX, &v);
+	if (error == ERANGE && *end == '\0') {
+		printf("page: %s is above %#jx, the last address %s can use\n", argv[1],
+		    (uintmax_t)PADDR_MAX, MACHINE_CONFIG);
+		return (0);
+	}
+	if (error != 0 || *end != '\0') {
 		printf("page: \"%s\" is not an address\n", argv[1]);
 		return (0);
 	}
+	pa = (vm_paddr_t)v;
 	if (!vm_page_started || (m = PHYS_TO_VM_PAGE(pa)) == NULL) {
 		printf("no vm_page for %#jx\n", (uintmax_t)pa);
 		return (0);

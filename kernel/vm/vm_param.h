@@ -30,6 +30,10 @@ extern uint64_t phys_ignored;
 #define	atop(x)		((x) >> PAGE_SHIFT)
 #define	ptoa(x)		((vm_paddr_t)(x) << PAGE_SHIFT)
 
+/* The highest physical address a command or tunable may name (inclusive):
+ * parse into 64 bits and check against this before narrowing to vm_paddr_t. */
+#define	PADDR_MAX	((uint64_t)(PHYS_ADDR_LIMIT - 1))
+
 void	physmem_add(vm_paddr_t *avail, int entries, vm_paddr_t start, vm_paddr_t end);
 void	physmem_exclude(vm_paddr_t *avail, int entries, vm_paddr_t start, vm_paddr_t end);
 uint64_t physmem_end_limit(uint64_t machine_limit, int paddr_bits);

@@ -527,12 +527,17 @@ vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
 	KASSERT(npages > 0, ("vm_phys_alloc_contig: npages is 0"));
 	KASSERT(alignment != 0 && powerof2(alignment), ("alignment %#lx", alignment));
 	KASSERT(boundary == 0 || powerof2(boundary), ("boundary %#lx", boundary));
-	while ((1UL << order) < npages)
+	/* No run can be as big as the physical address space. */
+	if (npages >= atop(PHYS_ADDR_LIMIT))
+		return (NULL);
+	/* The least order with 2^order >= npages: fls(npages - 1), which (unlike
+	 * shifting 1UL up to npages) ends for npages > 2^31 too. */
+	for (u_long n = npages - 1; n != 0; n >>= 1)
 		order++;
 	/* Runs bigger than the largest block take several adjacent ones. */
 	oind_min = MIN(order, VM_NFREEORDER - 1);
 	if (order >= VM_NFREEORDER)
-		nblocks = (npages + (1UL << oind_min) - 1) >> oind_min;
+		nblocks = (npages >> oind_min) + ((npages & ((1UL << oind_min) - 1)) != 0);
 /* BEGIN LAB 02 contig_search
  * stub:
  *	(void)size; (void)low; (void)high; (void)alignment; (void)boundary;

@@ -23,6 +23,11 @@ void	*vmk_memmove(void *, const void *, size_t);
 /* kenv */
 struct kenv_entry { const char *key, *value; };
 int	cmdline_parse(char *buf, struct kenv_entry *tab, int max);
+void	kenv_init(const char *cmdline);
+int	kenv_count(void);
+int	kenv_errors(void);
+_Bool	tunable_u64(const char *key, uint64_t *val);
+int	kstrtou64(const char *s, char **end, uint64_t max, uint64_t *v);
 
 /* malloc */
 struct malloc_stats { size_t arena, in_use, largest_free; int allocations; };

@@ -2,9 +2,9 @@
  * intr.c - the 8259A interrupt controllers and the 8254 timer.
  *
  * The PICs are remapped so IRQ 0..15 arrive as vectors 32..47, clear of the
- * CPU's exceptions.  Only IRQ 0, the PIT at HZ, is unmasked: the console is
- * polled.  The clock does nothing but count `ticks`; the kernel has no
- * scheduler to drive yet.
+ * CPU's exceptions.  Two lines are unmasked: IRQ 0, the PIT at HZ, and
+ * IRQ 4, COM1's receiver (uart.c).  The clock does nothing but count
+ * `ticks`; the kernel has no scheduler to drive yet.
  */
 #include <sys/systm.h>
 #include <sys/kernel.h>
@@ -34,7 +34,7 @@ pic_init(void)
 	outb(PIC2_DATA, 0x02);
 	outb(PIC1_DATA, 0x01);		/* ICW4: 8086 mode */
 	outb(PIC2_DATA, 0x01);
-	outb(PIC1_DATA, 0xfe);		/* mask all but IRQ 0 */
+	outb(PIC1_DATA, 0xff & ~(1u << 0) & ~(1u << 4));	/* all but IRQ 0, 4 */
 	outb(PIC2_DATA, 0xff);
 }
 
@@ -69,12 +69,22 @@ clock_intr(void)
 	ticks++;
 }
 
+/*
+ * Wait for a console byte.  Interrupts are off between the empty check and
+ * the halt (cpu_idle's sti takes effect only at its hlt), so a byte that
+ * arrives in between wakes the hlt instead of waiting for the next tick.
+ */
 int
 cons_getc_wait(void)
 {
 	int c;
 
-	while ((c = cons_getc()) < 0)
+	for (;;) {
+		disable_intr();
+		if ((c = cons_getc()) >= 0)
+			break;
 		cpu_idle();
+	}
+	enable_intr();
 	return (c);
 }

@@ -35,6 +35,7 @@
  * Locking: none yet; the kernel is uniprocessor and does not preempt itself.
  */
 #include <sys/systm.h>
+#include <sys/kernel.h>
 #include <sys/malloc.h>
 #include <machine/param.h>
 #include <machine/cpufunc.h>
@@ -107,12 +108,32 @@ kpte(vm_offset_t va)
 	return (&KPTmap[(va - KERNBASE) >> PAGE_SHIFT]);
 }
 
+/*
+ * The boot allocations must lie in RAM: with too little (QEMU -m 2M) the
+ * page tables would be written to nowhere and loading %cr3 triple-faults
+ * with nothing printed.  Say so and leave instead.
+ */
+static void
+pmap_check_ram(vm_paddr_t first_free)
+{
+	vm_paddr_t need = first_free + ptoa(NKPT + NPDPTE + atop(KMEM_ARENA_SIZE) + PTP_POOL_PAGES);
+
+	for (int i = 0; dump_avail[2 * i + 1] != 0; i++)
+		if (dump_avail[2 * i] <= KERNLOAD && need <= dump_avail[2 * i + 1])
+			return;
+	printf("vmkit: not enough RAM: the kernel and its boot tables need RAM from 1 MiB "
+	    "to %ju KiB (%ju MiB of -m at least); boot with more (make qemu MEM=...)\n",
+	    (uintmax_t)need >> 10, (uintmax_t)(need + (1 << 20) - 1) >> 20);
+	machine_exit(EXIT_FAIL);
+}
+
 void
 pmap_bootstrap(vm_paddr_t first_free)
 {
 	vm_paddr_t kpt, pd, pa;
 	pd_entry_t *kpd;
 
+	pmap_check_ram(first_free);
 	boot_alloc_end = first_free;
 	kpt = boot_alloc(NKPT);
 	pd = boot_alloc(NPDPTE);

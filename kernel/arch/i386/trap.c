@@ -66,6 +66,8 @@ trap(struct trapframe *tf)
 
 		if (irq == 0)
 			clock_intr();
+		else if (irq == 4)
+			uart_intr();
 		/* IRQ 7 and 15 may be spurious; everything else is masked. */
 		intr_eoi(irq);
 		return;

@@ -26,5 +26,9 @@ const char	*kenv_get(const char *key);
 int		kenv_count(void);
 const struct kenv_entry *kenv_entry(int i);
 bool		tunable_u64(const char *key, uint64_t *val);
+bool		tunable_u64_max(const char *key, uint64_t max, uint64_t *val);
+int		kstrtou64(const char *s, char **end, uint64_t max, uint64_t *v);
+void		kenv_reject(const char *key, const char *fmt, ...) __printflike(2, 3);
+int		kenv_errors(void);
 
 #endif

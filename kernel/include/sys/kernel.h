@@ -20,7 +20,7 @@ int	probe_read(const volatile void *va, uint32_t *out);	/* 0 or EFAULT */
 int	probe_write(volatile void *va, uint32_t val);		/* 0 or EFAULT */
 
 /* The values machine_exit() is given; QEMU exits with (v << 1) | 1. */
-#define	EXIT_HALT	0x00
+#define	EXIT_HALT	0x20
 #define	EXIT_PASS	0x10
 #define	EXIT_FAIL	0x11
 #define	EXIT_PANIC	0x12

@@ -98,6 +98,24 @@ read_ebp(void)
 static inline void disable_intr(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void enable_intr(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void halt(void) { __asm__ volatile("hlt"); }
+static inline void cpu_spinwait(void) { __asm__ volatile("pause"); }
+
+/* FreeBSD's pair: interrupts off, and back to how they were. */
+static inline uint32_t
+intr_disable(void)
+{
+	uint32_t ef;
+
+	__asm__ volatile("pushfl; popl %0; cli" : "=r"(ef) : : "memory");
+	return (ef);
+}
+
+static inline void
+intr_restore(uint32_t ef)
+{
+	if (ef & 0x200)			/* PSL_I */
+		enable_intr();
+}
 
 static inline uint64_t
 rdtsc(void)

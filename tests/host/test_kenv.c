@@ -1,0 +1,122 @@
+/*
+ * test_kenv.c - the kernel's handling of bad command-line input, hosted:
+ * kstrtou64 (the strict number parser of tunables and monitor arguments)
+ * against libc's strtoull as the oracle, tunables that overflow or carry a
+ * sign, a command line with too many words, and contiguous requests larger
+ * than any machine.  Each of these once gave a silently wrong answer or hung.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "kernel_api.h"
+#include "sim_phys.h"
+
+#define	EINVAL_K	22	/* the kernel's errno values (sys/types.h) */
+#define	ERANGE_K	34
+
+static unsigned long long rng_state;
+
+static unsigned long long
+rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (rng_state * 0x2545f4914f6cdd1dull);
+}
+
+HOST_TEST(kstrtou64_matches_libc_where_strict)
+{
+	static const char *const pre[] = { "", "0x", "0X", "0", "-", "+", " ", "0x0" };
+	static const char alphabet[] = "0123456789abcdefABCDEFx,";
+	char tok[48], *kend, *lend;
+	uint64_t v, max;
+
+	rng_state = harness_seed() | 1;
+	for (int i = 0; i < 20000; i++) {
+		size_t n = (size_t)snprintf(tok, sizeof(tok), "%s", pre[rnd() % 8]);
+		size_t len = rnd() % 24;
+
+		for (size_t k = 0; k < len && n + 1 < sizeof(tok); k++)
+			tok[n++] = alphabet[rnd() % (sizeof(alphabet) - 1)];
+		tok[n] = '\0';
+		max = (rnd() & 1) ? UINT64_MAX : rnd() >> (rnd() % 64);
+		errno = 0;
+		unsigned long long l = strtoull(tok, &lend, 0);
+		int lerr = errno;
+		int err = kstrtou64(tok, &kend, max, &v);
+		int digit_first = tok[0] >= '0' && tok[0] <= '9';
+
+		if (!digit_first || lend == tok) {
+			CHECK(err == EINVAL_K && kend == tok, "\"%s\": want EINVAL, got %d", tok, err);
+		} else if (lerr == ERANGE || l > max) {
+			CHECK(err == ERANGE_K && kend == lend, "\"%s\" (max %#llx): want ERANGE, got %d "
+			    "(used %td, libc %td)", tok, (unsigned long long)max, err, kend - tok, lend - tok);
+		} else {
+			CHECK(err == 0 && v == l && kend == lend, "\"%s\": got %d %#llx used %td, libc "
+			    "%#llx used %td", tok, err, (unsigned long long)v, kend - tok, l, lend - tok);
+		}
+	}
+}
+
+HOST_TEST(kstrtou64_edges)
+{
+	char *end;
+	uint64_t v = 0;
+
+	CHECK(kstrtou64("18446744073709551615", &end, UINT64_MAX, &v) == 0 && v == UINT64_MAX, "max");
+	CHECK(kstrtou64("0xffffffffffffffff", &end, UINT64_MAX, &v) == 0 && v == UINT64_MAX, "hex max");
+	CHECK(kstrtou64("18446744073709551616", &end, UINT64_MAX, &v) == ERANGE_K, "2^64");
+	CHECK(kstrtou64("0x100005000", &end, 0xffffffff, &v) == ERANGE_K && *end == '\0',
+	    "an address above 4 GiB must not fit 32 bits");
+	CHECK(kstrtou64("0xffffffff", &end, 0xffffffff, &v) == 0 && v == 0xffffffff, "4 GiB - 1");
+	CHECK(kstrtou64("-1", &end, UINT64_MAX, &v) == EINVAL_K, "a sign");
+	CHECK(kstrtou64(" 1", &end, UINT64_MAX, &v) == EINVAL_K, "white space");
+	CHECK(kstrtou64("0x1000,0x2000", &end, UINT64_MAX, &v) == 0 && v == 0x1000 && *end == ',',
+	    "stops at the comma");
+}
+
+/* seed= and other numeric tunables: overflow and signs are refused, not wrapped. */
+HOST_TEST(tunable_u64_refuses_overflow_and_sign)
+{
+	uint64_t v;
+
+	kenv_init("kernel.elf test=boot seed=18446744073709551616 neg=-1 ok=0x2a big=0xffffffffffffffff");
+	v = 7;
+	CHECK(!tunable_u64("seed", &v) && v == 7, "seed=2^64 was taken as %#llx",
+	    (unsigned long long)v);
+	CHECK(!tunable_u64("neg", &v) && v == 7, "neg=-1 was taken as %#llx", (unsigned long long)v);
+	CHECK(tunable_u64("ok", &v) && v == 42, "ok=0x2a");
+	CHECK(tunable_u64("big", &v) && v == UINT64_MAX, "big=2^64-1");
+}
+
+/* 64 key=value words fit; the 65th is an error, not a silent drop. */
+HOST_TEST(kenv_too_many_words_is_an_error)
+{
+	static char line[4096];
+	size_t n = (size_t)snprintf(line, sizeof(line), "kernel.elf");
+
+	for (int i = 0; i < 64; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " k%d=%d", i, i);
+	kenv_init(line);
+	CHECK(kenv_count() == 64 && kenv_errors() == 0, "64 words: %d kept, %d errors",
+	    kenv_count(), kenv_errors());
+	snprintf(line + n, sizeof(line) - n, " test=boot");
+	kenv_init(line);
+	CHECK(kenv_errors() == 1, "65 words: %d errors, want 1", kenv_errors());
+}
+
+/* No run is larger than the address space: refused at once, never an endless loop. */
+HOST_TEST(contig_impossible_sizes_return_none)
+{
+	static const struct sim_range r[] = { { 0x100000, 0x2000000 } };
+
+	sim_setup(r, 1);
+	CHECK(sim_alloc_contig((1ul << 63) + 1, 0, ~0ull, 4096, 0) == SIM_NONE, "2^63 + 1 pages");
+	CHECK(sim_alloc_contig(~0ul, 0, ~0ull, 4096, 0) == SIM_NONE, "ULONG_MAX pages");
+	CHECK(sim_alloc_contig(0x80000001ul, 0, ~0ull, 4096, 0) == SIM_NONE, "2^31 + 1 pages");
+	CHECK(sim_alloc_contig(16, 0, ~0ull, 4096, 0) != SIM_NONE, "16 pages still work");
+}
