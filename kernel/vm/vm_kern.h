@@ -14,7 +14,7 @@ vm_size_t	kva_free_bytes(void);
 /* Kernel memory from the page allocator (vm_kmem.c). */
 void		kmem_init(void);
 void		*contigmalloc(vm_size_t size, vm_paddr_t low, vm_paddr_t high,
-		    u_long alignment, u_long boundary);
+		    vm_paddr_t alignment, vm_paddr_t boundary);
 void		contigfree(void *addr, vm_size_t size);
 
 extern vm_offset_t kmem_arena_va;		/* set by pmap_bootstrap() */

@@ -71,8 +71,8 @@ kmem_init(void)
 }
 
 void *
-contigmalloc(vm_size_t size, vm_paddr_t low, vm_paddr_t high, u_long alignment,
-    u_long boundary)
+contigmalloc(vm_size_t size, vm_paddr_t low, vm_paddr_t high, vm_paddr_t alignment,
+    vm_paddr_t boundary)
 {
 	u_long npages = atop(round_page(size));
 	vm_offset_t va;
@@ -132,14 +132,14 @@ MONITOR_CMD(buddy, "[check]", "free blocks by order and pool (vm.phys_free)")
  * configuration can hold before they are narrowed to vm_paddr_t / u_long:
  * npages below atop(PHYS_ADDR_LIMIT) (no bigger run can exist), low at
  * most PADDR_MAX, high at most PADDR_MAX + 1 except where vm_paddr_t cannot
- * hold it (plain i386: 0xffffffff), align and boundary in a u_long.
+ * hold it (plain i386: 0xffffffff), align and boundary at most PADDR_MAX.
  */
 static bool
 contig_args(int argc, char **argv, uint64_t *v)
 {
 	static const char *const names[] = { "npages", "low", "high", "align", "boundary" };
 	const uint64_t max[] = { atop(PHYS_ADDR_LIMIT) - 1, PADDR_MAX,
-	    MIN(PHYS_ADDR_LIMIT, (uint64_t)(vm_paddr_t)~(vm_paddr_t)0), (u_long)~0UL, (u_long)~0UL };
+	    MIN(PHYS_ADDR_LIMIT, (uint64_t)(vm_paddr_t)~(vm_paddr_t)0), PADDR_MAX, PADDR_MAX };
 	char *end;
 	int error;
 
@@ -180,7 +180,7 @@ MONITOR_CMD(contig, "<npages> [low high align bound]", "try vm_phys_alloc_contig
 		return (0);
 	low = (vm_paddr_t)v[1];
 	high = (vm_paddr_t)v[2];
-	m = vm_phys_alloc_contig((u_long)v[0], low, high, (u_long)v[3], (u_long)v[4]);
+	m = vm_phys_alloc_contig((u_long)v[0], low, high, (vm_paddr_t)v[3], (vm_paddr_t)v[4]);
 	if (m == NULL) {
 		printf("no run of %ju pages in [%#jx, %#jx) aligned %#jx, boundary %#jx\n",
 		    (uintmax_t)v[0], (uintmax_t)low, (uintmax_t)high, (uintmax_t)v[3],

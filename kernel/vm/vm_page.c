@@ -361,8 +361,8 @@ vm_page_alloc(struct vm_object *object, vm_pindex_t pindex, int req)
  * vm_phys_free_contig after resetting them.
  */
 vm_page_t
-vm_page_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high, u_long alignment,
-    u_long boundary, int req)
+vm_page_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high, vm_paddr_t alignment,
+    vm_paddr_t boundary, int req)
 {
 	vm_page_t m;
 

@@ -126,7 +126,7 @@ vm_page_init_page(vm_page_t m, vm_paddr_t pa, int segind)
 
 vm_page_t vm_page_alloc(struct vm_object *object, vm_pindex_t pindex, int req);
 vm_page_t vm_page_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
-	    u_long alignment, u_long boundary, int req);
+	    vm_paddr_t alignment, vm_paddr_t boundary, int req);
 void	vm_page_free(vm_page_t m);
 void	vm_page_free_zero(vm_page_t m);
 void	vm_page_print(vm_page_t m);

@@ -462,13 +462,13 @@ vm_phys_unfree_page(vm_page_t m)
 
 static bool
 vm_phys_run_fits(vm_paddr_t pa, vm_paddr_t size, vm_paddr_t low, vm_paddr_t high,
-    u_long alignment, u_long boundary)
+    vm_paddr_t alignment, vm_paddr_t boundary)
 {
 	if (pa < low || pa + size > high || pa + size < pa)
 		return (false);
-	if ((pa & ((vm_paddr_t)alignment - 1)) != 0)
+	if ((pa & (alignment - 1)) != 0)
 		return (false);
-	if (boundary != 0 && ((pa ^ (pa + size - 1)) & ~((vm_paddr_t)boundary - 1)) != 0)
+	if (boundary != 0 && ((pa ^ (pa + size - 1)) & ~(boundary - 1)) != 0)
 		return (false);
 	return (true);
 }
@@ -517,7 +517,7 @@ vm_phys_take_blocks(vm_page_t m, u_long nblocks, u_long npages)
  */
 vm_page_t
 vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
-    u_long alignment, u_long boundary)
+    vm_paddr_t alignment, vm_paddr_t boundary)
 {
 	vm_paddr_t size = ptoa(npages);
 	vm_page_t m = NULL;
@@ -525,8 +525,8 @@ vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
 	u_long nblocks = 1;
 
 	KASSERT(npages > 0, ("vm_phys_alloc_contig: npages is 0"));
-	KASSERT(alignment != 0 && powerof2(alignment), ("alignment %#lx", alignment));
-	KASSERT(boundary == 0 || powerof2(boundary), ("boundary %#lx", boundary));
+	KASSERT(alignment != 0 && powerof2(alignment), ("alignment %#jx", (uintmax_t)alignment));
+	KASSERT(boundary == 0 || powerof2(boundary), ("boundary %#jx", (uintmax_t)boundary));
 	/* No run can be as big as the physical address space. */
 	if (npages >= atop(PHYS_ADDR_LIMIT))
 		return (NULL);

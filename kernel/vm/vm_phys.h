@@ -49,7 +49,7 @@ vm_page_t vm_phys_alloc_pages(int pool, int order);
 void	vm_phys_free_pages(vm_page_t m, int order);
 bool	vm_phys_unfree_page(vm_page_t m);
 vm_page_t vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
-	    u_long alignment, u_long boundary);
+	    vm_paddr_t alignment, vm_paddr_t boundary);
 void	vm_phys_free_contig(vm_page_t m, u_long npages);
 void	vm_phys_set_pool(int pool, vm_page_t m, int order);
 long	vm_phys_count_free(int pool, int order);	/* -1 for "any" */
