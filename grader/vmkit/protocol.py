@@ -3,13 +3,42 @@
 Only lines that start with `KTEST <nonce>`, `KDATA <nonce>` or `KPANIC <nonce>`
 count; everything else is just log. The parser is fed line by line while QEMU
 runs (so it works on capped logs too) and keeps bounded state.
+
+Every protocol line ends in ` #<seq>:<crc>`: a per-run sequence number from 0
+and the CRC-32 of the line's text before the `:`. The parser checks and strips
+them, so tests see the same payloads as before. A line that fails the check, a
+gap in the sequence, or a line that carries the nonce but does not parse marks
+the transcript damaged (`damage` says where): bytes were lost on the serial
+line, and nothing in the run can be trusted as a judgement of the kernel.
+The check guards against damage in transit, not forgery (the nonce and the
+grader's recomputation do that).
 """
 import re
+import zlib
 
 MAX_DATA_LINES = 20000          # KDATA lines kept in all (a flood cannot eat memory)
 MAX_DATA_BYTES = 4 << 20
 BACKTRACE_MAX = 64
 _BT_RE = re.compile(r"^\s+#\d+\s")
+_TAIL_RE = re.compile(r" #(\d{1,9}):([0-9a-f]{8})$")
+KINDS = ("KTEST", "KDATA", "KPANIC")
+
+
+def seal(body, seq):
+    """The line a kernel prints for `body` as its seq-th protocol line."""
+    head = "%s #%d" % (body, seq)
+    return "%s:%08x" % (head, zlib.crc32(head.encode("utf-8", "surrogateescape")))
+
+
+def unseal(line):
+    """(body, seq) of a sealed line, or (None, reason) when the seal is bad."""
+    m = _TAIL_RE.search(line)
+    if m is None:
+        return None, "no ` #<seq>:<crc>` at the end of the line"
+    head = line[:m.start(2) - 1]
+    if zlib.crc32(head.encode("utf-8", "surrogateescape")) != int(m.group(2), 16):
+        return None, "checksum mismatch"
+    return line[:m.start()], int(m.group(1))
 
 
 class Transcript:
@@ -25,14 +54,22 @@ class Transcript:
         self.backtrace = []      # frames after the last `backtrace:`
         self.conflicts = []      # names reported twice with different outcomes
         self.bad_lines = []      # malformed nonce-carrying lines
+        self.damage = None       # "line N: why" for the first damaged protocol line
+        self.protocol_lines = 0  # sound protocol lines seen (the next expected seq)
         self.data_dropped = 0
+        self.lineno = 0
         self._data_bytes = 0
         self._data_lines = 0
         self._in_bt = False
 
+    @property
+    def damaged(self):
+        return self.damage is not None
+
     # -- feeding ---------------------------------------------------------
     def feed(self, line):
         line = line.rstrip("\r\n")
+        self.lineno += 1
         if self._in_bt:
             if _BT_RE.match(line) and len(self.backtrace) < BACKTRACE_MAX:
                 self.backtrace.append(line.strip())
@@ -47,9 +84,33 @@ class Transcript:
             self._in_bt = True
             self.backtrace = []
             return
-        parts = s.split(" ", 3)
-        if len(parts) < 2 or parts[1] != self.nonce or not self.nonce:
+        if not self.nonce:
             return
+        parts = s.split(" ", 2)
+        if len(parts) < 2 or parts[1] != self.nonce or parts[0] not in KINDS:
+            if self.nonce in s:
+                self._damaged("a line carries the nonce but is not a protocol line: %r" % s[:120])
+            return
+        body, seq = unseal(s)
+        if body is None:
+            return self._damaged("%s: %r" % (seq, s[:120]))
+        if seq != self.protocol_lines:
+            return self._damaged("sequence number %d where %d was due (%d line(s) lost)"
+                                 % (seq, self.protocol_lines, seq - self.protocol_lines)
+                                 if seq > self.protocol_lines else
+                                 "sequence number %d repeated or out of order" % seq)
+        self.protocol_lines += 1
+        if self.damaged:
+            return           # nothing after damage is trusted
+        self._line(body)
+
+    def _damaged(self, why):
+        if self.damage is None:
+            self.damage = "line %d: %s" % (self.lineno, why)
+            self.tests, self.data, self.end, self.kpanic = {}, {}, None, False
+
+    def _line(self, s):
+        parts = s.split(" ", 3)
         kind = parts[0]
         if kind == "KPANIC":
             self.kpanic = True

@@ -8,7 +8,8 @@
   group is SIGKILLed; QEMU also gets PDEATHSIG so it never outlives us), caps
   the captured log (excess is read and discarded, so QEMU never blocks), feeds
   every line to the nonce parser and classifies the outcome:
-      ok | panic | triple-fault | timeout | no-results | build-failed
+      ok | panic | triple-fault | timeout | no-results | build-failed |
+      serial-damaged (a protocol line arrived damaged: not the kernel's fault)
 Stdlib only.
 """
 import atexit
@@ -30,7 +31,7 @@ TAIL_CAP = 64 << 10        # bytes kept from the end of a run beyond the cap
 LINE_CAP = 64 << 10        # a "line" longer than this is cut
 BUILD_TIMEOUT = 900
 
-KINDS = ("ok", "panic", "triple-fault", "timeout", "no-results", "build-failed")
+KINDS = ("ok", "panic", "triple-fault", "timeout", "no-results", "build-failed", "serial-damaged")
 
 # ---------------------------------------------------------------- processes
 _live_groups = set()
@@ -252,6 +253,8 @@ class RunResult:
         self.transcript = t
         self.tests, self.data = t.tests, t.data
         self.panic, self.backtrace, self.end = t.panic_msg, t.backtrace, t.end
+        self.damage = t.damage
+        self.retried = kw.get("retried")     # problem() of an earlier, damaged boot
 
     @property
     def ok(self):
@@ -267,6 +270,10 @@ class RunResult:
             return None
         if k == "build-failed":
             return self.build.failure_text()
+        if k == "serial-damaged":
+            return ("INFRASTRUCTURE ERROR: the serial output was damaged in transit (%s)%s; "
+                    "this is not a judgement of your code: grade again" % (
+                        self.damage, ", on a retry too" if self.retried else ""))
         if k == "panic":
             bt = "\n".join("    " + b for b in self.backtrace) or "    (no backtrace printed)"
             return "PANIC: %s\n  backtrace:\n%s" % (self.panic or "(no panic message)", bt)
@@ -284,6 +291,8 @@ class RunResult:
 
 
 def classify(t, status, timed_out, triple):
+    if t.damaged:            # nothing the run said can be trusted, whatever its ending
+        return "serial-damaged"
     if t.kpanic or status == qemu.STATUS_PANIC:
         return "panic"
     if timed_out:

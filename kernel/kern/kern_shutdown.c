@@ -23,8 +23,7 @@ vpanic(const char *fmt, va_list ap)
 	vprintf(fmt, ap);
 	printf("\nbacktrace:\n");
 	db_backtrace_here();
-	if (ktest_nonce() != NULL)
-		printf("KPANIC %s\n", ktest_nonce());
+	ktest_kpanic();
 	machine_exit(EXIT_PANIC);
 }
 

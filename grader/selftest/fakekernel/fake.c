@@ -12,6 +12,13 @@
  *   triple          triple-fault
  *   noend           print the results but no END line, exit 33
  *   badstrtoull     like good, but strtoull gets base 16 wrong
+ *   dropbytes       like good, but 5 bytes of the first KDATA line are lost
+ *   dropline        like good, but the first KDATA line is lost whole
+ *   dropnewline     like good, but the first KDATA line's newline is lost
+ *   unsealed        like good, but no line carries its ` #<seq>:<crc>` seal
+ * Every protocol line is sealed like the real kernel's (kern_ktest.c): it
+ * ends in " #<seq>:<crc32 of the text before the ':'>".  The drop modes
+ * damage a line after sealing it, as a UART losing bytes would.
  */
 #ifndef FAKE_MODE
 #define FAKE_MODE "good"
@@ -31,11 +38,25 @@ static inline unsigned char inb(unsigned short port)
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
-static void putc(char c)
+static void uart_putc(char c)
 {
 	while ((inb(0x3f8 + 5) & 0x20) == 0)
 		;
 	outb(0x3f8, c);
+}
+
+/* A protocol line is gathered here, then sealed and sent by line_end(). */
+static char line[1024];
+static int line_len = -1;		/* -1: not gathering */
+static u32 seq;
+static char mode[32];
+
+static void putc(char c)
+{
+	if (line_len < 0)
+		uart_putc(c);
+	else if (line_len < (int)sizeof(line) - 32)
+		line[line_len++] = c;
 }
 static void puts(const char *s)
 {
@@ -58,6 +79,64 @@ static void qexit(int v)
 	outb(0xf4, v);
 	for (;;)
 		__asm__ volatile("cli; hlt");
+}
+
+static u32 crc32(const char *s, int n)
+{
+	u32 c = 0xffffffffu;
+	for (int i = 0; i < n; i++) {
+		c ^= (unsigned char)s[i];
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & -(c & 1));
+	}
+	return ~c;
+}
+
+static int streq(const char *a, const char *b, int n);
+
+static void line_begin(void)
+{
+	line_len = 0;
+}
+/* Seal the gathered line, damage it as the mode says, and send it. */
+static void line_end(void)
+{
+	static int kdata_seen;
+	int n = line_len, first_kdata = 0, drop = 0, nl = 1;
+	char *p;
+
+	line_len = -1;
+	if (!streq(mode, "unsealed", 8)) {
+		line[n++] = ' ';
+		line[n++] = '#';
+		char d[12];
+		int i = 0;
+		u32 v = seq++;
+		do {
+			d[i++] = '0' + (char)(v % 10);
+			v /= 10;
+		} while (v);
+		while (i)
+			line[n++] = d[--i];
+		u32 c = crc32(line, n);
+		line[n++] = ':';
+		for (int k = 7; k >= 0; k--)
+			line[n++] = "0123456789abcdef"[(c >> (4 * k)) & 15];
+	}
+	if (line[0] == 'K' && line[1] == 'D' && !kdata_seen++)
+		first_kdata = 1;
+	if (first_kdata && streq(mode, "dropline", 8))
+		return;
+	if (first_kdata && streq(mode, "dropbytes", 9))
+		drop = 5;
+	if (first_kdata && streq(mode, "dropnewline", 11))
+		nl = 0;
+	p = line;
+	for (int i = 0; i < n; i++)
+		if (i < n / 2 || i >= n / 2 + drop)
+			uart_putc(p[i]);
+	if (nl)
+		uart_putc('\n');
 }
 
 static char cmdline[4096];
@@ -146,13 +225,14 @@ static int passed, failed;
 
 static void result(const char *name, int ok, const char *detail)
 {
+	line_begin();
 	puts("KTEST ");
 	puts(nonce);
 	puts(" ");
 	puts(name);
 	puts(ok ? " PASS " : " FAIL ");
 	puts(detail);
-	puts("\n");
+	line_end();
 	if (ok)
 		passed++;
 	else
@@ -160,6 +240,7 @@ static void result(const char *name, int ok, const char *detail)
 }
 static void kdata(const char *name)
 {
+	line_begin();
 	puts("KDATA ");
 	puts(nonce);
 	puts(" ");
@@ -173,9 +254,10 @@ static void do_panic(const char *msg)
 	puts(msg);
 	puts("\nbacktrace:\n  #0 0x00101234 fake_panic+0x14\n  #1 0x00100abc fake_main+0x99\n");
 	if (nonce[0]) {
+		line_begin();
 		puts("KPANIC ");
 		puts(nonce);
-		puts("\n");
+		line_end();
 	}
 	qexit(0x12);
 }
@@ -212,14 +294,15 @@ static void t_strtoull(int buggy)
 		putu(v);
 		puts(" used=");
 		putu((u64)(end - (colon + 1)));
-		puts("\n");
+		line_end();
 		n++;
 	}
+	line_begin();
 	puts("KTEST ");
 	puts(nonce);
 	puts(" strtoull PASS items=");
 	putu(n);
-	puts("\n");
+	line_end();
 	passed++;
 }
 
@@ -242,14 +325,14 @@ static void t_kenv(void)
 			puts(val);
 		} else
 			puts(" (none)");
-		puts("\n");
+		line_end();
 	}
 	result("kenv", 1, "");
 }
 
 void fake_main(u32 magic, u32 *mbi)
 {
-	static char mode[32], tests[512];
+	static char tests[512];
 	(void)magic;
 	if (mbi[0] & 4) {
 		const char *c = (const char *)mbi[4];
@@ -317,13 +400,14 @@ void fake_main(u32 magic, u32 *mbi)
 			result(t, 0, "unknown test");
 	}
 	if (!streq(mode, "noend", 5)) {
+		line_begin();
 		puts("KTEST ");
 		puts(nonce);
 		puts(" END passed=");
 		putu(passed);
 		puts(" failed=");
 		putu(failed);
-		puts("\n");
+		line_end();
 	}
 	qexit(failed ? 0x11 : 0x10);
 }

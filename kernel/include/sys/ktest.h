@@ -13,8 +13,10 @@
  * The kernel runs the tests named by test=NAME[,NAME...] (or test=all) and
  * prints one result line each, carrying the grader's nonce:
  *
- *	KTEST <nonce> <name> PASS|FAIL <detail>
+ *	KTEST <nonce> <name> PASS|FAIL <detail> #<seq>:<crc>
  *
+ * (every protocol line ends in a sequence number and a CRC-32, so the
+ * grader can tell serial damage from a wrong answer).
  * A test passes unless it calls ktest_fail() (KT_CHECK does).  Tests marked
  * KTEST_EXPLICIT (ones that panic or fail on purpose) only run when named.
  *
@@ -72,6 +74,7 @@ void	ktest_run_phase(int phase_flags);	/* 0: boot phase; KTEST_VM */
 int	ktest_end(void);		/* report unknown names, END; returns failures */
 int	ktest_run_list(const char *list, const char *nonce, uint64_t seed);	/* all phases */
 const char *ktest_nonce(void);	/* the nonce in force, or NULL */
+void	ktest_kpanic(void);		/* the KPANIC line, if a nonce is in force */
 void	ktest_list(void);
 
 #endif
