@@ -259,7 +259,10 @@ def contig_requests(vm, mem):
     ]
     if vm.config == "i386-pae" and pm.parse_size(mem) > 4 * pm.GiB:
         reqs += [(512, 5 * pm.GiB, 6 * pm.GiB, 2 * M, 0, True),
-                 (1000, 4 * pm.GiB, 7 * pm.GiB, PAGE, 4 * M, True)]
+                 (1000, 4 * pm.GiB, 7 * pm.GiB, PAGE, 4 * M, True),
+                 # 64-bit alignment and boundary: 4 GiB itself, and "never cross 4 GiB"
+                 (1, 0, 8 * pm.GiB, 4 * pm.GiB, 0, True),
+                 (512, 2 * pm.GiB, 5 * pm.GiB, PAGE, 4 * pm.GiB, True)]
     return reqs
 
 

@@ -169,7 +169,7 @@ KTEST(buddy_contig, KTEST_VM)
 			s = end + (*end == ':' || *end == ';');
 		}
 		vm_page_t m = vm_phys_alloc_contig((u_long)v[0], (vm_paddr_t)v[1], (vm_paddr_t)v[2],
-		    (u_long)v[3], (u_long)v[4]);
+		    (vm_paddr_t)v[3], (vm_paddr_t)v[4]);
 		ktest_data(t, "c %d %#jx", i++, m != NULL ? (uintmax_t)m->phys_addr : 0);
 		if (m != NULL)
 			vm_phys_free_contig(m, (u_long)v[0]);
