@@ -149,7 +149,6 @@ class RunDir:
 
     def __enter__(self):
         tmp = tempfile.gettempdir()
-        sweep_stale_runs(tmp)
         self.path = tempfile.mkdtemp(prefix=RUN_PREFIX, dir=tmp)
         with open(os.path.join(self.path, "pid"), "w") as f:
             f.write("%d\n" % os.getpid())
@@ -305,6 +304,7 @@ def grade_submissions(labs, a, rundir):
 
 
 def main(argv=None):
+    sweep_stale_runs(tempfile.gettempdir())
     p, a = parse_args(argv)
     labs = pick_labs(p, a)
     check_tests(p, a, labs)

@@ -19,8 +19,9 @@ def score(labs, report, hidden=False, configs=None, elapsed=0.0, tests=None):
     """Gradescope dict for `labs` (a list of manifest.Lab) from a raw report;
     `tests`: only these test names. A report with "grader_error" (pytest did
     not end normally, see driver.run_pytest) gives grader_error_results()."""
+    only = tests
     if report.get("grader_error"):
-        r = grader_error_results(labs, report["grader_error"], hidden, configs, tests)
+        r = grader_error_results(labs, report["grader_error"], hidden, configs, only)
         r["execution_time"] = round(elapsed, 2)
         return r
     by = {}
@@ -30,7 +31,7 @@ def score(labs, report, hidden=False, configs=None, elapsed=0.0, tests=None):
     tests, total, maxtotal = [], 0.0, 0.0
     for lab in labs:
         for lt in lab.selected(hidden):
-            if tests and lt.name not in tests:
+            if only and lt.name not in only:
                 continue
             for cfg in lt.configs:
                 if configs and cfg not in configs:

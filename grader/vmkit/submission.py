@@ -71,19 +71,47 @@ def _noabs(text, dest):
     return text.replace(os.path.abspath(dest) + os.sep, "").replace(os.path.abspath(dest), ".")
 
 
+def _member_path(name, dest):
+    """Where an archive member goes, or Refused if it would leave dest."""
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or \
+            ".." in re.split(r"[/\\]", name):
+        raise Refused("unsafe archive member: %r" % name)
+    root = os.path.realpath(dest)
+    target = os.path.realpath(os.path.join(root, name))
+    if not _inside(target, root):
+        raise Refused("unsafe archive member: %r" % name)
+    return target
+
+
 def _untar(path, dest):
+    """Regular files and directories only, each checked; links and devices are
+    not extracted (a link that points outside is refused). Done by hand, not
+    extractall(filter="data"): Debian 12's Python 3.11.2 predates filters."""
     with tarfile.open(path) as tf:
         members = tf.getmembers()
         if len(members) > MAX_MEMBERS:
             raise Refused("archive has more than %d members" % MAX_MEMBERS)
         if sum(m.size for m in members if m.isfile()) > MAX_UNPACKED:
             raise Refused("archive unpacks to more than %d MiB" % (MAX_UNPACKED >> 20))
-        try:
-            # "data": refuses ../ and absolute names, links leaving dest,
-            # device files; drops set-id bits (Python 3.11.4+, 3.12).
-            tf.extractall(dest, filter="data")
-        except tarfile.FilterError as e:
-            raise Refused("unsafe archive member: %s" % e) from None
+        for m in members:
+            target = _member_path(m.name, dest)
+            if m.issym() or m.islnk():
+                link = os.path.normpath(m.linkname if m.islnk() else
+                                        os.path.join(os.path.dirname(m.name), m.linkname))
+                if os.path.isabs(m.linkname) or link == ".." or link.startswith("../"):
+                    raise Refused("unsafe archive member: %r links to %r" % (m.name, m.linkname))
+                continue                     # never extracted: edit files must be regular
+            if m.isdir():
+                os.makedirs(target, exist_ok=True)
+            elif m.isfile():
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+                with os.fdopen(fd, "wb") as out, tf.extractfile(m) as src:
+                    while True:
+                        chunk = src.read(1 << 16)
+                        if not chunk:
+                            break
+                        out.write(chunk)
 
 
 def _unzip(path, dest):
@@ -93,18 +121,11 @@ def _unzip(path, dest):
             raise Refused("archive has more than %d members" % MAX_MEMBERS)
         if sum(i.file_size for i in infos) > MAX_UNPACKED:
             raise Refused("archive unpacks to more than %d MiB" % (MAX_UNPACKED >> 20))
-        root = os.path.realpath(dest)
         for i in infos:
-            name = i.filename
-            if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or \
-                    ".." in re.split(r"[/\\]", name):
-                raise Refused("unsafe archive member: %r" % name)
+            _member_path(i.filename, dest)
             if stat.S_ISLNK(i.external_attr >> 16):
-                raise Refused("archive member %r is a symbolic link" % name)
-            target = os.path.realpath(os.path.join(dest, name))
-            if target != root and not target.startswith(root + os.sep):
-                raise Refused("unsafe archive member: %r" % name)
-        zf.extractall(dest)
+                raise Refused("archive member %r is a symbolic link" % i.filename)
+        zf.extractall(dest)       # zipfile writes links as plain files, never follows them
 
 
 # ---------------------------------------------------------------- edit files
