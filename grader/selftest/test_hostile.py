@@ -198,6 +198,25 @@ def test_hang_marks_later_boots_of_that_config(tmp_path):
     assert other.problem().startswith("TIMEOUT after 1")          # a new session boots again
 
 
+def test_hang_stops_concurrent_boots_in_start_up(tmp_path):
+    """xdist workers boot one kernel at once: the first hang stops the others."""
+    import threading
+    tree = make_fake_tree(tmp_path / "hang", mode="hang")
+    runner.Runner(tree, session="s5").build("i386")
+    got = {}
+
+    def long_boot():
+        start = time.monotonic()
+        got["res"] = runner.Runner(tree, session="s5").boot("i386", ["boot"], timeout=30, seed=1)
+        got["took"] = time.monotonic() - start
+    th = threading.Thread(target=long_boot)
+    th.start()
+    first = runner.Runner(tree, session="s5").boot("i386", ["boot"], timeout=1.5, seed=1)
+    th.join(30)
+    assert first.kind == "timeout" and got["res"].kind == "timeout" and got["took"] < 5
+    assert "stopped: another boot of this kernel hung" in got["res"].problem()
+
+
 def test_good_boot_does_not_mark(tmp_path):
     tree = make_fake_tree(tmp_path / "good")
     r = runner.Runner(tree, session="s4")

@@ -87,6 +87,7 @@ class Captured:
         self.stderr = bytearray()
         self.elapsed = 0.0
         self.silent = False       # killed for printing nothing (first_output)
+        self.aborted = None       # what abort() returned when it stopped the run
 
     def _keep(self, data):
         self.total += len(data)
@@ -111,10 +112,12 @@ class Captured:
         return t
 
 
-def run_supervised(argv, timeout, on_line=None, cwd=None, env=None, first_output=None):
+def run_supervised(argv, timeout, on_line=None, cwd=None, env=None, first_output=None,
+                   abort=None):
     """Run argv with stdin from /dev/null in a new session; kill its group at
     timeout, or after first_output seconds if it has written nothing to stdout
-    by then (cap.silent: a kernel that never printed its boot banner)."""
+    by then (cap.silent: a kernel that never printed its boot banner), or when
+    abort(), polled about twice a second, returns something (cap.aborted)."""
     cap = Captured()
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -138,6 +141,11 @@ def run_supervised(argv, timeout, on_line=None, cwd=None, env=None, first_output
             if left <= 0:
                 cap.timed_out = True
                 break
+            if abort is not None:
+                cap.aborted = abort()
+                if cap.aborted:
+                    cap.timed_out = True
+                    break
             for key, _ in sel.select(min(left, 0.5)):
                 data = os.read(key.fd, 65536)
                 if not data:
@@ -337,6 +345,12 @@ class HungRun(RunResult):
         return self.headline
 
 
+def _hang_line(what, hung):
+    how = "printed nothing within %gs" % BANNER_TIMEOUT if hung.get("silent") else \
+        "timed out after %gs before any result" % (hung.get("timeout") or 0)
+    return "%s boot of this kernel hung (test %s: it %s)" % (what, hung.get("test") or "?", how)
+
+
 class Runner:
     """Boots kernels of one tree. One per pytest process (xdist worker).
 
@@ -346,7 +360,7 @@ class Runner:
     kernel hanging at start-up, before its tests), every later boot of that
     config in the same session returns a HungRun at once. A marker file in
     grade_dir, named by session and config, carries this across xdist
-    workers. A boot that hangs after some results does not mark the config:
+    workers, and stops their boots of that config that are still in start-up. A boot that hangs after some results does not mark the config:
     its other tests may still pass.
     """
 
@@ -368,7 +382,8 @@ class Runner:
 
     def _mark_hang(self, config, res, silent):
         test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0].split("::")[-1]
-        rec = {"test": test or ",".join(res.requested), "timeout": res.timeout,
+        rec = {"test": test or ",".join(res.requested), "timeout": res.timeout, "pid": os.getpid(),
+               "at": time.time(),
                "silent": silent}
         os.makedirs(self.grade_dir, exist_ok=True)
         tmp = self._hang_marker(config) + ".%d.tmp" % os.getpid()
@@ -401,13 +416,15 @@ class Runner:
             b = None
         hung = self._earlier_hang(config) if self.fail_fast else None
         if hung:
-            what = "printed nothing within %gs" % BANNER_TIMEOUT if hung.get("silent") else \
-                "timed out after %gs before any result" % (hung.get("timeout") or 0)
-            line = "skipped: an earlier boot of this kernel hung (test %s: it %s)" % (
-                hung.get("test") or "?", what)
+            line = _hang_line("skipped: an earlier", hung)
             return HungRun("TIMEOUT (%s); this boot was not run" % line, build=b,
                            log="[vmkit: %s]\n" % line, **common)
         t = protocol.Transcript(nonce)
+
+        def other_hung():          # a concurrent boot (xdist) of this kernel hung in start-up
+            if t.tests or t.data or not os.path.exists(self._hang_marker(config)):
+                return None
+            return self._earlier_hang(config)
         fd, tflog = tempfile.mkstemp(prefix="vmkit-trifault-", suffix=".log")
         os.close(fd)
         try:
@@ -415,7 +432,8 @@ class Runner:
                                   disks=disks, trifault_log=tflog)
             scale = float(os.environ.get("VMKIT_TIMEOUT_SCALE") or 1)
             cap = run_supervised(argv, timeout, on_line=t.feed,
-                                 first_output=BANNER_TIMEOUT * scale if self.fail_fast else None)
+                                 first_output=BANNER_TIMEOUT * scale if self.fail_fast else None,
+                                 abort=other_hung if self.fail_fast else None)
             with open(tflog, errors="replace") as f:
                 triple = "Triple fault" in f.read(1 << 20)
         finally:
@@ -424,6 +442,10 @@ class Runner:
         kw = dict(argv=argv, status=cap.status, transcript=t, build=b, log=log,
                   stderr=cap.stderr.decode("utf-8", "replace"), truncated=cap.discarded,
                   elapsed=cap.elapsed, **common)
+        if cap.aborted:
+            line = _hang_line("stopped: another", cap.aborted)
+            return HungRun("TIMEOUT (%s); this boot was stopped after %.1fs" % (line, cap.elapsed),
+                           **dict(kw, log=log + "\n[vmkit: %s]\n" % line))
         if cap.silent:
             res = HungRun("TIMEOUT: the kernel printed nothing (no boot banner) within %gs; "
                           "it was stopped then" % (BANNER_TIMEOUT * scale), **kw)
