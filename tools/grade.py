@@ -4,14 +4,29 @@
   tools/grade.py                       grade this tree's lab (the only one in labs/)
   tools/grade.py --lab 00 --seed 42    replay a run with its seed
   tools/grade.py --all --hidden        every lab, hidden tests included
-  tools/grade.py --lab 00 --tree DIR   grade the kernel of another tree
+  tools/grade.py --lab 00 --tree DIR   grade the kernel of another tree (trusted: its
+                                       Makefile runs with your privileges)
   tools/grade.py --lab 00 --submissions SUB... [--csv scores.csv]
                                        grade submissions (dirs or archives, or one
                                        directory holding them); one results.json each
+  tools/grade.py --lab 02 --tests split_pattern --config i386    only these tests
+
+Submissions are hostile: only the lab's `edit` files are taken from each (by
+content, no symlinks), into a fresh student tree of the lab generated from
+this one, in a work directory outside it, built by this tree's Makefile
+(grader/vmkit/submission.py says what is checked). Students see no grader
+paths and only compiler messages located in their own files; the whole logs
+are in the instructor's per-submission directory.
+
+Children (pytest, its workers, make, QEMU) run in process groups killed when
+grade.py ends, is interrupted (SIGINT, SIGTERM, SIGHUP) or is killed (they get
+PR_SET_PDEATHSIG). Temporary files live in one /tmp/vmkit-run-* directory,
+removed on exit (a killed run's is removed by the next run).
 
 Prints a table and writes Gradescope results.json (default build/grade/results.json).
-Exit status 0 only if every graded test passed. Run with /usr/bin/python3
-(Debian's python3-pytest; python3-pytest-xdist for -j).
+Exit status 0 only if every graded test passed; 3 if the grader itself failed
+(pytest killed or crashed: results.json then says GRADER ERROR, not a score).
+Run with /usr/bin/python3 (Debian's python3-pytest; python3-pytest-xdist for -j).
 """
 import argparse
 import csv
@@ -19,11 +34,17 @@ import os
 import re
 import secrets
 import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "grader"))
-from vmkit import ROOT, driver, manifest, results, runner  # noqa: E402
+from vmkit import ROOT, driver, manifest, results, runner, submission  # noqa: E402
+import mklab  # noqa: E402  (tools/ is on sys.path: this script's directory)
+
+EXIT_GRADER_ERROR = 3
 
 
 def parse_args(argv):
@@ -42,7 +63,10 @@ def parse_args(argv):
     p.add_argument("--csv", default=None, help="with --submissions: write scores here")
     p.add_argument("--out", default=None,
                    help="with --submissions: output directory (default build/grade/submissions)")
+    p.add_argument("--tests", action="append", default=[], metavar="NAME,...",
+                   help="only these tests of the lab (manifest names; repeatable or comma-separated)")
     a = p.parse_args(argv)
+    a.tests = [t for x in a.tests for t in x.split(",") if t]
     a.configs = [c for x in a.config for c in x.split(",") if c]
     for c in a.configs:
         if c not in manifest.KNOWN_CONFIGS:
@@ -70,7 +94,15 @@ def pick_labs(p, a):
         p.error(str(e))
 
 
-def grade_tree(labs, a, tree=None, quiet=False, log_path=None):
+def check_tests(p, a, labs):
+    known = {t.name for lab in labs for t in lab.selected(a.hidden)}
+    bad = [t for t in a.tests if t not in known]
+    if bad:
+        p.error("unknown test(s) %s (known%s: %s)" % (", ".join(bad), "" if a.hidden else
+                " without --hidden", ", ".join(sorted(known))))
+
+
+def grade_tree(labs, a, tree=None, quiet=False, log_path=None, env=None):
     files = []
     for lab in labs:
         for f in lab.test_files(a.hidden):
@@ -80,114 +112,233 @@ def grade_tree(labs, a, tree=None, quiet=False, log_path=None):
                 print("grade: warning: %s is not in this tree; its tests are not run" % f,
                       file=sys.stderr)
     lab_arg = labs[0].id if len(labs) == 1 else None
+    select = " or ".join("test_" + t for t in a.tests) or None
     report, rc, elapsed = driver.run_pytest(
         files, tree=tree, lab=lab_arg, hidden=a.hidden, seed=a.seed, configs=a.configs,
-        jobs=a.jobs, quiet=quiet, log_path=log_path)
-    return results.score(labs, report, a.hidden, a.configs, elapsed)
+        jobs=a.jobs, select=select, quiet=quiet, log_path=log_path, env=env)
+    return results.score(labs, report, a.hidden, a.configs, elapsed, tests=a.tests)
 
 
-def check_submission(path):
-    """Reason a submission cannot be graded, or None."""
-    if not os.path.isdir(path):
-        return "not a directory or archive: %s" % path
-    if not any(os.path.isfile(os.path.join(path, m)) for m in ("Makefile", "GNUmakefile", "makefile")):
-        return "not a vmkit tree: no Makefile at the top of the submission"
-    if not os.path.isdir(os.path.join(path, "kernel")):
-        return "not a vmkit tree: no kernel/ directory"
-    return None
+# ---------------------------------------------------------------- the run directory
+RUN_PREFIX = "vmkit-run-"
 
 
+def sweep_stale_runs(tmp):
+    """Remove run directories of grade.py runs that were killed (their pid is gone)."""
+    for n in os.listdir(tmp):
+        d = os.path.join(tmp, n)
+        if not n.startswith(RUN_PREFIX) or os.path.islink(d) or not os.path.isdir(d):
+            continue
+        try:
+            if os.lstat(d).st_uid != os.getuid():
+                continue
+            with open(os.path.join(d, "pid")) as f:
+                pid = int(f.read().strip())
+            os.kill(pid, 0)
+            continue                      # still running
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+
+
+class RunDir:
+    """One temporary directory per run, for every temporary file of it (TMPDIR
+    of the children too); removed on exit."""
+
+    def __enter__(self):
+        tmp = tempfile.gettempdir()
+        self.path = tempfile.mkdtemp(prefix=RUN_PREFIX, dir=tmp)
+        with open(os.path.join(self.path, "pid"), "w") as f:
+            f.write("%d\n" % os.getpid())
+        os.environ["TMPDIR"] = self.path
+        tempfile.tempdir = self.path
+        return self.path
+
+    def __exit__(self, *exc):
+        runner.kill_live_groups()
+        shutil.rmtree(self.path, ignore_errors=True)
+        return False
+
+
+def _on_signal(signum, frame):
+    raise SystemExit(128 + signum)       # unwinds: children killed, run dir removed
+
+
+# ---------------------------------------------------------------- submissions
 def looks_like_tree(path):
     return os.path.isfile(os.path.join(path, "Makefile")) or os.path.isdir(os.path.join(path, "kernel"))
-
-
-ARCHIVES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 
 
 def expand_submissions(paths):
     if len(paths) == 1 and os.path.isdir(paths[0]) and not looks_like_tree(paths[0]):
         kids = sorted(os.path.join(paths[0], n) for n in os.listdir(paths[0]) if not n.startswith("."))
-        if kids and any(os.path.isdir(k) or k.endswith(ARCHIVES) for k in kids):
+        if kids and any(os.path.isdir(k) or k.endswith(submission.ARCHIVES) for k in kids):
             return kids
     return paths
 
 
-def unpack(path, dest):
-    """Unpack an archive submission; a single top directory is descended into."""
-    shutil.unpack_archive(path, dest)
-    entries = [e for e in os.listdir(dest) if not e.startswith(".") and e != "__MACOSX"]
-    if len(entries) == 1 and os.path.isdir(os.path.join(dest, entries[0])):
-        return os.path.join(dest, entries[0])
-    return dest
+def submission_name(sub):
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", os.path.basename(os.path.normpath(sub)))
+    for ext in submission.ARCHIVES:
+        if name.endswith(ext):
+            name = name[:-len(ext)]
+    return name.lstrip(".") or "submission"
 
 
-def grade_submissions(labs, a):
-    outdir = os.path.abspath(a.out or os.path.join(ROOT, "build", "grade", "submissions"))
-    rows = []
-    subs = expand_submissions(a.submissions)
-    for sub in subs:
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", os.path.basename(os.path.normpath(sub)))
-        for ext in ARCHIVES:
-            if name.endswith(ext):
-                name = name[:-len(ext)]
-        work = os.path.join(outdir, name)
-        os.makedirs(work, exist_ok=True)
-        reason, res = None, None
+class GraderError(Exception):
+    pass
+
+
+def _configs(lab, a):
+    return sorted({c for t in lab.selected(a.hidden) for c in t.configs
+                   if (not a.configs or c in a.configs) and (not a.tests or t.name in a.tests)})
+
+
+def grade_one(lab, a, sub, work, out, log):
+    """Grade one submission in work (removed by the caller); instructor's files
+    go to out. Returns (results dict, status)."""
+    def note(msg):
+        log.write(msg.rstrip() + "\n")
+        log.flush()
+    note("submission: %s" % os.path.abspath(sub))
+    if submission.is_archive(sub):
+        src = submission.unpack(sub, os.path.join(work, "unpacked"))
+    elif os.path.isdir(sub) and not os.path.islink(sub):
         src = sub
+    else:
+        raise submission.Refused("not a directory or an archive (%s)" % ", ".join(submission.ARCHIVES))
+    tree = os.path.join(work, "tree")
+    errs = mklab.generate(ROOT, lab.id, tree)
+    if errs:
+        raise GraderError("cannot generate the lab %s tree: %s" % (lab.id, "; ".join(errs)[:500]))
+    missing, ignored = submission.install(src, tree, lab.edit)
+    note("edit files taken: %s" % (", ".join(f for f in lab.edit if f not in missing) or "none"))
+    if missing:
+        note("missing (the lab's stub is graded instead): %s" % ", ".join(missing))
+    if ignored:
+        note("ignored (%d files; only the lab's edit files are graded): %s%s"
+             % (len(ignored), ", ".join(ignored[:30]), " ..." if len(ignored) > 30 else ""))
+    present = [f for f in lab.edit if f not in missing]
+    problems = []
+    for rel in present:
+        with open(os.path.join(tree, rel), encoding="utf-8", errors="replace") as f:
+            problems += submission.lexical_problems(rel, f.read())
+    if problems:
+        raise submission.Refused("\n".join(problems))
+    cfgs = _configs(lab, a)
+    for cfg in cfgs:
         try:
-            if os.path.isfile(sub) and sub.endswith(ARCHIVES):
-                shutil.rmtree(os.path.join(work, "unpacked"), ignore_errors=True)
-                src = unpack(sub, os.path.join(work, "unpacked"))
-            reason = check_submission(src)
-            if reason is None:
-                tree = driver.copy_tree(src, os.path.join(work, "tree"))
-                for cfg in sorted({c for lab in labs for t in lab.selected(a.hidden) for c in t.configs
-                                   if not a.configs or c in a.configs}):
-                    b = runner.build_kernel(tree, cfg)
-                    if not b.ok:
-                        reason = b.failure_text()
-                        break
-        except (OSError, shutil.ReadError, ValueError) as e:
-            reason = "cannot read submission: %s" % e
-        if reason:
-            res = results.zero(labs, "SUBMISSION NOT GRADED (0 points): " + reason, a.hidden, a.configs)
-        else:
-            res = grade_tree(labs, a, tree=tree, quiet=True, log_path=os.path.join(work, "pytest.log"))
-        results.write(res, os.path.join(work, "results.json"))
-        status = "graded" if not reason else reason.splitlines()[0][:200]
-        rows.append((name, res["score"], res["max_score"], status))
-        print("%-30s %6g / %-6g %s" % (name, res["score"], res["max_score"], status), flush=True)
+            problems += submission.check_sources(tree, cfg, present)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+            raise GraderError("source check: %s" % e)
+    if problems:
+        raise submission.Refused("\n".join(problems))
+    for cfg in cfgs:
+        b = runner.build_kernel(tree, cfg, session="submission")
+        note("\n---- build, config %s: %s ----\n%s" % (cfg, "ok" if b.ok else "FAILED", b.output))
+        if not b.ok:
+            return None, "BUILD FAILED (config %s):\n%s" % (
+                cfg, submission.student_diagnostics(b.output, lab.edit, tree)), missing
+    env = dict(os.environ, VMKIT_NO_BUILD="1")       # the kernels just built, nothing else
+    res = grade_tree([lab], a, tree=tree, quiet=True, log_path=os.path.join(out, "pytest.log"), env=env)
+    logs = os.path.join(tree, "build", "grade", "logs")
+    if os.path.isdir(logs):
+        shutil.copytree(logs, os.path.join(out, "logs"), dirs_exist_ok=True)
+    return res, None, missing
+
+
+def grade_submissions(labs, a, rundir):
+    if len(labs) != 1:
+        print("grade: --submissions grades one lab: choose it with --lab NN", file=sys.stderr)
+        return 2
+    lab = labs[0]
+    outdir = os.path.abspath(a.out or os.path.join(ROOT, "build", "grade", "submissions"))
+    rows, errors = [], 0
+    for sub in expand_submissions(a.submissions):
+        name = submission_name(sub)
+        out = os.path.join(outdir, name)
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(out)
+        work = tempfile.mkdtemp(prefix="sub-", dir=rundir)
+        status = "graded"
+        with open(os.path.join(out, "grade.log"), "w") as log:
+            try:
+                res, failed, missing = grade_one(lab, a, sub, work, out, log)
+                if failed:
+                    res = results.zero([lab], failed, a.hidden, a.configs, a.tests)
+                    status = failed.splitlines()[0]
+                elif results.is_grader_error(res):
+                    status = "grader error: %s" % res["extra_data"]["grader_error"].splitlines()[0]
+                elif missing:
+                    status = "graded; missing %s (its stub was graded)" % ", ".join(missing)
+            except submission.Refused as e:
+                res = results.zero([lab], "SUBMISSION NOT GRADED (0 points): %s" % e,
+                                   a.hidden, a.configs, a.tests)
+                status = "not graded: %s" % str(e).splitlines()[0]
+            except GraderError as e:
+                res = results.grader_error_results([lab], str(e), a.hidden, a.configs, a.tests)
+                status = "grader error: %s" % str(e).splitlines()[0]
+            log.write("\nstatus: %s\n" % status)
+            tree = os.path.join(work, "tree")
+            res = results.scrub(res, {tree: "", work: "<work>", rundir: "<work>", ROOT: "<grader>"})
+            shutil.rmtree(work, ignore_errors=True)
+        if status.startswith("grader error"):
+            errors += 1
+        results.write(res, os.path.join(out, "results.json"))
+        rows.append((name, res["score"], res["max_score"], status[:200]))
+        print("%-30s %6g / %-6g %s" % rows[-1], flush=True)
     if a.csv:
         with open(a.csv, "w", newline="") as f:
             w = csv.writer(f)
             w.writerow(["submission", "score", "max_score", "status"])
             w.writerows(rows)
         print("scores: %s" % a.csv)
-    print("results: %s/<submission>/results.json (seed %d)" % (outdir, a.seed))
+    print("results: %s/<submission>/results.json, with grade.log, pytest.log, logs/ (seed %d)"
+          % (outdir, a.seed))
+    if errors:
+        print("grade: %d submission(s) hit a grader error: regrade them" % errors, file=sys.stderr)
+        return EXIT_GRADER_ERROR
     return 0
 
 
 def main(argv=None):
+    sweep_stale_runs(tempfile.gettempdir())
     p, a = parse_args(argv)
     labs = pick_labs(p, a)
-    if a.submissions:
-        return grade_submissions(labs, a)
+    check_tests(p, a, labs)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+    with RunDir() as rundir:
+        if a.submissions:
+            return grade_submissions(labs, a, rundir)
+        return grade_here(p, a, labs)
+
+
+def grade_here(p, a, labs):
     tree = os.path.abspath(a.tree) if a.tree else None
-    if tree:
-        reason = check_submission(tree)
-        if reason:
-            p.error("--tree %s: %s" % (a.tree, reason))
+    if tree and not os.path.isfile(os.path.join(tree, "Makefile")):
+        p.error("--tree %s: not a vmkit tree: no Makefile" % a.tree)
     print("vmkit grade: %s, seed %d%s (replay: make grade SEED=%d)"
           % (", ".join(l.dirname for l in labs), a.seed,
-             ", tree %s" % tree if tree else "", a.seed), flush=True)
+             ", tree %s (trusted: its Makefile runs as you; use --submissions for "
+             "students' work)" % tree if tree else "", a.seed), flush=True)
     res = grade_tree(labs, a, tree=tree)
     path = a.json or os.path.join(tree or ROOT, "build", "grade", "results.json")
     results.write(res, path)
     print()
     print(results.table(res))
     print("results: %s" % os.path.relpath(path))
+    if results.is_grader_error(res):
+        print("grade: GRADER ERROR: %s" % res["extra_data"]["grader_error"], file=sys.stderr)
+        return EXIT_GRADER_ERROR
     return 0 if results.all_passed(res) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("grade: interrupted", file=sys.stderr)
+        sys.exit(130)

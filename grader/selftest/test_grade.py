@@ -4,10 +4,15 @@ grading with malformed ones, results.json and the CSV."""
 import csv
 import json
 import os
+import shutil
 import subprocess
+import sys
 
 from conftest import make_fake_tree
 from vmkit import ROOT, results, manifest
+
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import mklab  # noqa: E402
 
 GRADE = [os.path.join(ROOT, "tools", "grade.py")]
 PY = "/usr/bin/python3"
@@ -36,27 +41,55 @@ def test_grade_tree_all_pass(tmp_path):
 
 
 def test_submissions(tmp_path):
+    """Real lab 00 submissions: only the edit files count, from trees or archives."""
+    lab = manifest.find_lab(ROOT, "00")
+    stub = tmp_path / "stubtree"
+    assert mklab.generate(ROOT, "00", str(stub)) == []
     subs = tmp_path / "subs"
-    make_fake_tree(subs / "alice")
-    make_fake_tree(subs / "bob", mode="badstrtoull")
-    make_fake_tree(subs / "carol", broken=True)
+    alice = subs / "alice" / "kernel" / "kern"
+    alice.mkdir(parents=True)
+    for f in lab.edit:
+        shutil.copy(os.path.join(ROOT, f), alice)
+    (subs / "alice" / "Makefile").write_text("kernel:\n\tfalse\n")     # ignored
+    shutil.copytree(stub, subs / "bob")                                    # the stubs
+    shutil.copytree(subs / "alice", subs / "carol")
+    with open(subs / "carol" / lab.edit[0], "a") as f:
+        f.write("\nint vmkit_broken(void) { return undeclared_variable; }\n")
     (subs / "dave").mkdir()
     (subs / "dave" / "notes.txt").write_text("forgot everything\n")
+    shutil.make_archive(str(subs / "erin"), "zip", str(subs), "alice")     # erin.zip: alice/...
     out_dir, csv_path = tmp_path / "out", tmp_path / "scores.csv"
     rc, out = grade("--lab", "00", "--submissions", str(subs), "--out", str(out_dir),
                     "--csv", str(csv_path), "--config", "i386", "--seed", "3", "-j", "1")
     assert rc == 0, out
     rows = {r["submission"]: r for r in csv.DictReader(open(csv_path))}
-    assert set(rows) == {"alice", "bob", "carol", "dave"}
-    assert float(rows["alice"]["score"]) == 10 and float(rows["alice"]["max_score"]) == 10
-    assert float(rows["bob"]["score"]) == 5                       # kenv passes, strtoull fails
+    assert set(rows) == {"alice", "bob", "carol", "dave", "erin"}
+    mx = float(rows["alice"]["max_score"])
+    assert mx > 0 and float(rows["alice"]["score"]) == mx == float(rows["erin"]["score"])
+    assert float(rows["bob"]["score"]) == 0 and rows["bob"]["status"] == "graded"
     assert float(rows["carol"]["score"]) == 0 and "BUILD FAILED" in rows["carol"]["status"]
-    assert float(rows["dave"]["score"]) == 0 and "no Makefile" in rows["dave"]["status"]
+    assert float(rows["dave"]["score"]) == 0 and "missing kernel/kern/subr_strtoul.c" in rows["dave"]["status"]
     carol = json.load(open(out_dir / "carol" / "results.json"))
+    assert "kernel/kern/subr_strtoul.c:" in carol["tests"][0]["output"]
     assert "undeclared_variable" in carol["tests"][0]["output"]
-    bob = json.load(open(out_dir / "bob" / "results.json"))
-    failed = [t for t in bob["tests"] if t["status"] == "failed"]
-    assert failed and "strtoull returned wrong results" in failed[0]["output"]
+    assert "/tmp" not in json.dumps(carol) and ROOT not in json.dumps(carol)
+    assert "undeclared_variable" in (out_dir / "carol" / "grade.log").read_text()
+    assert "ignored (1 files" in (out_dir / "alice" / "grade.log").read_text()
+
+
+def test_unknown_test_name_is_refused():
+    rc, out = grade("--lab", "00", "--tests", "nosuch")
+    assert rc == 2 and "unknown test(s) nosuch" in out and "strtoull_bases" in out
+
+
+def test_tests_option_grades_only_those(tmp_path):
+    tree = make_fake_tree(tmp_path / "good")
+    js = str(tmp_path / "r.json")
+    rc, out = grade("--lab", "00", "--tree", tree, "--json", js, "--tests", "strtoull_bases",
+                    "--config", "i386")
+    assert rc == 0, out
+    r = json.load(open(js))
+    assert [t["extra_data"]["test"] for t in r["tests"]] == ["strtoull_bases"]
 
 
 def test_score_splits_points_and_reports_not_run():

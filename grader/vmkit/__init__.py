@@ -7,6 +7,7 @@ Modules (stdlib only except plugin.py, which is the pytest plugin):
   manifest  reads and validates labs/NN-name/lab.toml
   results   turns per-test outcomes into Gradescope results.json and tables
   driver    runs the grader's pytest on a tree (used by grade.py, stripcheck.py)
+  submission  takes a hostile submission's edit files into a fresh lab tree (grade.py)
   models    the grader's own models of kernel functions (strtoull)
   plugin    pytest fixtures, options, seeds and config parametrisation
 """

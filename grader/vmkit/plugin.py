@@ -71,6 +71,8 @@ def pytest_configure(config):
             config._vmkit_lab = manifest.find_lab(ROOT, config.getoption("--vmkit-lab"))
         except manifest.ManifestError as e:
             raise pytest.UsageError("vmkit: %s" % e)
+    if getattr(config, "workerinput", None) is not None:
+        runner.die_with_parent()      # an xdist worker: never outlive pytest (grade.py kills it)
     config._vmkit_reports = {}
     config._vmkit_collect_errors = []
     if config.pluginmanager.hasplugin("xdist"):

@@ -12,8 +12,18 @@ def _key(lab, test, config):
     return (lab, test, config)
 
 
-def score(labs, report, hidden=False, configs=None, elapsed=0.0):
-    """Gradescope dict for `labs` (a list of manifest.Lab) from a raw report."""
+GRADER_ERROR = "GRADER ERROR"
+
+
+def score(labs, report, hidden=False, configs=None, elapsed=0.0, tests=None):
+    """Gradescope dict for `labs` (a list of manifest.Lab) from a raw report;
+    `tests`: only these test names. A report with "grader_error" (pytest did
+    not end normally, see driver.run_pytest) gives grader_error_results()."""
+    only = tests
+    if report.get("grader_error"):
+        r = grader_error_results(labs, report["grader_error"], hidden, configs, only)
+        r["execution_time"] = round(elapsed, 2)
+        return r
     by = {}
     for rec in report.get("tests", []):
         by[_key(rec.get("lab"), rec.get("test"), rec.get("config"))] = rec
@@ -21,6 +31,8 @@ def score(labs, report, hidden=False, configs=None, elapsed=0.0):
     tests, total, maxtotal = [], 0.0, 0.0
     for lab in labs:
         for lt in lab.selected(hidden):
+            if only and lt.name not in only:
+                continue
             for cfg in lt.configs:
                 if configs and cfg not in configs:
                     continue
@@ -50,13 +62,47 @@ def score(labs, report, hidden=False, configs=None, elapsed=0.0):
             "tests": tests}
 
 
-def zero(labs, reason, hidden=False, configs=None):
+def zero(labs, reason, hidden=False, configs=None, tests=None):
     """A results dict giving 0 to every test, with one reason (malformed submission)."""
-    r = score(labs, {"tests": []}, hidden, configs)
+    r = score(labs, {"tests": []}, hidden, configs, tests=tests)
     for t in r["tests"]:
         t["output"] = reason
     r["output"] = reason
     return r
+
+
+def grader_error_results(labs, reason, hidden=False, configs=None, tests=None):
+    """The grader failed, not the student: every test 0 and marked so, and
+    extra_data.grader_error set (instructors regrade; grade.py exits 3)."""
+    text = "%s (not a judgement of your work; your instructor will regrade): %s" % (
+        GRADER_ERROR, reason)
+    r = zero(labs, text, hidden, configs, tests)
+    r["extra_data"] = {"grader_error": reason}
+    return r
+
+
+def is_grader_error(results):
+    return bool(results.get("extra_data", {}).get("grader_error"))
+
+
+def scrub(obj, paths):
+    """Replace each absolute path of `paths` ({path: replacement}, longest
+    first) in every string of obj (results.json): students never see where the
+    grader or its work directories live."""
+    items = sorted(((os.path.abspath(k), v) for k, v in paths.items() if k), key=lambda kv: -len(kv[0]))
+    real = [(os.path.realpath(k), v) for k, v in items]
+
+    def fix(x):
+        if isinstance(x, str):
+            for k, v in items + real:
+                x = x.replace(k + os.sep, v + "/" if v else "").replace(k, v or ".")
+            return x
+        if isinstance(x, list):
+            return [fix(y) for y in x]
+        if isinstance(x, dict):
+            return {k: fix(v) for k, v in x.items()}
+        return x
+    return fix(obj)
 
 
 def write(results, path):

@@ -49,6 +49,15 @@ def _child_setup():
         _libc.prctl(1, signal.SIGKILL, 0, 0, 0)
 
 
+def die_with_parent(parent_pid=None):
+    """Make this process die (SIGKILL) when its parent does, e.g. a pytest-xdist
+    worker when pytest is killed; if the parent is already gone, exit now."""
+    if _libc is not None:
+        _libc.prctl(1, signal.SIGKILL, 0, 0, 0)
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)
+
+
 def _kill_group(pgid):
     try:
         os.killpg(pgid, signal.SIGKILL)
@@ -78,6 +87,8 @@ class Captured:
         self.total = 0
         self.stderr = bytearray()
         self.elapsed = 0.0
+        self.silent = False       # killed for printing nothing (first_output)
+        self.aborted = None       # what abort() returned when it stopped the run
 
     def _keep(self, data):
         self.total += len(data)
@@ -102,8 +113,12 @@ class Captured:
         return t
 
 
-def run_supervised(argv, timeout, on_line=None, cwd=None, env=None):
-    """Run argv with stdin from /dev/null in a new session; kill its group at timeout."""
+def run_supervised(argv, timeout, on_line=None, cwd=None, env=None, first_output=None,
+                   abort=None):
+    """Run argv with stdin from /dev/null in a new session; kill its group at
+    timeout, or after first_output seconds if it has written nothing to stdout
+    by then (cap.silent: a kernel that never printed its boot banner), or when
+    abort(), polled about twice a second, returns something (cap.aborted)."""
     cap = Captured()
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -119,10 +134,19 @@ def run_supervised(argv, timeout, on_line=None, cwd=None, env=None):
         deadline = start + timeout
         open_fds = 2
         while open_fds:
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            if first_output is not None and cap.total == 0 and now - start >= first_output:
+                cap.timed_out = cap.silent = True
+                break
+            left = deadline - now
             if left <= 0:
                 cap.timed_out = True
                 break
+            if abort is not None:
+                cap.aborted = abort()
+                if cap.aborted:
+                    cap.timed_out = True
+                    break
             for key, _ in sel.select(min(left, 0.5)):
                 data = os.read(key.fd, 65536)
                 if not data:
@@ -150,7 +174,7 @@ def run_supervised(argv, timeout, on_line=None, cwd=None, env=None):
         if cap.timed_out:
             _kill_group(pgid)
         try:
-            cap.status = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            cap.status = proc.wait(timeout=max(0.1, deadline - time.monotonic()) if not cap.timed_out else 5)
         except subprocess.TimeoutExpired:
             cap.timed_out = True
             _kill_group(pgid)
@@ -315,13 +339,66 @@ def make_cmdline(tests, seed, nonce, args=None):
     return " ".join(words)
 
 
-class Runner:
-    """Boots kernels of one tree. One per pytest process (xdist worker)."""
+BANNER_TIMEOUT = 5.0       # seconds for a kernel's first serial output (its banner)
 
-    def __init__(self, tree=None, session=""):
+
+class HungRun(RunResult):
+    """A boot that hung and was cut short: silent (no boot banner), or skipped
+    because an earlier boot of the same kernel hung. kind is "timeout"."""
+
+    def __init__(self, headline, **kw):
+        super().__init__(kind="timeout", **kw)
+        self.headline = headline
+
+    def problem(self):
+        return self.headline
+
+
+def _hang_line(what, hung):
+    how = "printed nothing within %gs" % BANNER_TIMEOUT if hung.get("silent") else \
+        "timed out after %gs before any result" % (hung.get("timeout") or 0)
+    return "%s boot of this kernel hung (test %s: it %s)" % (what, hung.get("test") or "?", how)
+
+
+class Runner:
+    """Boots kernels of one tree. One per pytest process (xdist worker).
+
+    Fail fast (fail_fast=True): a kernel that prints nothing within
+    BANNER_TIMEOUT seconds is killed then; and once a boot of a config has
+    timed out before printing any result line for the grader's nonce (a
+    kernel hanging at start-up, before its tests), every later boot of that
+    config in the same session returns a HungRun at once. A marker file in
+    grade_dir, named by session and config, carries this across xdist
+    workers, and stops their boots of that config that are still in start-up. A boot that hangs after some results does not mark the config:
+    its other tests may still pass.
+    """
+
+    def __init__(self, tree=None, session="", fail_fast=True):
         self.tree = os.path.abspath(tree or os.environ.get("VMKIT_TREE") or ROOT)
         self.session = session or secrets.token_hex(8)
+        self.fail_fast = fail_fast
         self._builds = {}
+
+    def _hang_marker(self, config):
+        return os.path.join(self.grade_dir, "hung-%s-%s.json" % (self.session, config))
+
+    def _earlier_hang(self, config):
+        try:
+            with open(self._hang_marker(config)) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
+    def _mark_hang(self, config, res, silent):
+        test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0].split("::")[-1]
+        rec = {"test": test or ",".join(res.requested), "timeout": res.timeout, "pid": os.getpid(),
+               "at": time.time(),
+               "silent": silent}
+        os.makedirs(self.grade_dir, exist_ok=True)
+        tmp = self._hang_marker(config) + ".%d.tmp" % os.getpid()
+        with open(tmp, "w") as f:
+            json.dump(rec, f)
+        os.replace(tmp, self._hang_marker(config))
 
     @property
     def grade_dir(self):
@@ -346,22 +423,46 @@ class Runner:
             kernel = b.kernel
         else:
             b = None
+        hung = self._earlier_hang(config) if self.fail_fast else None
+        if hung:
+            line = _hang_line("skipped: an earlier", hung)
+            return HungRun("TIMEOUT (%s); this boot was not run" % line, build=b,
+                           log="[vmkit: %s]\n" % line, **common)
         t = protocol.Transcript(nonce)
+
+        def other_hung():          # a concurrent boot (xdist) of this kernel hung in start-up
+            if t.tests or t.data or not os.path.exists(self._hang_marker(config)):
+                return None
+            return self._earlier_hang(config)
         fd, tflog = tempfile.mkstemp(prefix="vmkit-trifault-", suffix=".log")
         os.close(fd)
         try:
             argv = qemu.qemu_argv(kernel, config, mem=mem, cpu=cpu, append=cmdline,
                                   disks=disks, trifault_log=tflog)
-            cap = run_supervised(argv, timeout, on_line=t.feed)
+            scale = float(os.environ.get("VMKIT_TIMEOUT_SCALE") or 1)
+            cap = run_supervised(argv, timeout, on_line=t.feed,
+                                 first_output=BANNER_TIMEOUT * scale if self.fail_fast else None,
+                                 abort=other_hung if self.fail_fast else None)
             with open(tflog, errors="replace") as f:
                 triple = "Triple fault" in f.read(1 << 20)
         finally:
             os.unlink(tflog)
         log = cap.text()
-        return RunResult(argv=argv, status=cap.status, transcript=t, build=b,
-                         kind=classify(t, cap.status, cap.timed_out, triple),
-                         log=log, stderr=cap.stderr.decode("utf-8", "replace"),
-                         truncated=cap.discarded, elapsed=cap.elapsed, **common)
+        kw = dict(argv=argv, status=cap.status, transcript=t, build=b, log=log,
+                  stderr=cap.stderr.decode("utf-8", "replace"), truncated=cap.discarded,
+                  elapsed=cap.elapsed, **common)
+        if cap.aborted:
+            line = _hang_line("stopped: another", cap.aborted)
+            return HungRun("TIMEOUT (%s); this boot was stopped after %.1fs" % (line, cap.elapsed),
+                           **dict(kw, log=log + "\n[vmkit: %s]\n" % line))
+        if cap.silent:
+            res = HungRun("TIMEOUT: the kernel printed nothing (no boot banner) within %gs; "
+                          "it was stopped then" % (BANNER_TIMEOUT * scale), **kw)
+        else:
+            res = RunResult(kind=classify(t, cap.status, cap.timed_out, triple), **kw)
+        if self.fail_fast and res.kind == "timeout" and not (t.tests or t.data or t.end):
+            self._mark_hang(config, res, cap.silent)
+        return res
 
 
 def save_log(result, path):
