@@ -15,7 +15,7 @@ class FlakyRunner(runner.Runner):
     """Boots the fake kernel in `mode` for the first `bad` boots, then as asked."""
 
     def __init__(self, tree, mode, bad):
-        super().__init__(tree, session="selftest")
+        super().__init__(tree, session="selftest", fail_fast=False)   # hangs on purpose
         self.mode, self.bad, self.boots = mode, bad, []
 
     def boot(self, config, tests, args=None, **kw):
