@@ -6,6 +6,7 @@
 #   make grade [LAB=NN]      grade a lab (in a student tree: its own lab)
 #   make lab LAB=NN DEST=dir generate a student tree
 #   make test                everything CI runs
+#   make fresh-check         (root) the README's commands on a new Debian 12 system
 #   make hosttest            the host unit tests only (ASan, UBSan)
 #   make bench               boot, page-array start-up and grading benchmarks
 #   make bench-vm            buddy allocator benchmarks (host)
@@ -53,7 +54,10 @@ CFLAGS	:= -m32 -march=i686 -std=gnu11 -ffreestanding -fno-pic -fno-pie \
 	   -nostdinc -Ikernel/include -Ikernel -Ikernel/arch/$(ARCH)/include -MMD -MP
 ASFLAGS	:= -m32 -nostdinc -Ikernel/include -Ikernel/arch/$(ARCH)/include -g -MMD -MP
 LDFLAGS	:= -m elf_i386 -nostdlib -z noexecstack -z max-page-size=0x1000 -T kernel/arch/$(ARCH)/kernel.ld
-LIBGCC	:= $(shell $(CC) -m32 -print-libgcc-file-name 2>/dev/null)
+# 64-bit division for the kernel (gcc-multilib's 32-bit libgcc).  Expanded
+# at link time, not now: `make qemu` on a new machine installs gcc-multilib
+# (deps) after this file is read.
+LIBGCC	= $(shell $(CC) -m32 -print-libgcc-file-name)
 
 ifeq ($(CONFIG),i386-pae)
 CFLAGS	+= -DPAE
@@ -68,7 +72,7 @@ endif
 SRCS	:= $(wildcard kernel/kern/*.c kernel/vm/*.c kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S)
 OBJS	:= $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 
-.PHONY: all kernel qemu qemu-gdb gdb grade lab test hosttest deps clean bench help
+.PHONY: all kernel qemu qemu-gdb gdb grade lab test hosttest deps fresh-check clean bench help
 
 all kernel: $(B)/kernel.elf
 
@@ -142,8 +146,17 @@ test: deps
 	$(PYTHON) tools/grade.py --all $(if $(wildcard grader/hidden),--hidden)
 	if [ -f tools/stripcheck.py ]; then $(PYTHON) tools/stripcheck.py; fi
 
+# The Debian packages in tools/packages.  When a target that runs deps is
+# asked for, objects wait for it, so `make -j qemu` compiles after installing.
 deps:
 	@tools/deps
+ifneq ($(filter qemu qemu-gdb test grade bench,$(MAKECMDGOALS)),)
+$(OBJS) $(B)/ksyms0.S: | deps
+endif
+
+# The README's two commands in a new minbase Debian 12 chroot (root only).
+fresh-check:
+	tools/fresh-check
 
 bench: deps
 	$(PYTHON) tools/bench-boot.py
