@@ -156,6 +156,7 @@ endif
 
 # The README's two commands in a new minbase Debian 12 chroot (root only).
 fresh-check:
+	@test -f tools/fresh-check || { echo "make fresh-check: a developers' tool, not in lab trees" >&2; exit 2; }
 	tools/fresh-check
 
 bench: deps

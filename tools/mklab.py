@@ -26,7 +26,8 @@ MAKEFILES = ("Makefile", "GNUmakefile", "makefile")
 SKIP_DIRS = {"build", ".git", "__pycache__", ".pytest_cache"}
 # Never copied into a student tree (instructor-only), besides what manifests name.
 EXCLUDE_PREFIXES = (".ci/", "grader/hidden/", "grader/selftest/")
-EXCLUDE_FILES = ("tools/mklab.py", "tools/stripcheck.py", "tools/mutation.py", "labs/README.md")
+EXCLUDE_FILES = ("tools/mklab.py", "tools/stripcheck.py", "tools/mutation.py", "tools/fresh-check",
+                 "labs/README.md")
 
 _ID = r"(?P<lab>\d+) (?P<id>[A-Za-z0-9_.-]+)"
 C_BEGIN = re.compile(r"^(?P<indent>[ \t]*)/\*\s*BEGIN LAB " + _ID + r"(?P<rest>.*)$")
