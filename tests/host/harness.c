@@ -48,6 +48,15 @@ harness_fail(const char *file, int line, const char *fmt, ...)
 }
 
 unsigned long long
+harness_xorshift(unsigned long long *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return (*state * 0x2545f4914f6cdd1dull);
+}
+
+unsigned long long
 harness_seed(void)
 {
 	const char *s = getenv("HOST_SEED");

@@ -31,6 +31,7 @@ void	harness_register(struct host_test *t);
 void	harness_fail(const char *file, int line, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 unsigned long long harness_seed(void);	/* HOST_SEED env, or fixed */
+unsigned long long harness_xorshift(unsigned long long *state);	/* next of a xorshift64* stream */
 
 /* Panic capture. */
 extern jmp_buf *harness_panic_jmp;

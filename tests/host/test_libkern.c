@@ -15,10 +15,7 @@ static unsigned long long rng_state;
 static unsigned long long
 rnd(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (rng_state * 0x2545f4914f6cdd1dull);
+	return (harness_xorshift(&rng_state));
 }
 
 /* A random token from a grammar that hits prefixes, signs, overflow, junk. */
