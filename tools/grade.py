@@ -42,7 +42,6 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "grader"))
 from vmkit import ROOT, driver, manifest, results, runner, submission  # noqa: E402
-import mklab  # noqa: E402  (tools/ is on sys.path: this script's directory)
 
 EXIT_GRADER_ERROR = 3
 
@@ -210,6 +209,11 @@ def grade_one(lab, a, sub, work, out, log):
     else:
         raise submission.Refused("not a directory or an archive (%s)" % ", ".join(submission.ARCHIVES))
     tree = os.path.join(work, "tree")
+    try:
+        import mklab      # tools/, beside this script: instructors' trees only
+    except ImportError:
+        raise GraderError("--submissions needs the instructors' reference tree "
+                          "(tools/mklab.py is not in lab trees)") from None
     errs = mklab.generate(ROOT, lab.id, tree)
     if errs:
         raise GraderError("cannot generate the lab %s tree: %s" % (lab.id, "; ".join(errs)[:500]))

@@ -8,12 +8,15 @@ build/stripcheck/NN (fresh), builds and boots it, and checks that
       with `covers = ["marker", ...]` must also fail on a tree where only that
       marker is stubbed (build/stripcheck/NN-marker), and
   (b) every earlier lab's tests, hidden ones included, PASS there (the stub
-      must not break what earlier labs built).
+      must not break what earlier labs built), and
+  (c) the tree's own grader (what `make grade` runs there) works with only
+      what the tree ships.
 Exit status 0 only when there is no defect. Run with /usr/bin/python3.
 """
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -30,6 +33,19 @@ def outcomes(lab, report):
             yield lt, cfg, by.get((lt.name, cfg))
 
 
+def own_grader_runs(lab, tree):
+    """The student's `make grade` is the tree's own tools/grade.py: it must
+    run there (with only what the tree ships) and write results.json."""
+    test = lab.selected(hidden=False)[0]
+    cmd = [sys.executable, "tools/grade.py", "--config", test.configs[0], "--tests", test.name]
+    p = subprocess.run(cmd, cwd=tree, capture_output=True, text=True, timeout=600)
+    out = os.path.join(tree, "build", "grade", "results.json")
+    if p.returncode not in (0, 1) or "Traceback" in p.stderr or not os.path.isfile(out):
+        return ["lab %s: the tree's own grader does not run (`%s`, status %d):\n    %s"
+                % (lab.id, " ".join(cmd[1:]), p.returncode, (p.stderr or p.stdout)[-600:])]
+    return []
+
+
 def check_lab(lab, labs, a, root):
     defects = []
     dest = os.path.join(root, "build", "stripcheck", lab.id)
@@ -43,6 +59,7 @@ def check_lab(lab, labs, a, root):
         b = runner.build_kernel(dest, cfg)
         if not b.ok:
             return ["lab %s: the generated tree does not build:\n%s" % (lab.id, b.failure_text(20))]
+    defects += own_grader_runs(lab, dest)
     files = lab.test_files(hidden=True)
     report, _, _ = driver.run_pytest(files, tree=dest, lab=lab.id, hidden=True, seed=a.seed,
                                      jobs=a.jobs, quiet=not a.verbose)
