@@ -165,47 +165,55 @@ kenv_entry(int i)
 }
 
 /*
- * kstrtou64: the strict number parser of tunables and monitor arguments.
- * C's strtoull (lab 00) skips white space, takes a sign and saturates on
- * overflow; a setting must not: "-1" or 2^64 silently becoming UINT64_MAX,
- * or 0x100005000 becoming 0x5000 in a 32-bit variable, is a wrong answer.
- * Accepts the base-0 forms (0x hex, leading-0 octal, decimal) with a digit
- * first; stops at the first character that is not a digit of the base and
- * sets *end there (if end != NULL).  Returns 0 and *v, EINVAL (no digits)
- * or ERANGE (above max; *end still past the digits).
+ * Whether the digits [s, e) of a base-0 number are UINT64_MAX itself rather
+ * than a larger number strtoull() saturated: compare them, leading zeros
+ * dropped, with UINT64_MAX printed in the same base.
+ */
+static bool
+spells_u64_max(const char *s, const char *e)
+{
+	char want[32];
+	const char *fmt = "%ju";
+
+	if (s[0] == '0' && (s[1] | 0x20) == 'x') {
+		fmt = "%jx";
+		s += 2;
+	} else if (s[0] == '0')
+		fmt = "%jo";
+	while (s < e && *s == '0')
+		s++;
+	snprintf(want, sizeof(want), fmt, (uintmax_t)UINT64_MAX);
+	if ((size_t)(e - s) != strlen(want))
+		return (false);
+	for (size_t i = 0; want[i] != '\0'; i++)
+		if ((s[i] | 0x20) != want[i])
+			return (false);
+	return (true);
+}
+
+/*
+ * kstrtou64: the strict number parser of tunables and monitor arguments,
+ * on top of strtoull() (lab 00).  C's strtoull skips white space, takes a
+ * sign and saturates on overflow; a setting must not: "-1" or 2^64 silently
+ * becoming UINT64_MAX, or 0x100005000 becoming 0x5000 in a 32-bit variable,
+ * is a wrong answer.  So a digit must come first, and a saturated result
+ * counts only if the digits really spell UINT64_MAX.  Base-0 forms (0x hex,
+ * leading-0 octal, decimal).  Sets *end past the digits (if end != NULL);
+ * returns 0 and *v, EINVAL (no digits) or ERANGE (above max).
  */
 int
 kstrtou64(const char *s, char **end, uint64_t max, uint64_t *v)
 {
-	const char *p = s;
+	char *e = (char *)s;
 	uint64_t n = 0;
-	int base = 10, d;
-	bool range = false;
 
-	if (p[0] == '0' && (p[1] | 0x20) == 'x' && isxdigit(p[2])) {
-		base = 16;
-		p += 2;
-	} else if (p[0] == '0')
-		base = 8;
-	for (;; p++) {
-		if (*p >= '0' && *p <= '9')
-			d = *p - '0';
-		else if (base == 16 && isxdigit(*p))
-			d = (*p | 0x20) - 'a' + 10;
-		else
-			break;
-		if (d >= base)
-			break;
-		if ((uint64_t)d > max || n > (max - (uint64_t)d) / (uint64_t)base)
-			range = true;
-		else
-			n = n * (uint64_t)base + (uint64_t)d;
-	}
+	if (isdigit(*s))
+		n = strtoull(s, &e, 0);
 	if (end != NULL)
-		*end = (char *)(p == s ? s : p);
-	if (p == s)
+		*end = e;
+	if (e == s)
 		return (EINVAL);
-	if (range)
+	if ((n == UINT64_MAX && !spells_u64_max(s, e)) || n > max)
 		return (ERANGE);
 	*v = n;
 	return (0);

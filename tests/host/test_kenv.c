@@ -67,6 +67,14 @@ HOST_TEST(kstrtou64_edges)
 	CHECK(kstrtou64("18446744073709551615", &end, UINT64_MAX, &v) == 0 && v == UINT64_MAX, "max");
 	CHECK(kstrtou64("0xffffffffffffffff", &end, UINT64_MAX, &v) == 0 && v == UINT64_MAX, "hex max");
 	CHECK(kstrtou64("18446744073709551616", &end, UINT64_MAX, &v) == ERANGE_K, "2^64");
+	/* Saturation in every base; a real UINT64_MAX with leading zeros is not one. */
+	CHECK(kstrtou64("01777777777777777777777", &end, UINT64_MAX, &v) == 0 && v == UINT64_MAX,
+	    "octal max");
+	CHECK(kstrtou64("0x0000FFFFffffffffffff", &end, UINT64_MAX, &v) == 0 && v == UINT64_MAX,
+	    "hex max, zeros, mixed case");
+	CHECK(kstrtou64("02000000000000000000000", &end, UINT64_MAX, &v) == ERANGE_K, "octal 2^64");
+	CHECK(kstrtou64("0x1ffffffffffffffff", &end, UINT64_MAX, &v) == ERANGE_K, "hex 2^65-1");
+	CHECK(kstrtou64("99999999999999999999999", &end, UINT64_MAX, &v) == ERANGE_K, "all nines");
 	CHECK(kstrtou64("0x100005000", &end, 0xffffffff, &v) == ERANGE_K && *end == '\0',
 	    "an address above 4 GiB must not fit 32 bits");
 	CHECK(kstrtou64("0xffffffff", &end, 0xffffffff, &v) == 0 && v == 0xffffffff, "4 GiB - 1");
