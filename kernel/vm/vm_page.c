@@ -131,15 +131,6 @@ vm_page_array_carve(void)
 /* END LAB 01 page_array_carve */
 }
 
-static bool
-vm_page_is_ram(vm_paddr_t pa)
-{
-	for (int i = 0; dump_avail[2 * i + 1] != 0; i++)
-		if (pa >= dump_avail[2 * i] && pa < dump_avail[2 * i + 1])
-			return (true);
-	return (false);
-}
-
 /*
  * Read vm.blacklist=pa[,pa...] once; sorted so the free loop can walk it.
  * Every address must parse, be one this configuration can address and be
@@ -168,7 +159,7 @@ vm_page_blacklist_load(void)
 			    (int)(end - p), p, (uintmax_t)PADDR_MAX, MACHINE_CONFIG);
 			goto refuse;
 		}
-		if (!vm_page_is_ram((vm_paddr_t)v)) {
+		if (!physmem_contains(dump_avail, (vm_paddr_t)v, (vm_paddr_t)v)) {
 			kenv_reject("vm.blacklist", "%#jx is not RAM (see meminfo's dump_avail)",
 			    (uintmax_t)v);
 			goto refuse;

@@ -138,6 +138,20 @@ physmem_add_ram(vm_paddr_t *avail, int entries, uint64_t start, uint64_t end,
 	return (end > cut ? end - cut : 0);
 }
 
+/*
+ * Whether one range of avail holds every byte from first to last, both
+ * included (so that the last byte a 32-bit vm_paddr_t can name is no special
+ * case: its page's end would be 0).
+ */
+bool
+physmem_contains(const vm_paddr_t *avail, vm_paddr_t first, vm_paddr_t last)
+{
+	for (int i = 0; avail[2 * i + 1] != 0; i++)
+		if (avail[2 * i] <= first && last <= avail[2 * i + 1] - 1)
+			return (true);
+	return (false);
+}
+
 uint64_t
 physmem_total(const vm_paddr_t *avail)
 {

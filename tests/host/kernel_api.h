@@ -42,6 +42,7 @@ void	physmem_exclude(vm_paddr_t *avail, int entries, vm_paddr_t start, vm_paddr_
 uint64_t physmem_end_limit(uint64_t machine_limit, int paddr_bits);
 uint64_t physmem_add_ram(vm_paddr_t *avail, int entries, uint64_t start, uint64_t end,
 	    uint64_t limit);
+bool	physmem_contains(const vm_paddr_t *avail, vm_paddr_t first, vm_paddr_t last);
 uint64_t physmem_total(const vm_paddr_t *avail);
 
 /* kva */

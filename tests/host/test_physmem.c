@@ -114,3 +114,16 @@ HOST_TEST(physmem_ram_limit_pae)
 	LCHECK(add_one(avail, 60 * GiB, 70 * GiB, limit) == 6 * GiB);
 	LCHECK(avail[1] == 64 * GiB);
 }
+
+HOST_TEST(physmem_contains_inclusive_ends)
+{
+	vm_paddr_t avail[8 * 2] = { 0x1000, 0x9f000, 0x100000, 0x8000000, 0, 0 };
+
+	LCHECK(physmem_contains(avail, 0x1000, 0x1000));
+	LCHECK(physmem_contains(avail, 0x9efff, 0x9efff));
+	LCHECK(!physmem_contains(avail, 0x9f000, 0x9f000));
+	LCHECK(!physmem_contains(avail, 0x0fff, 0x0fff));
+	LCHECK(physmem_contains(avail, 0x100000, 0x7ffffff));
+	LCHECK(!physmem_contains(avail, 0x9e000, 0x100000));	/* spans the hole */
+	LCHECK(!physmem_contains(avail, 0xffffffffull, 0xffffffffull));
+}

@@ -118,9 +118,8 @@ pmap_check_ram(vm_paddr_t first_free)
 {
 	vm_paddr_t need = first_free + ptoa(NKPT + NPDPTE + atop(KMEM_ARENA_SIZE) + PTP_POOL_PAGES);
 
-	for (int i = 0; dump_avail[2 * i + 1] != 0; i++)
-		if (dump_avail[2 * i] <= KERNLOAD && need <= dump_avail[2 * i + 1])
-			return;
+	if (physmem_contains(dump_avail, KERNLOAD, need - 1))
+		return;
 	printf("vmkit: not enough RAM: the kernel and its boot tables need RAM from 1 MiB "
 	    "to %ju KiB (%ju MiB of -m at least); boot with more (make qemu MEM=...)\n",
 	    (uintmax_t)need >> 10, (uintmax_t)(need + (1 << 20) - 1) >> 20);
