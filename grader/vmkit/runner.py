@@ -369,8 +369,9 @@ class Runner:
     kernel hanging at start-up, before its tests), every later boot of that
     config in the same session returns a HungRun at once. A marker file in
     grade_dir, named by session and config, carries this across xdist
-    workers, and stops their boots of that config that are still in start-up. A boot that hangs after some results does not mark the config:
-    its other tests may still pass.
+    workers, and stops their boots of that config that are still in
+    start-up. A boot that hangs after some results does not mark the
+    config: its other tests may still pass.
     """
 
     def __init__(self, tree=None, session="", fail_fast=True):
@@ -391,9 +392,8 @@ class Runner:
 
     def _mark_hang(self, config, res, silent):
         test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0].split("::")[-1]
-        rec = {"test": test or ",".join(res.requested), "timeout": res.timeout, "pid": os.getpid(),
-               "at": time.time(),
-               "silent": silent}
+        rec = {"test": test or ",".join(res.requested), "timeout": res.timeout,
+               "pid": os.getpid(), "at": time.time(), "silent": silent}
         os.makedirs(self.grade_dir, exist_ok=True)
         tmp = self._hang_marker(config) + ".%d.tmp" % os.getpid()
         with open(tmp, "w") as f:
