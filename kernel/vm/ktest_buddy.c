@@ -215,9 +215,10 @@ report_snapshot(struct ktest_ctx *t, int tag)
  *   u:pa            vm_phys_unfree_page         -> op i u <0|1>
  *   f:pa:order      vm_phys_free_pages of a page the script unfreed or allocated
  *   s               report_snapshot
- * After every operation, `ck <i> <vm_phys_check()>`.
+ * After every operation, `ck <i> <vm_phys_check()>`.  Explicit only: test=all
+ * has no script to run.
  */
-KTEST(buddy_script, KTEST_VM)
+KTEST(buddy_script, KTEST_VM | KTEST_EXPLICIT)
 {
 	const char *s = kenv_get("lab02.script");
 	struct live lv[64];
