@@ -89,6 +89,73 @@ class Buddy:
                         return self._split(self._pop(fl, p, oind), oind, order, pool, fl)
         return None
 
+    def unfree(self, pa):
+        """vm_phys_unfree_page: (True, pool) or (False, None)."""
+        s, _e, fl = self.seg_of(pa)
+        for order in range(self.norder):
+            head = pa & ~((PAGE << order) - 1)
+            if head < s:
+                return False, None
+            if head in self.heads:
+                break
+        else:
+            return False, None
+        horder, pool, _ = self.heads[head]
+        if horder < order:
+            return False, None
+        self._rem(head)
+        while horder > 0:
+            horder -= 1
+            half = head ^ (PAGE << horder)
+            if pa >= half:
+                self._add(head, horder, pool, fl)
+                head = half
+            else:
+                self._add(half, horder, pool, fl)
+        return True, pool
+
+    def contig(self, npages, low, high, align, bound):
+        """vm_phys_alloc_contig: first fit over free lists, orders, pools, queue
+        positions (head first), heads only; the rest goes back into DEFAULT."""
+        top = self.norder - 1
+        omin = min((npages - 1).bit_length(), top)
+        nblocks = 1 if (npages - 1).bit_length() <= top else -(-npages // (1 << top))
+        size = npages * PAGE
+        for fl in range(len(self.q)):
+            for oind in range(omin, self.norder):
+                for pool in range(self.npool):
+                    for pa in self.q[fl][pool][oind]:
+                        end = pa + size
+                        if pa < low or end > high or pa % align:
+                            continue
+                        if bound and pa // bound != (end - 1) // bound:
+                            continue
+                        s, e, _ = self.seg_of(pa)
+                        bsize = PAGE << top
+                        if all(pa + i * bsize + bsize <= e and
+                               self.heads.get(pa + i * bsize, (None,))[0] == top for i in range(1, nblocks)):
+                            for i in range(nblocks):
+                                self._rem(pa + i * (PAGE << oind))
+                            if (nblocks << oind) > npages:
+                                self.free_contig(pa + size, (nblocks << oind) - npages, 0)
+                            return pa
+        return None
+
+    @classmethod
+    def from_queues(cls, segs, nfreelist, nfreepool, nfreeorder, queues):
+        """A model in a state a kernel reported: {(fl, pool, order): [pa, ...] head first}."""
+        model = cls(segs, nfreelist, nfreepool, nfreeorder)
+        for (fl, pool, order), pas in queues.items():
+            for pa in pas:
+                model.q[fl][pool][order].append(pa)
+                model.heads[pa] = (order, pool, fl)
+        return model
+
+    def queues(self):
+        """{(freelist, pool, order): [pa, ...] head first} for non-empty queues."""
+        return {(fl, p, o): list(dq) for fl, pools in enumerate(self.q)
+                for p, orders in enumerate(pools) for o, dq in enumerate(orders) if dq}
+
     # -- observations
     def counts(self):
         """{(freelist, pool, order): blocks} for non-empty queues."""

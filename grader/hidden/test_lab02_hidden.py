@@ -12,7 +12,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 import buddy_model as bm  # noqa: E402
-from test_lab02 import BIG, check_segments, parse, run_workload  # noqa: E402
+from test_lab02 import BIG, SCRIPT, check_segments, parse, parse_script, run_workload, script_arg  # noqa: E402
 
 
 def model_for(vm, r, mem, d):
@@ -84,3 +84,61 @@ def test_noobj_replay(vm):
         want = model.alloc(direct if i % 2 == 0 else 0, 0)
         vm.check(pa == want, r, "allocation %d (%s) returned %#x; the buddy model says %#x"
                  % (i, "NOOBJ" if i % 2 == 0 else "normal", pa, want or 0))
+
+
+def test_directed_replay(vm):
+    """The directed script (test_lab02.SCRIPT) replayed on the model from the kernel's
+    own starting state: every result, and every snapshot queue by queue, per pool,
+    in queue order (blocks go in at the head), must be what the model says."""
+    r = vm.run_pass(["buddy_script"], {"lab02.script": script_arg(SCRIPT)}, mem="128M")
+    d = parse_script(vm, r, SCRIPT)
+    p = d["params"]
+    start = {k: [pa for pa, _, _ in v] for k, v in d["snap"].get(0, {}).items()}
+    model = bm.Buddy.from_queues(d["segs"], p["nfreelist"], p["nfreepool"], p["nfreeorder"], start)
+    live, tags = [], {}          # live: [(pa, order or -npages, pool)]; tags: pa -> pool of an unfreed page
+    for i, op in enumerate(SCRIPT):
+        k, res, what = op[0], d["res"].get(i), "operation %d (%s)" % (i, script_arg([op]))
+        if k == "a":
+            want = model.alloc(op[1], op[2])
+            vm.check(res == (want or 0), r, "%s returned %#x; the model says %s" % (what, res, _h(want)))
+            if want is not None:
+                live.append((want, op[2], op[1]))
+                tags[want] = op[1]
+        elif k == "c":
+            want = model.contig(*op[1:])
+            vm.check(res == (want or 0), r, "%s returned %#x; the model says %s" % (what, res, _h(want)))
+            if want is not None:
+                live.append((want, -op[1], 0))
+                tags[want] = 0
+        elif k == "F":
+            pa, order, pool = live.pop()
+            if order >= 0:
+                model.free(pa, order, pool)
+            else:
+                model.free_contig(pa, -order, pool)
+        elif k == "u":
+            ok, pool = model.unfree(op[1])
+            vm.check(res == int(ok), r, "%s returned %d; the model says %d" % (what, res, ok))
+            if ok:
+                tags[op[1]] = pool
+        elif k == "f":
+            model.free(op[1], op[2], tags[op[1]])
+        elif k == "s":
+            got = {kk: [pa for pa, _, _ in v] for kk, v in d["snap"][i].items()}
+            want = model.queues()
+            if got != want:
+                keys = sorted(set(got) | set(want))
+                lines = ["  [freelist %d pool %d order %2d] kernel %s\n%27s model  %s"
+                         % (kk + (_hl(got.get(kk)), "", _hl(want.get(kk)))) for kk in keys
+                         if got.get(kk) != want.get(kk)]
+                vm.fail(r, "after %s the free queues (head first) differ from the model:\n%s"
+                        % (what, "\n".join(lines[:8])))
+
+
+def _h(v):
+    return "NULL" if v is None else "%#x" % v
+
+
+def _hl(v):
+    v = v or []
+    return " ".join("%#x" % x for x in v[:6]) + (" ... (%d)" % len(v) if len(v) > 6 else "")

@@ -326,3 +326,220 @@ def test_double_free(vm):
     vm.check(r.kind == "panic" and "double free" in (r.panic or ""), r,
              "freeing a page twice must panic with \"double free\"; the run ended as: %s"
              % (r.problem() or "ok"))
+
+
+# ---------------------------------------------------------------- directed script
+# One fixed sequence of operations (ktest buddy_script) that reaches, on every
+# seed, the cases random workloads reach only by chance.  32 MiB and 40 MiB lie
+# in the middle of the DEFAULT free list at 128 MiB, in whole top-order blocks.
+M32, M40 = 0x2000000, 0x2800000
+SCRIPT = [
+    ("s",),                                         # 0: the state to start from
+    ("u", M32),                                     # 1: unfree splits a top block toward 32 MiB
+    ("s",),                                         # 2: ... its halves at the heads of their queues
+    ("f", M32, 0),                                  # 3: freeing the page merges it all back
+    ("s",),                                         # 4: ... at the head of the top-order queue
+    ("a", 1, 0),                                    # 5: CACHE is empty: steal that very block
+    ("s",),
+    ("u", M40),                                     # 7: small free blocks at 40 MiB + 4 KiB ...
+    ("s",),
+    ("c", 1, M40, M40 + 0x200000, 0x10000, 0),      # 9: alignment stricter than the blocks'
+    ("F",),
+    ("c", 16, M40, M40 + 0x200000, 0x20000, 0),     # 11: 16 pages on 128 KiB: an order-5 head
+    ("F",),
+    ("c", 4, M40, M40 + 0x6000, 0x1000, 0),         # 13: high cuts through the only order-2 block
+    ("c", 2, M40, M40 + 0x6000, 0x1000, 0),         # 14: ... but an order-1 block fits
+    ("F",),
+    ("c", 4, M40 + 0x4000, M40 + 0x7000, 0x1000, 0),  # 16: window smaller than the run, on a free block
+    ("c", 8, M40, M40 + 0x10000, 0x1000, 0),        # 17: a window holding only small blocks
+    ("F",),
+    ("c", 16, M40, M40 + 0x10000, 0x1000, 0),       # 19: ... none of them big enough
+    ("c", 3, 0, 0xa0000, 0x1000, 0),                # 20: low memory: only the ISA DMA list
+    ("F",),
+    ("c", 512, 0, 0x1000000, 0x200000, 0),          # 22: 2 MiB below 16 MiB: the ISA DMA list
+    ("F",),
+    ("c", 1, M32, M32 + 0x200000, 0x10000, 0),      # 24: lands in a CACHE block; re-tagged DEFAULT
+    ("s",),
+    ("F",),                                         # 26: freed into DEFAULT, next to CACHE blocks
+    ("s",),
+    ("f", M32, 0),                                  # 28: the CACHE page: merges across pools
+    ("s",),
+    ("f", M40, 0),                                  # 30
+    ("u", 0xc01000),                                # 31: unfree and free on the ISA DMA list
+    ("s",),
+    ("f", 0xc01000, 0),
+    ("s",),
+]
+
+
+def script_arg(script):
+    return ";".join(":".join([op[0]] + ["%x" % v for v in op[1:]]) for op in script)
+
+
+def parse_script(vm, r, script):
+    """{'params', 'segs', 'res': {i: value}, 'snap': {i: {(fl, pool, o): [(pa, head_order, runs)]}},
+    'se': {i: (free count, check)}, 'ck': {i: check}}"""
+    d = {"segs": [], "res": {}, "snap": {}, "se": {}, "ck": {}}
+    for line in r.data.get("buddy_script", []):
+        w = line.split()
+        try:
+            if w[0] == "params":
+                d["params"] = dict(zip(w[1::2], (int(x, 0) for x in w[2::2])))
+            elif w[0] == "seg":
+                d["segs"].append((int(w[1], 16), int(w[2], 16), int(w[3])))
+            elif w[0] == "op":
+                d["res"][int(w[1])] = int(w[3], 0)
+            elif w[0] == "sb":
+                tag, fl, pool, o, pa, ho, runs = (int(x, 0) for x in w[1:8])
+                d["snap"].setdefault(tag, {}).setdefault((fl, pool, o), []).append((pa, ho, runs))
+            elif w[0] == "se":
+                d["se"][int(w[1])] = (int(w[2]), int(w[3]))
+                d["snap"].setdefault(int(w[1]), {})
+            elif w[0] == "ck":
+                d["ck"][int(w[1])] = int(w[2])
+        except (ValueError, IndexError):
+            vm.fail(r, "buddy_script: cannot parse KDATA line: %s" % line)
+    vm.check("params" in d and d["segs"], r, "buddy_script printed no parameters or segments")
+    for i, op in enumerate(script):
+        vm.check(i in d["ck"] and (op[0] not in "acFuf" or i in d["res"]), r,
+                 "buddy_script stopped before operation %d (%s)" % (i, script_arg([op])))
+    return d
+
+
+def canonical(segs, free, norder):
+    """The free blocks {(pa, order)} a buddy allocator must hold for the set of free
+    page frames `free`: each aligned block inside one segment, wholly free, whose
+    parent is not (or would reach past the top order or out of the segment)."""
+    out = set()
+
+    def walk(pfn, o, s, e):
+        if pfn >= e or pfn + (1 << o) <= s:
+            return
+        if s <= pfn and pfn + (1 << o) <= e and all(p in free for p in range(pfn, pfn + (1 << o))):
+            out.add((pfn * PAGE, o))
+        elif o > 0:
+            walk(pfn, o - 1, s, e)
+            walk(pfn + (1 << (o - 1)), o - 1, s, e)
+    top = norder - 1
+    for s, e, _ in segs:
+        s, e = s // PAGE, e // PAGE
+        for pfn in range(s >> top << top, e, 1 << top):
+            walk(pfn, top, s, e)
+    return out
+
+
+def fits(pa, n, low, high, align, bound):
+    end = pa + n * PAGE
+    return (low <= pa and end <= high and pa % align == 0
+            and (bound == 0 or pa // bound == (end - 1) // bound))
+
+
+def test_directed_ops(vm):
+    """A fixed script: unfree, coalescing across pools and on the ISA DMA list, and
+    contig requests at the edges of their constraints.  The grader tracks the free
+    pages itself; after every snapshot the free blocks must be exactly that set cut
+    into canonical buddy blocks, and the queue heads must follow the contract."""
+    r = vm.run_pass(["buddy_script"], {"lab02.script": script_arg(SCRIPT)}, mem="128M")
+    d = parse_script(vm, r, SCRIPT)
+    norder, segs = d["params"]["nfreeorder"], d["segs"]
+    top = norder - 1
+    start = d["snap"].get(0, {})
+    free = {pa // PAGE + i for (_fl, _p, o), blocks in start.items() for pa, _, _ in blocks for i in range(1 << o)}
+    for pfn in range(M32 // PAGE, (M40 + (PAGE << top)) // PAGE):
+        vm.check(pfn in free, r, "the directed script needs [32 MiB, 40 MiB + %d KiB) free at the start; "
+                 "page %#x is not" % (4 << top, pfn * PAGE))
+    live = []
+    for i, op in enumerate(SCRIPT):
+        k, res = op[0], d["res"].get(i)
+        what = "operation %d (%s)" % (i, script_arg([op]))
+        blocks = canonical(segs, free, norder)
+        if k == "a":
+            _, pool, order = op
+            if res == 0:
+                vm.check(not any(o >= order for _, o in blocks), r, "%s failed with free blocks left" % what)
+                continue
+            vm.check(dict(blocks).get(res, -1) >= order, r, "%s returned %#x, which heads no free block "
+                     "of order >= %d" % (what, res, order))
+            run = set(range(res // PAGE, res // PAGE + (1 << order)))
+            free -= run
+            live.append(run)
+        elif k == "c":
+            _, n, low, high, align, bound = op
+            omin = min((n - 1).bit_length(), top)
+            heads = {pa for pa, o in blocks if o >= omin and fits(pa, n, low, high, align, bound)
+                     and all(p in free for p in range(pa // PAGE, pa // PAGE + n))}
+            if res == 0:
+                vm.check(not heads, r, "%s failed, but the free block at %#x fits" % (what, min(heads or [0])))
+                continue
+            vm.check(fits(res, n, low, high, align, bound), r, "%s returned %#x, which breaks the "
+                     "constraints" % (what, res))
+            vm.check(res in heads, r, "%s returned %#x, which is not the head of a free block of order "
+                     ">= %d" % (what, res, omin))
+            run = set(range(res // PAGE, res // PAGE + n))
+            free -= run
+            live.append(run)
+        elif k == "F":
+            free |= live.pop()
+        elif k == "u":
+            want = int(op[1] // PAGE in free)
+            vm.check(res == want, r, "%s returned %d; the page is %s" % (what, res, "free" if want else "not free"))
+            free.discard(op[1] // PAGE)
+        elif k == "f":
+            free |= set(range(op[1] // PAGE, op[1] // PAGE + (1 << op[2])))
+        vm.check(d["ck"].get(i) == 0, r, "vm_phys_check() fails after %s" % what)
+        if k == "s":
+            check_snapshot(vm, r, d, i, segs, free, norder)
+    check_queue_heads(vm, r, d, top)
+
+
+def check_snapshot(vm, r, d, i, segs, free, norder):
+    snap = d["snap"][i]
+    got = {(pa, o) for (_fl, _p, o), blocks in snap.items() for pa, _, _ in blocks}
+    want = canonical(segs, free, norder)
+    if got != want:
+        vm.fail(r, "after operation %d the free blocks are wrong (grader's count of free pages: %d):\n"
+                "  missing %s\n  extra   %s" % (i, len(free), sorted("%#x/%d" % b for b in want - got)[:8],
+                                                sorted("%#x/%d" % b for b in got - want)[:8]))
+    for (fl, pool, o), blocks in snap.items():
+        for pa, ho, runs in blocks:
+            vm.check(ho == o and runs == 1, r, "after operation %d block %#x on queue [%d][%d][%d] says "
+                     "order %d and has pages of %d pools" % (i, pa, fl, pool, o, ho, runs))
+            vm.check(any(s <= pa < e and sfl == fl for s, e, sfl in segs), r,
+                     "after operation %d block %#x is on free list %d, not its segment's" % (i, pa, fl))
+    count, check = d["se"][i]
+    vm.check(count == len(free), r, "after operation %d v_free_count is %d; %d pages are free"
+             % (i, count, len(free)))
+
+
+def check_queue_heads(vm, r, d, top):
+    """The queue discipline (handouts/02-buddy.md): blocks go in at the head."""
+    def head(tag, fl, pool, o):
+        q = d["snap"][tag].get((fl, pool, o), [])
+        return q[0][0] if q else None
+    for o in range(top):
+        vm.check(head(2, 0, 0, o) == M32 + (PAGE << o), r, "after unfreeing %#x, the order-%d DEFAULT "
+                 "queue should start with the half %#x it put back; it starts with %s"
+                 % (M32, o, M32 + (PAGE << o), _hex(head(2, 0, 0, o))))
+    vm.check(head(4, 0, 0, top) == M32, r, "freeing %#x merged it into the top-order block %#x, which "
+             "goes in at the head of its queue; the queue starts with %s" % (M32, M32, _hex(head(4, 0, 0, top))))
+    vm.check(d["res"].get(5) == M32, r, "vm_phys_alloc_pages(CACHE, 0) with CACHE empty must steal the "
+             "head of the largest non-empty queue, %#x; it returned %s" % (M32, _hex(d["res"].get(5))))
+    cache = 1
+    for o in range(top):
+        vm.check(head(6, 0, cache, o) == M32 + (PAGE << o), r, "after the steal the CACHE pool's order-%d "
+                 "queue should hold the half %#x; it starts with %s" % (o, M32 + (PAGE << o), _hex(head(6, 0, cache, o))))
+    # 24-26: the contig run came out of a CACHE block and went back as DEFAULT;
+    # 28: the CACHE page merged with it across pools, into one CACHE block.
+    vm.check((M32 + 0x10000, 4) not in {(pa, o) for (_f, p, o), bl in d["snap"][25].items() if p == cache
+                                        for pa, _, _ in bl}, r, "the contig run at %#x is still on a CACHE queue")
+    vm.check(head(27, 0, 0, 4) == M32 + 0x10000, r, "the contig run freed at %#x should head the order-4 "
+             "DEFAULT queue (contig re-tags its pages DEFAULT); the queue starts with %s"
+             % (M32 + 0x10000, _hex(head(27, 0, 0, 4))))
+    vm.check(head(29, 0, cache, top) == M32 and not any(pa == M32 for (_f, p, o), bl in d["snap"][29].items()
+                                                         if p != cache for pa, _, _ in bl), r,
+             "freeing the CACHE page %#x must merge it with its CACHE halves and the DEFAULT block at %#x "
+             "into one top-order CACHE block" % (M32, M32 + 0x10000))
+
+
+def _hex(v):
+    return "nothing" if v is None else "%#x" % v

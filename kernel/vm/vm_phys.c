@@ -230,113 +230,126 @@ vm_phys_mark_free(vm_page_t m, int order, bool free)
 /* ---- Allocation --------------------------------------------------------- */
 
 /*
- * m heads a block of order `oind` just taken off a queue; keep its first
- * 2^order pages and put the rest back on the queues `fl`, one half at a
- * time.  Lab 02.
- */
-static void
-vm_phys_split_pages(vm_page_t m, int oind, struct vm_freelist *fl, int order)
-{
-/* BEGIN LAB 02 buddy_split
- * stub:
- *	static bool warned;
- *
- *	if (!warned && oind > order) {
- *		warned = true;
- *		printf("lab 02: vm_phys_split_pages: not implemented; "
- *		    "falling back to order-0 pages (fragments memory)\n");
- *	}
- *	for (long i = 1L << order; i < (1L << oind); i++)
- *		vm_freelist_add(fl, &m[i], 0);
- */
-	while (oind > order) {
-		oind--;
-		vm_page_t buddy = &m[1L << oind];
-
-		KASSERT(buddy->order == VM_NFREEORDER,
-		    ("vm_phys_split_pages: page %p has unexpected order %d", buddy, buddy->order));
-		vm_freelist_add(fl, buddy, oind);
-	}
-/* END LAB 02 buddy_split */
-}
-
-/* Take a block of `order` from one free list and pool, stealing if needed. */
-static vm_page_t
-vm_phys_alloc_freelist(int flind, int pool, int order)
-{
-	struct vm_freelist (*queues)[VM_NFREEORDER] = vm_phys_free_queues[flind];
-	struct vm_freelist *fl = queues[pool];
-	vm_page_t m;
-
-	for (int oind = order; oind < VM_NFREEORDER; oind++) {
-		if (fl[oind].lcnt == 0)
-			continue;
-		m = LIST_ELEM(fl[oind].pl.next, struct vm_page, pageq);
-		vm_freelist_rem(fl, m, oind);
-		vm_phys_split_pages(m, oind, fl, order);
-		return (m);
-	}
-	/* The twist: steal the largest block any other pool has. */
-	for (int oind = VM_NFREEORDER - 1; oind >= order; oind--) {
-		for (int p = 0; p < VM_NFREEPOOL; p++) {
-			if (p == pool || queues[p][oind].lcnt == 0)
-				continue;
-			m = LIST_ELEM(queues[p][oind].pl.next, struct vm_page, pageq);
-			vm_freelist_rem(queues[p], m, oind);
-			vm_phys_set_pool(pool, m, oind);
-			vm_phys_split_pages(m, oind, fl, order);
-			return (m);
-		}
-	}
-	return (NULL);
-}
-
-/*
- * Allocate 2^order contiguous pages from `pool`, preferring the default
- * free list and using the ISA DMA list only when the default one is empty.
- * Returns the first page, with PG_FREE cleared on all of them, or NULL.
+ * Allocate 2^order contiguous pages from `pool`.  For the DEFAULT free list,
+ * then the ISA DMA one: take the head of the pool's lowest non-empty queue of
+ * order >= `order`; if there is none, steal the head of the largest non-empty
+ * queue of another pool (lowest pool index first) and re-tag its pages.  Keep
+ * the block's first 2^order pages and put the upper halves back on the pool's
+ * queues, from order oind - 1 down to `order`.  Returns the first page, with
+ * PG_FREE cleared on the 2^order pages (v_free_count down by as many), or NULL.
+ * Lab 02.
  */
 vm_page_t
 vm_phys_alloc_pages(int pool, int order)
 {
-	vm_page_t m;
-
-	KASSERT(pool < VM_NFREEPOOL, ("vm_phys_alloc_pages: pool %d", pool));
-	KASSERT(order < VM_NFREEORDER, ("vm_phys_alloc_pages: order %d", order));
+	KASSERT(pool >= 0 && pool < VM_NFREEPOOL, ("vm_phys_alloc_pages: pool %d", pool));
+	KASSERT(order >= 0 && order < VM_NFREEORDER, ("vm_phys_alloc_pages: order %d", order));
+	/* BEGIN LAB 02 alloc_pages
+	 * stub:
+	 * static bool warned;
+	 *
+	 * if (!warned) {
+	 * 	warned = true;
+	 * 	printf("lab 02: vm_phys_alloc_pages: not implemented; slow path: the pool's "
+	 * 	    "smallest block or a steal, no splitting: the rest goes back as single pages\n");
+	 * }
+	 * for (int flind = 0; flind < VM_NFREELIST; flind++)
+	 * 	for (int pass = 0; pass < 2; pass++)
+	 * 		for (int k = 0; k < VM_NFREEORDER * VM_NFREEPOOL; k++) {
+	 * 			int p = pass == 0 ? pool : k % VM_NFREEPOOL;
+	 * 			int o = pass == 0 ? k / VM_NFREEPOOL : VM_NFREEORDER - 1 - k / VM_NFREEPOOL;
+	 * 			struct vm_freelist *fl = vm_phys_free_queues[flind][p];
+	 * 			vm_page_t m;
+	 *
+	 * 			if (o < order || (pass == 1 && p == pool) || fl[o].lcnt == 0)
+	 * 				continue;
+	 * 			m = LIST_ELEM(fl[o].pl.next, struct vm_page, pageq);
+	 * 			vm_freelist_rem(fl, m, o);
+	 * 			vm_phys_set_pool(pool, m, o);
+	 * 			for (long j = 1L << order; j < (1L << o); j++)
+	 * 				vm_freelist_add(vm_phys_free_queues[flind][pool], &m[j], 0);
+	 * 			vm_phys_mark_free(m, order, false);
+	 * 			return (m);
+	 * 		}
+	 * return (NULL);
+	 */
 	for (int flind = 0; flind < VM_NFREELIST; flind++) {
-		if ((m = vm_phys_alloc_freelist(flind, pool, order)) != NULL) {
-			vm_phys_mark_free(m, order, false);
-			return (m);
+		struct vm_freelist (*queues)[VM_NFREEORDER] = vm_phys_free_queues[flind];
+		vm_page_t m;
+		int oind, p = pool;
+
+		for (oind = order; oind < VM_NFREEORDER; oind++)
+			if (queues[pool][oind].lcnt != 0)
+				goto found;
+		/* The twist: steal the largest block any other pool has. */
+		for (oind = VM_NFREEORDER - 1; oind >= order; oind--)
+			for (p = 0; p < VM_NFREEPOOL; p++)
+				if (p != pool && queues[p][oind].lcnt != 0)
+					goto found;
+		continue;
+found:
+		m = LIST_ELEM(queues[p][oind].pl.next, struct vm_page, pageq);
+		vm_freelist_rem(queues[p], m, oind);
+		if (p != pool)
+			vm_phys_set_pool(pool, m, oind);
+		/* Split: the upper half goes back, one order lower, until m fits. */
+		while (oind > order) {
+			vm_page_t half = &m[1L << --oind];
+
+			KASSERT(half->order == VM_NFREEORDER,
+			    ("vm_phys_alloc_pages: page %p has unexpected order %d", half, half->order));
+			vm_freelist_add(queues[pool], half, oind);
 		}
+		vm_phys_mark_free(m, order, false);
+		return (m);
 	}
 	return (NULL);
+	/* END LAB 02 alloc_pages */
 }
 
 /* ---- Freeing ------------------------------------------------------------ */
 
 /*
- * Merge the block of `order` headed by m with its free buddies, as far as
- * they go; returns the head of the merged block and sets *orderp.  Lab 02.
+ * Free the block of 2^order pages headed by m into m->pool: set PG_FREE on
+ * its pages (v_free_count up by 2^order), then, while the order is below the
+ * top, merge it with its buddy (pa XOR (PAGE_SIZE << order)) if the buddy is
+ * in m's segment and heads a free block of exactly this order, whatever its
+ * pool: the buddy leaves its own queue and takes m's pool.  The merged block
+ * goes at the head of its queue.  Freeing a page that is already free panics.
+ * Lab 02.
  */
-static vm_page_t
-vm_phys_coalesce(vm_page_t m, int *orderp)
+void
+vm_phys_free_pages(vm_page_t m, int order)
 {
+	KASSERT(order >= 0 && order < VM_NFREEORDER, ("vm_phys_free_pages: order %d", order));
+	KASSERT(m->order == VM_NFREEORDER && (m->flags & PG_FREE) == 0,
+	    ("vm_phys_free_pages: double free: page %p (pa %#jx) is already free "
+	    "(unexpected order %d)", m, (uintmax_t)m->phys_addr, m->order));
+	KASSERT((m->phys_addr & (((vm_paddr_t)PAGE_SIZE << order) - 1)) == 0,
+	    ("vm_phys_free_pages: pa %#jx is not aligned to order %d",
+	    (uintmax_t)m->phys_addr, order));
+	/* The rest of the block too: a free overlapping a free block corrupts the queues. */
+	for (long i = 1; i < (1L << order); i++)
+		KASSERT((m[i].flags & PG_FREE) == 0,
+		    ("vm_phys_free_pages: double free: page %p (pa %#jx) of the order-%d "
+		    "block at %#jx is already free", &m[i], (uintmax_t)m[i].phys_addr, order,
+		    (uintmax_t)m->phys_addr));
+	/* BEGIN LAB 02 free_pages
+	 * stub:
+	 * static bool warned;
+	 *
+	 * if (!warned) {
+	 * 	warned = true;
+	 * 	printf("lab 02: vm_phys_free_pages: not implemented; slow path: "
+	 * 	    "freed blocks are not merged\n");
+	 * }
+	 * vm_phys_mark_free(m, order, true);
+	 * vm_freelist_add((*vm_phys_seg_of(m)->free_queues)[m->pool], m, order);
+	 */
 	struct vm_phys_seg *seg = vm_phys_seg_of(m);
-	int order = *orderp;
-
-/* BEGIN LAB 02 buddy_coalesce
- * stub:
- *	static bool warned;
- *
- *	(void)seg;
- *	if (!warned) {
- *		warned = true;
- *		printf("lab 02: vm_phys_coalesce: not implemented; "
- *		    "freed blocks are not merged\n");
- *	}
- */
 	vm_paddr_t pa = m->phys_addr;
 
+	vm_phys_mark_free(m, order, true);
 	while (order < VM_NFREEORDER - 1) {
 		vm_paddr_t pa_buddy = pa ^ ((vm_paddr_t)PAGE_SIZE << order);
 		vm_page_t buddy;
@@ -353,36 +366,8 @@ vm_phys_coalesce(vm_page_t m, int *orderp)
 		pa &= ~(((vm_paddr_t)PAGE_SIZE << order) - 1);
 		m = &seg->first_page[atop(pa - seg->start)];
 	}
-/* END LAB 02 buddy_coalesce */
-	*orderp = order;
-	return (m);
-}
-
-/*
- * Free the block of 2^order pages headed by m into m->pool, merging it with
- * free buddies.  Freeing a page that is already free panics.
- */
-void
-vm_phys_free_pages(vm_page_t m, int order)
-{
-	struct vm_phys_seg *seg = vm_phys_seg_of(m);
-
-	KASSERT(order < VM_NFREEORDER, ("vm_phys_free_pages: order %d", order));
-	KASSERT(m->order == VM_NFREEORDER && (m->flags & PG_FREE) == 0,
-	    ("vm_phys_free_pages: double free: page %p (pa %#jx) is already free "
-	    "(unexpected order %d)", m, (uintmax_t)m->phys_addr, m->order));
-	KASSERT((m->phys_addr & (((vm_paddr_t)PAGE_SIZE << order) - 1)) == 0,
-	    ("vm_phys_free_pages: pa %#jx is not aligned to order %d",
-	    (uintmax_t)m->phys_addr, order));
-	/* The rest of the block too: a free overlapping a free block corrupts the queues. */
-	for (long i = 1; i < (1L << order); i++)
-		KASSERT((m[i].flags & PG_FREE) == 0,
-		    ("vm_phys_free_pages: double free: page %p (pa %#jx) of the order-%d "
-		    "block at %#jx is already free", &m[i], (uintmax_t)m[i].phys_addr, order,
-		    (uintmax_t)m->phys_addr));
-	vm_phys_mark_free(m, order, true);
-	m = vm_phys_coalesce(m, &order);
 	vm_freelist_add((*seg->free_queues)[m->pool], m, order);
+	/* END LAB 02 free_pages */
 }
 
 /* Free `npages` pages from m, in the largest aligned blocks that fit. */
@@ -416,12 +401,43 @@ vm_phys_add_free_range(vm_paddr_t start, vm_paddr_t end)
 }
 
 /*
- * Pull the one page m out of the free block that contains it, returning
- * the rest of the block to the queues.  False if m is not free.
+ * Pull the one page m out of the free block that contains it: the block
+ * leaves its queue, and the parts of it that are not m go back to the same
+ * pool as free blocks, the largest first (halving toward m, each half that
+ * does not hold m at the head of its queue).  m ends allocated (PG_FREE
+ * clear, v_free_count down by one), on no queue.  False, changing nothing,
+ * if m is in no free block.  Lab 02; lab 03's cache queue rests on it.
  */
 bool
 vm_phys_unfree_page(vm_page_t m)
 {
+	/* BEGIN LAB 02 unfree_page
+	 * stub:
+	 * struct vm_phys_seg *seg = vm_phys_seg_of(m);
+	 * static bool warned;
+	 *
+	 * if (!warned) {
+	 * 	warned = true;
+	 * 	printf("lab 02: vm_phys_unfree_page: not implemented; slow path: "
+	 * 	    "a scan of every queue, the rest of the block goes back as single pages\n");
+	 * }
+	 * for (int p = 0; p < VM_NFREEPOOL; p++)
+	 * 	for (int o = 0; o < VM_NFREEORDER; o++)
+	 * 		LIST_FOREACH(it, &(*seg->free_queues)[p][o].pl) {
+	 * 			vm_page_t b = LIST_ELEM(it, struct vm_page, pageq);
+	 *
+	 * 			if (b->segind != m->segind || m < b || m >= b + (1L << o))
+	 * 				continue;
+	 * 			vm_freelist_rem((*seg->free_queues)[p], b, o);
+	 * 			for (long i = 0; i < (1L << o); i++)
+	 * 				if (&b[i] != m)
+	 * 					vm_freelist_add((*seg->free_queues)[p], &b[i], 0);
+	 * 			m->flags &= ~PG_FREE;
+	 * 			cnt.v_free_count--;
+	 * 			return (true);
+	 * 		}
+	 * return (false);
+	 */
 	struct vm_phys_seg *seg = vm_phys_seg_of(m);
 	vm_paddr_t pa = m->phys_addr, pa_half;
 	vm_page_t m_set;
@@ -456,6 +472,7 @@ vm_phys_unfree_page(vm_page_t m)
 	m->flags &= ~PG_FREE;
 	cnt.v_free_count--;
 	return (true);
+	/* END LAB 02 unfree_page */
 }
 
 /* ---- Contiguous allocation --------------------------------------------- */
@@ -490,22 +507,77 @@ vm_phys_blocks_free(vm_page_t b, u_long nblocks)
 	return (true);
 }
 
-/* Take nblocks adjacent largest-order blocks from m; free what npages leaves. */
+/*
+ * The contiguous search: the first free block head b, in the order free lists
+ * (DEFAULT, then ISA DMA), then orders (from oind_min up), then pools (by
+ * index), then queue position (head first), at which a run of npages pages
+ * fits: vm_phys_run_fits(b's address, ptoa(npages), low, high, alignment,
+ * boundary), and, for nblocks > 1 (a run longer than the largest block, so
+ * oind_min is the top order), vm_phys_blocks_free(b, nblocks).  Returns b,
+ * still on its queue (its order, pool and segment say which), or NULL.
+ * Lab 02.
+ */
+static vm_page_t
+vm_phys_find_contig(u_long npages, int oind_min, u_long nblocks, vm_paddr_t low,
+    vm_paddr_t high, vm_paddr_t alignment, vm_paddr_t boundary)
+{
+	/* BEGIN LAB 02 find_contig
+	 * stub:
+	 * static bool warned;
+	 *
+	 * (void)oind_min; (void)nblocks; (void)low; (void)high; (void)alignment;
+	 * (void)boundary; (void)vm_phys_run_fits; (void)vm_phys_blocks_free;
+	 * if (!warned) {
+	 * 	warned = true;
+	 * 	printf("lab 02: vm_phys_find_contig(%lu pages): not implemented; "
+	 * 	    "vm_phys_alloc_contig fails\n", npages);
+	 * }
+	 * return (NULL);
+	 */
+	vm_paddr_t size = ptoa(npages);
+
+	for (int flind = 0; flind < VM_NFREELIST; flind++)
+		for (int oind = oind_min; oind < VM_NFREEORDER; oind++)
+			for (int pool = 0; pool < VM_NFREEPOOL; pool++)
+				LIST_FOREACH(it, &vm_phys_free_queues[flind][pool][oind].pl) {
+					vm_page_t b = LIST_ELEM(it, struct vm_page, pageq);
+
+					if (vm_phys_run_fits(b->phys_addr, size, low, high,
+					    alignment, boundary) && vm_phys_blocks_free(b, nblocks))
+						return (b);
+				}
+	return (NULL);
+	/* END LAB 02 find_contig */
+}
+
+/*
+ * Take the free block headed by m, and the nblocks - 1 top-order blocks
+ * after it, off their queues; re-tag them DEFAULT, mark them allocated, and
+ * free again (into DEFAULT, coalescing) every page from npages on.
+ */
 static vm_page_t
 vm_phys_take_blocks(vm_page_t m, u_long nblocks, u_long npages)
 {
 	struct vm_phys_seg *seg = vm_phys_seg_of(m);
-	int top = VM_NFREEORDER - 1;
+	int oind = m->order;
 
+	KASSERT(oind < VM_NFREEORDER && (nblocks == 1 || oind == VM_NFREEORDER - 1),
+	    ("vm_phys_take_blocks: page %p (pa %#jx) heads no usable free block (order %d)",
+	    m, (uintmax_t)m->phys_addr, oind));
+	KASSERT((nblocks << oind) >= npages, ("vm_phys_take_blocks: %lu blocks of order %d "
+	    "cannot hold %lu pages", nblocks, oind, npages));
 	for (u_long i = 0; i < nblocks; i++) {
-		vm_page_t b = &m[i << top];
+		vm_page_t b = &m[i << oind];
 
-		vm_freelist_rem((*seg->free_queues)[b->pool], b, top);
-		vm_phys_set_pool(VM_FREEPOOL_DEFAULT, b, top);
-		vm_phys_mark_free(b, top, false);
+		KASSERT(b->order == oind && (b->flags & PG_FREE) != 0,
+		    ("vm_phys_take_blocks: block %lu (pa %#jx) is not a free order-%d head",
+		    i, (uintmax_t)b->phys_addr, oind));
+		vm_freelist_rem((*seg->free_queues)[b->pool], b, oind);
+		vm_phys_set_pool(VM_FREEPOOL_DEFAULT, b, oind);
+		vm_phys_mark_free(b, oind, false);
 	}
-	if ((nblocks << top) > npages)
-		vm_phys_free_contig(&m[npages], (nblocks << top) - npages);
+	if ((nblocks << oind) > npages)
+		vm_phys_free_contig(&m[npages], (nblocks << oind) - npages);
 	return (m);
 }
 
@@ -513,15 +585,15 @@ vm_phys_take_blocks(vm_page_t m, u_long nblocks, u_long npages)
  * Allocate `npages` physically contiguous pages in [low, high), starting
  * at a multiple of `alignment` bytes and not crossing a multiple of
  * `boundary` bytes (0: no boundary).  Both are powers of two.  Returns the
- * first page, or NULL.  The pages come out of any pool, re-tagged DEFAULT.
+ * first page, or NULL.  The pages come out of any pool, re-tagged DEFAULT;
+ * the rest of the block found goes back, in the largest aligned blocks.
  */
 vm_page_t
 vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
     vm_paddr_t alignment, vm_paddr_t boundary)
 {
-	vm_paddr_t size = ptoa(npages);
-	vm_page_t m = NULL;
-	int order = 0, oind = 0, flind = 0, pool = 0, oind_min;
+	vm_page_t m;
+	int order = 0, oind_min;
 	u_long nblocks = 1;
 
 	KASSERT(npages > 0, ("vm_phys_alloc_contig: npages is 0"));
@@ -538,45 +610,10 @@ vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
 	oind_min = MIN(order, VM_NFREEORDER - 1);
 	if (order >= VM_NFREEORDER)
 		nblocks = (npages >> oind_min) + ((npages & ((1UL << oind_min) - 1)) != 0);
-/* BEGIN LAB 02 contig_search
- * stub:
- *	(void)size; (void)low; (void)high; (void)alignment; (void)boundary;
- *	(void)flind; (void)pool; (void)oind; (void)vm_phys_run_fits;
- *	(void)vm_phys_blocks_free; (void)nblocks; (void)oind_min;
- *	printf("lab 02: vm_phys_alloc_contig(%lu pages): not implemented\n", npages);
- *	return (NULL);
- */
-	for (flind = 0; flind < VM_NFREELIST && m == NULL; flind++)
-		for (oind = oind_min; oind < VM_NFREEORDER && m == NULL; oind++)
-			for (pool = 0; pool < VM_NFREEPOOL && m == NULL; pool++) {
-				struct vm_freelist *fl = &vm_phys_free_queues[flind][pool][oind];
-
-				LIST_FOREACH(it, &fl->pl) {
-					vm_page_t b = LIST_ELEM(it, struct vm_page, pageq);
-
-					if (vm_phys_run_fits(b->phys_addr, size, low, high,
-					    alignment, boundary) && vm_phys_blocks_free(b, nblocks)) {
-						m = b;
-						break;
-					}
-				}
-			}
+	m = vm_phys_find_contig(npages, oind_min, nblocks, low, high, alignment, boundary);
 	if (m == NULL)
 		return (NULL);
-	/* The loops stepped once past the block's place; step back. */
-	flind--, oind--, pool--;
-/* END LAB 02 contig_search */
-	if (nblocks > 1)
-		return (vm_phys_take_blocks(m, nblocks, npages));
-	vm_freelist_rem(vm_phys_free_queues[flind][pool], m, oind);
-	if (pool != VM_FREEPOOL_DEFAULT)
-		vm_phys_set_pool(VM_FREEPOOL_DEFAULT, m, oind);
-	vm_phys_split_pages(m, oind, vm_phys_free_queues[flind][VM_FREEPOOL_DEFAULT], order);
-	vm_phys_mark_free(m, order, false);
-	/* Return the tail beyond npages. */
-	if ((1UL << order) > npages)
-		vm_phys_free_contig(&m[npages], (1UL << order) - npages);
-	return (m);
+	return (vm_phys_take_blocks(m, nblocks, npages));
 }
 
 /* ---- Counting, checking, printing -------------------------------------- */
