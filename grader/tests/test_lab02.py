@@ -441,15 +441,27 @@ def test_directed_ops(vm):
     into canonical buddy blocks, and the queue heads must follow the contract."""
     r = vm.run_pass(["buddy_script"], {"lab02.script": script_arg(SCRIPT)}, mem="128M")
     d = parse_script(vm, r, SCRIPT)
-    norder, segs = d["params"]["nfreeorder"], d["segs"]
-    top = norder - 1
-    start = d["snap"].get(0, {})
-    free = {pa // PAGE + i for (_fl, _p, o), blocks in start.items() for pa, _, _ in blocks for i in range(1 << o)}
+    top = d["params"]["nfreeorder"] - 1
+    free = free_at_start(d)
     for pfn in range(M32 // PAGE, (M40 + (PAGE << top)) // PAGE):
         vm.check(pfn in free, r, "the directed script needs [32 MiB, 40 MiB + %d KiB) free at the start; "
                  "page %#x is not" % (4 << top, pfn * PAGE))
+    replay_script(vm, r, d, SCRIPT, free)
+    check_queue_heads(vm, r, d, top)
+
+
+def free_at_start(d):
+    """The free page frames of the script's first snapshot."""
+    return {pa // PAGE + i for (_fl, _p, o), blocks in d["snap"].get(0, {}).items()
+            for pa, _, _ in blocks for i in range(1 << o)}
+
+
+def replay_script(vm, r, d, script, free):
+    """Check every operation's result against the grader's own set of free pages."""
+    norder, segs = d["params"]["nfreeorder"], d["segs"]
+    top = norder - 1
     live = []
-    for i, op in enumerate(SCRIPT):
+    for i, op in enumerate(script):
         k, res = op[0], d["res"].get(i)
         what = "operation %d (%s)" % (i, script_arg([op]))
         blocks = canonical(segs, free, norder)
@@ -489,7 +501,47 @@ def test_directed_ops(vm):
         vm.check(d["ck"].get(i) == 0, r, "vm_phys_check() fails after %s" % what)
         if k == "s":
             check_snapshot(vm, r, d, i, segs, free, norder)
-    check_queue_heads(vm, r, d, top)
+
+
+SEG_EDGE_MAX_ORDER = 3      # blocks of at most 8 pages are taken and freed at segment ends
+
+
+def segment_end_script(segs, free):
+    """For each segment followed by another: make the next segment's first page
+    head a free block of order o, then take and free the block of order o that
+    ends the segment, whose buddy address is exactly the segment's end (o: the
+    lowest set bit of the end's frame number).  A free that looks for the buddy
+    past the end finds the next segment's first page - in a sparse page array,
+    the very next vm_page - free and of the same order, and must not merge.
+    Only pages free at the start (`free`, frame numbers) are ever taken."""
+    script = [("s",)]
+    for (s, e, _), (ns, ne, _) in zip(segs, segs[1:]):
+        o = ((e // PAGE) & -(e // PAGE)).bit_length() - 1
+        if o > SEG_EDGE_MAX_ORDER or e - (PAGE << o) < s or (ns // PAGE) % (1 << o) or \
+                ns + (PAGE << (o + 1)) > ne:
+            continue
+        used = [ns // PAGE + (1 << o)] + [e // PAGE - (1 << o) + i for i in range(1 << o)]
+        if not all(pfn in free for pfn in used):
+            continue
+        script.append(("u", ns + (PAGE << o)))               # ns now heads an order-o block
+        for i in range(1 << o):
+            script.append(("u", e - (PAGE << o) + i * PAGE))
+        script += [("s",), ("f", e - (PAGE << o), o), ("s",), ("f", ns + (PAGE << o), 0), ("s",)]
+    return script
+
+
+def test_segment_ends(vm):
+    """Frees whose buddy address is a segment's end, on every run: low memory's end
+    at 0x9f000 always, and the others the layout gives.  The free blocks must stay
+    inside their segments (the canonical cut), and the allocator's check must hold."""
+    r0 = vm.run_pass(["buddy_script"], {"lab02.script": "s"}, mem="128M")
+    d0 = parse_script(vm, r0, [("s",)])
+    script = segment_end_script(d0["segs"], free_at_start(d0))
+    vm.check(any(op == ("f", 0x9e000, 0) for op in script), r0, "the layout has no segment ending at "
+             "0x9f000 followed by another: %s" % ["%#x-%#x" % (s, e) for s, e, _ in d0["segs"]])
+    r = vm.run_pass(["buddy_script"], {"lab02.script": script_arg(script)}, mem="128M")
+    d = parse_script(vm, r, script)
+    replay_script(vm, r, d, script, free_at_start(d))
 
 
 def check_snapshot(vm, r, d, i, segs, free, norder):
