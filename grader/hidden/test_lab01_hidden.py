@@ -1,11 +1,25 @@
 """Lab 01 hidden tests (instructors only): odd memory sizes, where rounding
-and off-by-one errors in the array's sizing show up, and a drain above 4 GiB.
+and off-by-one errors in the array's sizing show up, a drain above 4 GiB,
+PHYS_TO_VM_PAGE on every layout class of physical memory, and the dense
+layout under PAE (frame numbers that do not fit in 32 bits).
 """
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-from test_lab01 import boot_layout, check_drain, check_runs  # noqa: E402
+from test_lab01 import boot_layout, check_drain, check_probes, check_runs  # noqa: E402
+from vmkit import physmem as pm  # noqa: E402
+
+# -m sizes that make each layout class (probe_holes already boots 128M and 6G):
+#   12M    all RAM below 16 MiB: the carve ends the only range, no segment is cut at 16 MiB;
+#   3583M  the largest range ends 128 KiB below 3.5 GiB, the top of RAM below the PCI hole;
+#   4G     (PAE) 3 GiB below the PCI hole, 1 GiB above 4 GiB: the largest range is not
+#          the last, so the carve sits below the hole and the top of RAM ends a segment.
+LAYOUTS = {"i386": ["12M", "3583M"], "i386-pae": ["12M", "4G"]}
+
+
+def random_layout_mem(vm):
+    return "%dM" % vm.rng.randrange(9, 7 * 1024 if vm.pae else 4 * 1024)
 
 
 def test_odd_sizes(vm):
@@ -16,3 +30,22 @@ def test_odd_sizes(vm):
 
 def test_drain_high(vm):
     check_drain(vm, "6G" if vm.config == "i386-pae" else "3583M", nblack=5)
+
+
+def test_probe_layouts(vm):
+    for mem in LAYOUTS[vm.config] + [random_layout_mem(vm)]:
+        check_probes(vm, mem)
+
+
+# Dense under PAE: atop(pa) is a 64-bit frame number; narrowed to a 32-bit
+# `long` index, 0x1000000005000 (frame 0x1000000005) becomes frame 5 and
+# 0x80000002000 a negative index.  Both, and their neighbours, must be NULL.
+HUGE = [0x80000002000, 0x80000000000, 0x1000000005000, 0x1000000001000 + 0x10,
+        0xFFFFFFFF000, 0x100000001000]
+
+
+def test_dense_pae(vm):
+    for mem in ("6G", "4G"):
+        layout = check_probes(vm, mem, physseg="dense", extra=HUGE)
+        vm.check(layout.info["mode"] == "dense" and any(e > 4 * pm.GiB for _, e in layout.post),
+                 layout.r, "dense PAE at -m %s: the RAM above 4 GiB must be in phys_avail" % mem)
