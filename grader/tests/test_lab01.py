@@ -114,6 +114,9 @@ class Layout:
         biggest = max(e - s for s, e in pre)
         ok(any(e == carve[1] and e - s == biggest for s, e in pre),
            "the array was not carved from the largest phys_avail range")
+        first = next(r for r in pre if r[1] - r[0] == biggest)
+        ok(first[1] == carve[1], "phys_avail ranges tie for the largest (%#x bytes): the carve must "
+           "take the first, %#x-%#x, not the one ending at %#x" % (biggest, first[0], first[1], carve[1]))
         # Sizes the grader computes itself.
         frames_hi = max(e for _, e in pre) // PAGE
         want_n = frames_hi - pre[0][0] // PAGE if info["mode"] == "dense" else pm.pages(pre)
