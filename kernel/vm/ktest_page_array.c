@@ -165,15 +165,21 @@ dump_bytes_expected(void)
  * range, where a carve by the contract puts the bitmap.  Nothing uses free
  * RAM yet (page tables and the boot malloc arena are boot allocations, not
  * in phys_avail), and vm_page_startup() initialises every vm_page it reads,
- * so only memory the kernel must clear or ignore is touched.
+ * so only memory the kernel must clear or ignore is touched.  Without
+ * lab01.poison (test=all) it writes nothing; the grader checks that its
+ * `poison` lines cover the bitmap.
  */
 KTEST(dump_poison, 0)
 {
 	uint64_t pattern;
 	vm_size_t bytes = dump_bytes_expected();
 
+	if (kenv_get("lab01.poison") == NULL) {		/* e.g. test=all: nothing asked */
+		ktest_detail(t, "no lab01.poison=<32-bit pattern>: nothing written");
+		return;
+	}
 	KT_CHECK(t, tunable_u64_max("lab01.poison", UINT32_MAX, &pattern),
-	    "no lab01.poison=<32-bit pattern> on the command line");
+	    "lab01.poison must be a 32-bit pattern");
 	for (int i = 0; phys_avail[2 * i + 1] != 0; i++) {
 		vm_paddr_t end = phys_avail[2 * i + 1], pa = phys_avail[2 * i];
 
