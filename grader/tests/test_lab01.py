@@ -16,7 +16,8 @@ SIZES = {"i386": ["128M", "511M", "3583M", "6G"],
 # ------------------------------------------------------------------ parsing
 def parse_layout(vm, r, test):
     """The report_layout() lines of `test`, plus runs/bad/probe/alloc lines."""
-    info = {"phys_avail": [], "runs": [], "bad": [], "probe": [], "alloc": [], "dup": []}
+    info = {"phys_avail": [], "runs": [], "bad": [], "probe": [], "edge": [], "alloc": [], "dup": [],
+            "poison": [], "dumpset": []}
     for line in r.data.get(test, []):
         w = line.split()
         try:
@@ -38,8 +39,12 @@ def parse_layout(vm, r, test):
                 info["runs"].append((int(w[1], 16), int(w[2]), int(w[3], 16)))
             elif w[0] == "bad":
                 info["bad"].append(line)
-            elif w[0] == "probe":
-                info["probe"].append((int(w[1], 16), int(w[2], 16), int(w[3], 16)))
+            elif w[0] in ("probe", "edge"):
+                info[w[0]].append((int(w[1], 16), int(w[2], 16), int(w[3], 16)))
+            elif w[0] in ("poison", "dumpset"):
+                info[w[0]].append((int(w[1], 16), int(w[2], 0)))
+            elif w[0] == "dumpbits":
+                info["dumpbits"] = (int(w[1]), int(w[3]))
             elif w[0] == "alloc":
                 info["alloc"].append((int(w[1], 16), int(w[2])))
             elif w[0] == "dup":
@@ -57,14 +62,14 @@ def parse_layout(vm, r, test):
 class Layout:
     """The kernel's reported layout, checked against the grader's model."""
 
-    def __init__(self, vm, r, mem, info):
+    def __init__(self, vm, r, mem, info, physseg=None):
         self.vm, self.r, self.mem, self.info = vm, r, mem, info
         pae = vm.config == "i386-pae"
         self.ram = pm.addressable(pm.qemu_ram(mem), pae)
-        self.kernel = pm.elf_load_range(vm.runner.build(vm.config).kernel)
+        self.kernel = pm.elf_load_range(vm.runner.build(vm.config, physseg).kernel)
         for key in ("mode", "size", "array", "bitmap", "guard", "contiguous"):
             vm.check(key in info, r, "the kernel printed no `%s` line (is the VM system on?)" % key)
-        want_mode = "sparse" if pae else "dense"
+        want_mode = physseg or ("sparse" if pae else "dense")
         vm.check(info["mode"] == want_mode, r, "mode %s, expected %s for %s"
                  % (info["mode"], want_mode, vm.config))
         self.post = info["phys_avail"]
@@ -109,6 +114,9 @@ class Layout:
         biggest = max(e - s for s, e in pre)
         ok(any(e == carve[1] and e - s == biggest for s, e in pre),
            "the array was not carved from the largest phys_avail range")
+        first = next(r for r in pre if r[1] - r[0] == biggest)
+        ok(first[1] == carve[1], "phys_avail ranges tie for the largest (%#x bytes): the carve must "
+           "take the first, %#x-%#x, not the one ending at %#x" % (biggest, first[0], first[1], carve[1]))
         # Sizes the grader computes itself.
         frames_hi = max(e for _, e in pre) // PAGE
         want_n = frames_hi - pre[0][0] // PAGE if info["mode"] == "dense" else pm.pages(pre)
@@ -140,10 +148,46 @@ def fmt_runs(runs):
     return ", ".join("%#x+%d->%#x" % r for r in runs[:8]) + (" ..." if len(runs) > 8 else "")
 
 
+def poison_pattern(vm):
+    """A grader-chosen 32-bit pattern with the lowest and highest bit set: in every
+    bitmap word it marks frames that are no free page (frame 0, the kernel, holes,
+    the carve, frames past the end of RAM) as well as others."""
+    return vm.rng.getrandbits(32) | 0x80000001
+
+
+def check_bitmap(layout, pattern):
+    """The minidump bitmap after start-up: zeroed by the carve, so a bit may be set
+    only by dump_add_page() for a page the kernel allocated (malloc's growth), and
+    such a page comes out of phys_avail.  dump_poison wrote `pattern` over the
+    bitmap's place before vm_page_startup(): RAM that starts zeroed must not hide
+    a carve that does not clear it."""
+    vm, r, info, ok = layout.vm, layout.r, layout.info, layout.fail_unless
+    pois = parse_layout(vm, r, "dump_poison")["poison"]
+    bits = parse_layout(vm, r, "dump_bitmap")
+    _, b_bytes, b_pa = info["bitmap"]
+    ok(pm.inside((b_pa, b_pa + b_bytes), pois), "grader: dump_poison wrote the pattern to %s, not over "
+       "the bitmap at %#x-%#x" % (fmt_ranges(pois), b_pa, b_pa + b_bytes))
+    ok("dumpbits" in bits, "the kernel printed no `dumpbits` line (dump_bitmap)")
+    nbits, nruns = bits["dumpbits"]
+    runs = bits["dumpset"]
+    if nruns == len(runs):
+        ok(nbits == sum(n for _, n in runs), "dump_bitmap: %d bits set, its runs hold %d"
+           % (nbits, sum(n for _, n in runs)))
+    stray = [(f, n) for f, n in runs if not pm.inside((f * PAGE, (f + n) * PAGE), layout.post)]
+    ok(not stray, "the minidump bitmap has bits set for frames that are no page the kernel can have "
+       "allocated (not in phys_avail): %s%s.  The carve must zero the bitmap: the grader wrote %#010x "
+       "over its place before vm_page_startup()" % (
+           ", ".join("%#x+%d" % x for x in stray[:6]), " ..." if len(stray) > 6 else "", pattern))
+
+
 def boot_layout(vm, mem, tests=("page_array",), args=None, timeout=None):
-    r = vm.run_pass(list(tests), args, mem=mem, timeout=timeout)
+    pattern = poison_pattern(vm)
+    args = dict(args or {}, **{"lab01.poison": "%#x" % pattern})
+    r = vm.run_pass(["dump_poison"] + list(tests) + ["dump_bitmap"], args, mem=mem, timeout=timeout)
     info = parse_layout(vm, r, tests[0])
-    return r, Layout(vm, r, mem, info).check()
+    layout = Layout(vm, r, mem, info).check()
+    check_bitmap(layout, pattern)
+    return r, layout
 
 
 def random_mem(vm):
@@ -162,32 +206,66 @@ def test_roundtrip(vm):
         check_runs(layout)
 
 
+# Far above RAM: the top of each config's physical address space, and (PAE)
+# frame numbers that do not fit in 32 bits, which a `long` index narrows.
+FAR_I386 = [0xFFFFF000, 0xFFFFF7FF, 0xFFFFFFFF]
+FAR_PAE = [0xFFFFFFFFF, 0x1000000000, 0x80000002000, 0x1000000005000, 0x1000000000000]
+EDGE_INSIDE = 0x4D1          # ktest_page_array.c: a byte inside a segment's first page
+
+
 def probe_addresses(vm, mem, ram, pae):
-    """Pages inside RAM, in holes, past the end, in the carve, above 4 GiB."""
+    """Page 0, pages inside RAM (aligned and not), in holes, the kernel, past the
+    end and far above it, in the carve, around 4 GiB."""
     top = ram[-1][1]
-    picks = [0x1000, 0xA0000, 0xFF000, 0x100000, top - PAGE, top, top + 64 * pm.MiB]
+    picks = [0x0, 0x7FF, 0xFFF, 0x1000, 0x9F000, 0xA0000, 0xA0010, 0xFF000, 0xFFFFF, 0x100000,
+             0x100ABC, top - PAGE, top - 1, top, top + 0x123, top + 64 * pm.MiB]
+    picks += FAR_PAE if pae else FAR_I386
     for s, e in ram:
-        picks += [s + vm.rng.randrange((e - s) // PAGE) * PAGE for _ in range(3)]
+        for _ in range(3):
+            p = s + vm.rng.randrange((e - s) // PAGE) * PAGE
+            picks += [p, p + vm.rng.randrange(1, PAGE)]
     if pm.parse_size(mem) > 3 * pm.GiB:
-        picks += [3 * pm.GiB + 0x100000, 4 * pm.GiB - PAGE, 4 * pm.GiB, 4 * pm.GiB + 5 * PAGE]
+        picks += [3 * pm.GiB + 0x100000, 4 * pm.GiB - PAGE, 4 * pm.GiB - 1, 4 * pm.GiB,
+                  4 * pm.GiB + 0x7FF, 4 * pm.GiB + 5 * PAGE]
     return sorted(set(p for p in picks if pae or p < 4 * pm.GiB))
 
 
-def check_probes(vm, mem):
-    pae = vm.config == "i386-pae"
-    ram = pm.addressable(pm.qemu_ram(mem), pae)
-    addrs = probe_addresses(vm, mem, ram, pae)
-    r = vm.run_pass(["phys_probe"], {"lab01.probe": ",".join("%x" % a for a in addrs)}, mem=mem)
-    info = parse_layout(vm, r, "phys_probe")
-    layout = Layout(vm, r, mem, info).check()
-    vm.check(len(info["probe"]) == len(addrs), r, "asked %d probes, the kernel answered %d"
-             % (len(addrs), len(info["probe"])))
+def edge_addresses(post):
+    """What phys_probe's edge probes must have asked, from the checked phys_avail."""
+    out = []
+    for s, e in pm.segments(post):
+        out += [s, s + EDGE_INSIDE, e - 1, e]
+    return out
+
+
+def probe_errors(model, asked, answers):
     wrong = []
-    for want_pa, (pa, m, phys) in zip(addrs, info["probe"]):
-        want = layout.model.expected(want_pa)
-        if pa != want_pa or m != want or (m and phys != pa):
+    for want_pa, (pa, m, phys) in zip(asked, answers):
+        want = model.expected(want_pa)
+        if pa != want_pa or m != want or (m and phys != want_pa // PAGE * PAGE):
             wrong.append("  PHYS_TO_VM_PAGE(%#x) = %#x (->phys_addr %#x); expected %s"
                          % (want_pa, m, phys, "%#x" % want if want else "NULL"))
+    return wrong
+
+
+def check_probes(vm, mem, physseg=None, extra=()):
+    """PHYS_TO_VM_PAGE of the grader's addresses and of every segment's first byte,
+    a byte inside its first page, its last byte and the byte past its end."""
+    pae = vm.config == "i386-pae"
+    ram = pm.addressable(pm.qemu_ram(mem), pae)
+    addrs = sorted(set(probe_addresses(vm, mem, ram, pae)) | set(extra))
+    r = vm.run_pass(["phys_probe"], {"lab01.probe": ",".join("%x" % a for a in addrs)}, mem=mem,
+                    physseg=physseg)
+    info = parse_layout(vm, r, "phys_probe")
+    layout = Layout(vm, r, mem, info, physseg).check()
+    vm.check(len(info["probe"]) == len(addrs), r, "asked %d probes, the kernel answered %d"
+             % (len(addrs), len(info["probe"])))
+    edges = edge_addresses(layout.post)
+    vm.check([pa for pa, _, _ in info["edge"]] == edges, r,
+             "grader: phys_probe probed the edges %s, expected those of the segments of phys_avail %s"
+             % (", ".join("%#x" % pa for pa, _, _ in info["edge"]), fmt_ranges(layout.post)))
+    wrong = probe_errors(layout.model, addrs, info["probe"]) + \
+        probe_errors(layout.model, edges, info["edge"])
     vm.check(not wrong, r, "%s mode, -m %s:\n%s" % (info.get("mode"), mem, "\n".join(wrong)))
     return layout
 

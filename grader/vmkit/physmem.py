@@ -13,12 +13,15 @@ PAGE = 4096
 ISADMA_LIMIT = 16 * MiB
 
 
+RAM_ALIGN = 8 * KiB        # QEMU rounds -m up to a multiple of 8 KiB
+
+
 def parse_size(mem):
-    """'128M' / '6G' / 3583 (MiB) -> bytes."""
+    """'128M' / '6G' / '131208K' / 3583 (MiB) -> bytes, rounded up as QEMU does."""
     if isinstance(mem, int):
         return mem * MiB
-    unit = {"M": MiB, "G": GiB}[mem[-1].upper()]
-    return int(mem[:-1]) * unit
+    unit = {"K": KiB, "M": MiB, "G": GiB}[mem[-1].upper()]
+    return (int(mem[:-1]) * unit + RAM_ALIGN - 1) // RAM_ALIGN * RAM_ALIGN
 
 
 def qemu_ram(mem):

@@ -212,16 +212,19 @@ class VM:
         self.runs = []
 
     def run(self, tests, args=None, mem="128M", cpu=None, disks=(), timeout=None,
-            expect=("ok",)):
+            expect=("ok",), physseg=None):
         """Boot once (twice if the serial output arrived damaged) and return the result.
 
         timeout defaults to the manifest's for this test; expect names the run
         kinds the test is prepared for (e.g. ("panic",)): any other abnormal
         ending heads the failure message, before the test's own complaint.
+        physseg ("dense"/"sparse") boots the config's VM_PHYSSEG build variant.
         """
         scale = float(os.environ.get("VMKIT_TIMEOUT_SCALE") or 1)
         kw = dict(args=args, mem=mem, cpu=cpu, disks=disks,
                   timeout=(timeout or self.timeout) * scale, seed=self.rng.randrange(2 ** 31))
+        if physseg is not None:
+            kw["physseg"] = physseg
         r = self.runner.boot(self.config, tests, **kw)
         if _transit_suspect(r):
             # Same seed and arguments, a fresh nonce: damage in transit is

@@ -4,6 +4,10 @@
   config; an fcntl lock under <tree>/build/grade/ keeps pytest-xdist workers
   from racing, and a stamp lets later workers reuse the outcome. A failed
   build becomes a result of kind "build-failed" carrying the compiler output.
+  A build variant (physseg="dense"|"sparse": the Makefile's VM_PHYSSEG, into
+  build/<cfg>-<physseg>/) is built the same way, on demand, by the tests that
+  ask for it; VMKIT_NO_BUILD (the default kernels are already built) does not
+  cover variants, which are then still built.
 - boot(): runs QEMU in its own process group with a hard timeout (the whole
   group is SIGKILLed; QEMU also gets PDEATHSIG so it never outlives us), caps
   the captured log (excess is read and discarded, so QEMU never blocks), feeds
@@ -214,29 +218,44 @@ def _clean_env():
     return env
 
 
-def build_kernel(tree, config, session="", timeout=BUILD_TIMEOUT):
-    """Build (or reuse this session's build of) <tree>/build/<config>/kernel.elf."""
+PHYSSEG_MODES = ("dense", "sparse")
+
+
+def variant_name(config, physseg=None):
+    """The build directory's name: `i386`, or `i386-pae-dense` for a variant."""
+    if physseg is None:
+        return config
+    if physseg not in PHYSSEG_MODES:
+        raise ValueError("grader bug: physseg must be one of %s, not %r" % (PHYSSEG_MODES, physseg))
+    return "%s-%s" % (config, physseg)
+
+
+def build_kernel(tree, config, session="", timeout=BUILD_TIMEOUT, physseg=None):
+    """Build (or reuse this session's build of) <tree>/build/<config>/kernel.elf,
+    or with physseg the VM_PHYSSEG variant's build/<config>-<physseg>/kernel.elf."""
     tree = os.path.abspath(tree)
-    kernel = os.path.join(tree, "build", config, "kernel.elf")
-    cmd = ["make", "-C", tree, "-s", "CONFIG=%s" % config, "kernel"]
+    name = variant_name(config, physseg)
+    kernel = os.path.join(tree, "build", name, "kernel.elf")
+    cmd = ["make", "-C", tree, "-s", "CONFIG=%s" % config] + \
+        (["VM_PHYSSEG=%s" % physseg] if physseg else []) + ["kernel"]
     if not os.path.isdir(tree):
-        return Build(config, False, kernel, "no such directory: %s" % tree, cmd)
+        return Build(name, False, kernel, "no such directory: %s" % tree, cmd)
     if not any(os.path.isfile(os.path.join(tree, m)) for m in ("Makefile", "makefile", "GNUmakefile")):
-        return Build(config, False, kernel, "not a vmkit tree: no Makefile in %s" % tree, cmd)
-    if os.environ.get("VMKIT_NO_BUILD"):
+        return Build(name, False, kernel, "not a vmkit tree: no Makefile in %s" % tree, cmd)
+    if os.environ.get("VMKIT_NO_BUILD") and physseg is None:
         ok = os.path.isfile(kernel)
-        return Build(config, ok, kernel, "" if ok else "VMKIT_NO_BUILD set and no %s" % kernel, cmd)
+        return Build(name, ok, kernel, "" if ok else "VMKIT_NO_BUILD set and no %s" % kernel, cmd)
     gdir = os.path.join(tree, "build", "grade")
     os.makedirs(gdir, exist_ok=True)
-    stamp = os.path.join(gdir, "build-%s.json" % config)
-    with open(os.path.join(gdir, "build-%s.lock" % config), "w") as lk:
+    stamp = os.path.join(gdir, "build-%s.json" % name)
+    with open(os.path.join(gdir, "build-%s.lock" % name), "w") as lk:
         fcntl.flock(lk, fcntl.LOCK_EX)
         if session:
             try:
                 with open(stamp) as f:
                     st = json.load(f)
                 if st.get("session") == session and (not st["ok"] or os.path.isfile(kernel)):
-                    return Build(config, st["ok"], kernel, st["output"], cmd)
+                    return Build(name, st["ok"], kernel, st["output"], cmd)
             except (OSError, ValueError, KeyError):
                 pass
         cap = run_supervised(cmd, timeout, env=_clean_env())
@@ -251,7 +270,7 @@ def build_kernel(tree, config, session="", timeout=BUILD_TIMEOUT):
         with open(tmp, "w") as f:
             json.dump({"session": session, "ok": ok, "output": out}, f)
         os.replace(tmp, stamp)
-    return Build(config, ok, kernel, out, cmd)
+    return Build(name, ok, kernel, out, cmd)
 
 
 # ---------------------------------------------------------------- booting
@@ -404,26 +423,28 @@ class Runner:
     def grade_dir(self):
         return os.path.join(self.tree, "build", "grade")
 
-    def build(self, config):
-        if config not in self._builds:
-            self._builds[config] = build_kernel(self.tree, config, self.session)
-        return self._builds[config]
+    def build(self, config, physseg=None):
+        key = variant_name(config, physseg)
+        if key not in self._builds:
+            self._builds[key] = build_kernel(self.tree, config, self.session, physseg=physseg)
+        return self._builds[key]
 
     def boot(self, config, tests, args=None, mem="128M", cpu=None, disks=(),
-             timeout=10.0, seed=0, kernel=None):
+             timeout=10.0, seed=0, kernel=None, physseg=None):
         tests = [tests] if isinstance(tests, str) else list(tests)
+        variant = variant_name(config, physseg)     # hangs are remembered per kernel built
         nonce = secrets.token_hex(8)
         cmdline = make_cmdline(tests, seed, nonce, args)
         common = dict(config=config, requested=tests, cmdline=cmdline, seed=seed,
                       nonce=nonce, timeout=timeout)
         if kernel is None:
-            b = self.build(config)
+            b = self.build(config, physseg)
             if not b.ok:
                 return RunResult(kind="build-failed", build=b, log=b.output, **common)
             kernel = b.kernel
         else:
             b = None
-        hung = self._earlier_hang(config) if self.fail_fast else None
+        hung = self._earlier_hang(variant) if self.fail_fast else None
         if hung:
             line = _hang_line("skipped: an earlier", hung)
             return HungRun("TIMEOUT (%s); this boot was not run" % line, build=b,
@@ -431,9 +452,9 @@ class Runner:
         t = protocol.Transcript(nonce)
 
         def other_hung():          # a concurrent boot (xdist) of this kernel hung in start-up
-            if t.tests or t.data or not os.path.exists(self._hang_marker(config)):
+            if t.tests or t.data or not os.path.exists(self._hang_marker(variant)):
                 return None
-            return self._earlier_hang(config)
+            return self._earlier_hang(variant)
         fd, tflog = tempfile.mkstemp(prefix="vmkit-trifault-", suffix=".log")
         os.close(fd)
         try:
@@ -461,7 +482,7 @@ class Runner:
         else:
             res = RunResult(kind=classify(t, cap.status, cap.timed_out, triple), **kw)
         if self.fail_fast and res.kind == "timeout" and not (t.tests or t.data or t.end):
-            self._mark_hang(config, res, cap.silent)
+            self._mark_hang(variant, res, cap.silent)
         return res
 
 
