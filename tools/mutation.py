@@ -220,7 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     for rel in sorted({m.path for m in mutants}):
         with open(os.path.join(root, rel)) as f:
             originals[rel] = f.read()
-    reference = {rel: object_code(tree, configs[0], rel) for rel in originals}
+    # Equivalence is judged on every config: a mutant of a branch only one
+    # config compiles (dense or sparse, PAE or not) differs only there.
+    reference = {rel: [object_code(tree, c, rel) for c in configs] for rel in originals}
     print("mutation: lab %s, %d mutants, seeds %s, configs %s"
           % (lab.id, len(mutants), ",".join(map(str, seeds)), ",".join(configs)), flush=True)
 
@@ -235,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         if not build(tree, configs):
             nocompile += 1
             verdict = "does not compile"
-        elif object_code(tree, configs[0], m.path) == reference[m.path]:
+        elif [object_code(tree, c, m.path) for c in configs] == reference[m.path]:
             equivalent += 1
             verdict = "equivalent (same object code)"
         else:
