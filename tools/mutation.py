@@ -179,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="mutation.py", description=__doc__.split("\n")[0])
     p.add_argument("--lab", required=True, help="lab id (02 or 02-buddy)")
     p.add_argument("--seeds", default="1,2", help="comma-separated session seeds (default 1,2)")
-    p.add_argument("--config", default="i386", help="configs to build and grade (default i386)")
+    p.add_argument("--config", default="i386,i386-pae",
+                   help="configs to build and grade (default i386,i386-pae)")
     p.add_argument("--max", type=int, default=0, help="grade a deterministic sample of this many")
     p.add_argument("--list", action="store_true", help="list the mutants and stop")
     p.add_argument("-j", "--jobs", type=int, default=2, help="parallel QEMU boots")
