@@ -58,6 +58,7 @@ SPACES = [
 PREFIXES = [
     (16, "0xg"), (0, "0X"), (16, "0x0"), (0, "0x0x1"), (16, "-0x"), (0, "-0xz"), (36, "0x1"),
     (17, "0x1f"), (15, "0x5"), (34, "0X1"), (33, "0x1"), (16, "00x5"), (0, "00x5"), (16, "x5"),
+    (0, "0xf"), (16, "0XF"), (0, "0x9"), (16, "0xA"),    # the prefix before the last and first hex digits
 ]
 
 # Base 0's choice: 16 after 0x, 8 after a leading 0, else 10.
