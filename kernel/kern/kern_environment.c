@@ -31,7 +31,8 @@ static bool kenv_testrun;	/* test= given: a bad value is an error */
  * cmdline_parse: split `buf` in place into white-space separated words and
  * record each word of the form key=value in tab[] (at most `max` entries;
  * further words are ignored).  Words without '=' (the kernel's own file
- * name comes first) are skipped.  A word "key=" has the value "".  Each
+ * name comes first) or starting with '=' are skipped.  The key ends at the
+ * first '=' ("a=b=c": key "a", value "b=c").  A word "key=" has the value "".  Each
  * key and value points into buf, NUL-terminated.  If a key appears twice,
  * both entries are recorded; kenv_get() returns the last one.
  * Returns the number of entries recorded.  This is lab 00's second exercise.

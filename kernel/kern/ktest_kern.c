@@ -147,20 +147,83 @@ KTEST(selftest_triple, KTEST_EXPLICIT)
 }
 
 /*
- * Lab 00: strtoull over the grader's items "BASE:TOKEN,BASE:TOKEN,...".
- * The grader computes what C's strtoull gives and compares.
+ * Lab 00's arguments escape what a command-line word cannot hold (white
+ * space, ',', '%') as %XX, so the grader can hand the parsers any bytes.
+ * Decodes src (len bytes) into dst (room for cap bytes and the NUL);
+ * returns the decoded length, or -1 if malformed or too long.  The
+ * digits are read here by hand: these tests must not lean on the
+ * strtoull() they check.
+ */
+static int
+lab00_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return ((c | 0x20) - 'a' + 10);
+	return (-1);
+}
+
+static int
+lab00_unescape(char *dst, size_t cap, const char *src, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int c = (unsigned char)src[i];
+
+		if (c == '%') {
+			if (i + 2 >= len)
+				return (-1);
+			if (lab00_hexval(src[i + 1]) < 0 || lab00_hexval(src[i + 2]) < 0)
+				return (-1);
+			c = lab00_hexval(src[i + 1]) * 16 + lab00_hexval(src[i + 2]);
+			i += 2;
+		}
+		if (n == cap)
+			return (-1);
+		dst[n++] = (char)c;
+	}
+	dst[n] = '\0';
+	return ((int)n);
+}
+
+/* Print s into out (a KDATA field) with %XX for white space, controls, '%' and 8-bit bytes. */
+static void
+lab00_escape(char *out, size_t cap, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 4 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c <= ' ' || c >= 0x7f || c == '%')
+			n += snprintf(out + n, cap - n, "%%%02x", c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n] = '\0';
+}
+
+/*
+ * Lab 00: strtoull over the grader's items "BASE:TOKEN,BASE:TOKEN,...",
+ * TOKEN %XX-escaped.  Prints "BASE:TOKEN value=V used=U" with TOKEN as
+ * given and U counted in the decoded bytes; the grader computes what C's
+ * strtoull gives and compares.  Each token is parsed twice, the second
+ * time with end == NULL, which must give the same value.
  */
 KTEST(strtoull, 0)
 {
 	const char *list = kenv_get("lab00.nums");
-	char item[96], *end;
+	char item[96], tok[96], *end;
 	int n = 0;
 
 	KT_CHECK(t, list != NULL, "no lab00.nums= on the command line");
 	for (const char *p = list; *p != '\0';) {
 		size_t len = 0;
 		int base;
-		uint64_t v;
+		uint64_t v, v2;
+		char *raw;
 
 		while (p[len] != '\0' && p[len] != ',')
 			len++;
@@ -170,9 +233,17 @@ KTEST(strtoull, 0)
 		item[len] = '\0';
 		base = (int)(item[0] - '0') * (item[1] == ':' ? 1 : 10) +
 		    (item[1] == ':' ? 0 : item[1] - '0');
-		char *tok = strchr(item, ':') + 1;
+		raw = strchr(item, ':') + 1;
+		KT_CHECK(t, lab00_unescape(tok, sizeof(tok) - 1, raw, strlen(raw)) >= 0,
+		    "malformed escape in \"%.20s\"", raw);
+		end = NULL;
 		v = strtoull(tok, &end, base);
-		ktest_data(t, "%d:%s value=%ju used=%d", base, tok, (uintmax_t)v, (int)(end - tok));
+		KT_CHECK(t, end >= tok && end <= tok + strlen(tok),
+		    "strtoull(\"%s\", &end, %d): end %p outside the string %p", raw, base, end, tok);
+		v2 = strtoull(tok, NULL, base);
+		KT_CHECK(t, v2 == v, "strtoull(\"%s\", NULL, %d) = %ju, with &end %ju",
+		    raw, base, (uintmax_t)v2, (uintmax_t)v);
+		ktest_data(t, "%d:%s value=%ju used=%d", base, raw, (uintmax_t)v, (int)(end - tok));
 		n++;
 		p += len;
 		if (*p == ',')
@@ -208,4 +279,83 @@ KTEST(kenv, 0)
 			p++;
 	}
 	ktest_detail(t, "keys=%d entries=%d", n, kenv_count());
+}
+
+/*
+ * Lab 00: cmdline_parse() itself, on the grader's buffers and a small
+ * table: lab00.cmdline=MAX:TEXT,MAX:TEXT,...  with TEXT %XX-escaped (the
+ * real command line cannot hold tabs or newlines, and kenv_init() refuses
+ * one with more than KENV_MAX words before any test runs, so "table full"
+ * is reachable only here).  Per item: "item=I max=M n=N", then one line
+ * "item=I entry=J key=K value=V" (escaped) per entry recorded.  The table's
+ * slots from tab[max] on and the bytes past the buffer's NUL (more words)
+ * are guards that must come back untouched; every key and value must
+ * point into buf.
+ * Explicit: it needs its argument, which test=all does not give.
+ */
+#define	LAB00_TAB	8
+/* Past the NUL: a parser that reads on finds words, and eats the spaces. */
+static const char lab00_guard[] = " G=1\tG=2";
+
+static void
+lab00_cmdline_one(struct ktest_ctx *t, int item, int max, const char *text, size_t len)
+{
+	static char buf[512];
+	static const char unset[] = "(unset)";
+	struct kenv_entry tab[LAB00_TAB + 1];
+	char key[160], value[160];
+	int blen, n;
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = lab00_guard[i % (sizeof(lab00_guard) - 1)];
+	blen = lab00_unescape(buf, sizeof(buf) - 32, text, len);
+	KT_CHECK(t, blen >= 0, "item %d: malformed escape or too long", item);
+	for (int i = 0; i <= LAB00_TAB; i++)
+		tab[i].key = tab[i].value = unset;
+	n = cmdline_parse(buf, tab, max);
+	ktest_data(t, "item=%d max=%d n=%d", item, max, n);
+	KT_CHECK(t, n >= 0 && n <= max, "item %d: cmdline_parse returned %d with max %d",
+	    item, n, max);
+	for (int i = max; i <= LAB00_TAB; i++)
+		KT_CHECK(t, tab[i].key == unset && tab[i].value == unset,
+		    "item %d: cmdline_parse wrote tab[%d], past max %d", item, i, max);
+	for (size_t i = (size_t)blen + 1; i < sizeof(buf); i++)
+		KT_CHECK(t, buf[i] == lab00_guard[i % (sizeof(lab00_guard) - 1)],
+		    "item %d: cmdline_parse wrote buf[%zu], past the NUL at %d", item, i, blen);
+	for (int i = 0; i < n; i++) {
+		KT_CHECK(t, tab[i].key >= buf && tab[i].key <= buf + blen &&
+		    tab[i].value >= buf && tab[i].value <= buf + blen,
+		    "item %d: entry %d does not point into the buffer", item, i);
+		lab00_escape(key, sizeof(key), tab[i].key);
+		lab00_escape(value, sizeof(value), tab[i].value);
+		ktest_data(t, "item=%d entry=%d key=%s value=%s", item, i, key, value);
+	}
+}
+
+KTEST(cmdline, KTEST_EXPLICIT)
+{
+	const char *list = kenv_get("lab00.cmdline");
+	int item = 0;
+
+	KT_CHECK(t, list != NULL, "no lab00.cmdline= on the command line");
+	for (const char *p = list; *p != '\0'; item++) {
+		size_t len = 0;
+		int max = 0;
+
+		while (p[len] != '\0' && p[len] != ',')
+			len++;
+		KT_CHECK(t, len >= 2 && p[0] >= '0' && p[0] <= '9' && (p[1] == ':' ||
+		    (p[1] >= '0' && p[1] <= '9' && len >= 3 && p[2] == ':')),
+		    "malformed item at \"%.20s\"", p);
+		for (; *p != ':'; p++, len--)
+			max = max * 10 + (*p - '0');
+		KT_CHECK(t, max <= LAB00_TAB, "item %d: max %d above %d", item, max, LAB00_TAB);
+		lab00_cmdline_one(t, item, max, p + 1, len - 1);
+		if (t->failed)
+			return;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	ktest_detail(t, "items=%d", item);
 }

@@ -152,7 +152,7 @@ static int streq(const char *a, const char *b, int n)
 static int getarg(const char *key, char *out, int max)
 {
 	const char *p = cmdline;
-	int klen = 0;
+	int klen = 0, found = 0;
 	while (key[klen])
 		klen++;
 	while (*p) {
@@ -169,10 +169,10 @@ static int getarg(const char *key, char *out, int max)
 			for (const char *v = eq + 1; v < p && n < max - 1; v++)
 				out[n++] = *v;
 			out[n] = 0;
-			return 1;
+			found = 1;		/* and read on: the last one wins */
 		}
 	}
-	return 0;
+	return found;
 }
 
 static u64 fake_strtoull(const char *s, const char **end, int base, int buggy)
@@ -180,6 +180,8 @@ static u64 fake_strtoull(const char *s, const char **end, int base, int buggy)
 	const char *start = s;
 	int neg = 0, any = 0, over = 0;
 	u64 acc = 0;
+	while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+		s++;
 	if (*s == '-' || *s == '+')
 		neg = (*s++ == '-');
 	if ((base == 0 || base == 16) && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
@@ -262,9 +264,45 @@ static void do_panic(const char *msg)
 	qexit(0x12);
 }
 
+/* lab 00's %XX escapes (kernel/kern/ktest_kern.c) */
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return -1;
+}
+static int unescape(char *dst, int cap, const char *src, int len)
+{
+	int n = 0;
+	for (int i = 0; i < len && n < cap - 1; i++) {
+		if (src[i] == '%' && i + 2 < len && hexval(src[i + 1]) >= 0 && hexval(src[i + 2]) >= 0) {
+			dst[n++] = (char)(hexval(src[i + 1]) * 16 + hexval(src[i + 2]));
+			i += 2;
+		} else
+			dst[n++] = src[i];
+	}
+	dst[n] = 0;
+	return n;
+}
+static void putesc(const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= ' ' || c >= 0x7f || c == '%') {
+			putc('%');
+			putc(hex[c >> 4]);
+			putc(hex[c & 15]);
+		} else
+			putc((char)c);
+	}
+}
+
 static void t_strtoull(int buggy)
 {
-	static char list[2048];
+	static char list[4096], tok[128];
 	int n = 0;
 	if (!getarg("lab00.nums", list, sizeof(list)))
 		list[0] = 0;
@@ -285,7 +323,11 @@ static void t_strtoull(int buggy)
 		for (char *b = item; *b; b++)
 			base = base * 10 + (*b - '0');
 		const char *end;
-		u64 v = fake_strtoull(colon + 1, &end, base, buggy);
+		int tl = 0;
+		while (colon[1 + tl])
+			tl++;
+		unescape(tok, sizeof(tok), colon + 1, tl);
+		u64 v = fake_strtoull(tok, &end, base, buggy);
 		kdata("strtoull");
 		puts(item);
 		puts(":");
@@ -293,7 +335,7 @@ static void t_strtoull(int buggy)
 		puts(" value=");
 		putu(v);
 		puts(" used=");
-		putu((u64)(end - (colon + 1)));
+		putu((u64)(end - tok));
 		line_end();
 		n++;
 	}
@@ -328,6 +370,69 @@ static void t_kenv(void)
 		line_end();
 	}
 	result("kenv", 1, "");
+}
+
+/* lab 00's cmdline test: split each MAX:TEXT item, print n and the entries. */
+static void t_cmdline(void)
+{
+	static char list[4096], buf[512];
+	int item = 0;
+	if (!getarg("lab00.cmdline", list, sizeof(list)))
+		list[0] = 0;
+	for (char *p = list; *p; item++) {
+		int max = 0, len = 0, n = 0;
+		while (*p >= '0' && *p <= '9')
+			max = max * 10 + (*p++ - '0');
+		if (*p == ':')
+			p++;
+		while (p[len] && p[len] != ',')
+			len++;
+		unescape(buf, sizeof(buf), p, len);
+		p += len;
+		if (*p == ',')
+			p++;
+		char *keys[16], *vals[16], *q = buf;
+		while (*q) {
+			while (*q == ' ' || (*q >= '\t' && *q <= '\r'))
+				*q++ = 0;
+			if (!*q)
+				break;
+			char *w = q, *eq = 0;
+			while (*q && !(*q == ' ' || (*q >= '\t' && *q <= '\r'))) {
+				if (*q == '=' && !eq)
+					eq = q;
+				q++;
+			}
+			if (*q)
+				*q++ = 0;
+			if (eq && eq != w && n < max) {
+				*eq = 0;
+				keys[n] = w;
+				vals[n++] = eq + 1;
+			}
+		}
+		kdata("cmdline");
+		puts("item=");
+		putu(item);
+		puts(" max=");
+		putu(max);
+		puts(" n=");
+		putu(n);
+		line_end();
+		for (int i = 0; i < n; i++) {
+			kdata("cmdline");
+			puts("item=");
+			putu(item);
+			puts(" entry=");
+			putu(i);
+			puts(" key=");
+			putesc(keys[i]);
+			puts(" value=");
+			putesc(vals[i]);
+			line_end();
+		}
+	}
+	result("cmdline", 1, "");
 }
 
 void fake_main(u32 magic, u32 *mbi)
@@ -390,6 +495,8 @@ void fake_main(u32 magic, u32 *mbi)
 			t_strtoull(streq(mode, "badstrtoull", 11));
 		else if (streq(t, "kenv", tl))
 			t_kenv();
+		else if (streq(t, "cmdline", tl))
+			t_cmdline();
 		else if (streq(t, "fail", tl))
 			result(t, 0, "deliberate failure");
 		else if (streq(t, "panic", tl))
