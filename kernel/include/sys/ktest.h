@@ -18,7 +18,8 @@
  * (every protocol line ends in a sequence number and a CRC-32, so the
  * grader can tell serial damage from a wrong answer).
  * A test passes unless it calls ktest_fail() (KT_CHECK does).  Tests marked
- * KTEST_EXPLICIT (ones that panic or fail on purpose) only run when named.
+ * KTEST_EXPLICIT (ones that panic or fail on purpose, or that need the
+ * grader's arguments, such as a script) only run when named.
  *
  * Tests run in two phases.  Plain tests run as soon as the kernel has
  * malloc, before the VM system starts; KTEST_VM tests run after
