@@ -333,6 +333,7 @@ def test_double_free(vm):
 # seed, the cases random workloads reach only by chance.  32 MiB and 40 MiB lie
 # in the middle of the DEFAULT free list at 128 MiB, in whole top-order blocks.
 M32, M40 = 0x2000000, 0x2800000
+M41 = M40 + 0x100000     # 41 MiB: aligned to 8 pages, inside the [40 MiB, 44 MiB) block
 SCRIPT = [
     ("s",),                                         # 0: the state to start from
     ("u", M32),                                     # 1: unfree splits a top block toward 32 MiB
@@ -368,6 +369,13 @@ SCRIPT = [
     ("u", 0xc01000),                                # 31: unfree and free on the ISA DMA list
     ("s",),
     ("f", 0xc01000, 0),
+    ("s",),
+    ("u", M41 + 0x2000),                            # 34: leaves [M41, +2 pages) and M41 + 3 pages free
+    ("u", M41 + 0x3000),                            # 35: an odd page heading an order-0 block
+    ("u", M41 + 0x2000),                            # 36: an allocated page: no free block holds it
+    ("s",),
+    ("f", M41 + 0x2000, 0),
+    ("f", M41 + 0x3000, 0),
     ("s",),
 ]
 
