@@ -15,15 +15,24 @@ LIVE_MAX = 4096          # buddy_workload's bookkeeping array (kernel/vm/ktest_b
 BIG = {"i386": ["511M", "3583M"], "i386-pae": ["511M", "6G"]}
 
 
+def parse_header(w, d):
+    """The `params` and `seg` lines every lab 02 ktest starts with; False for others."""
+    if w[0] == "params":
+        d["params"] = dict(zip(w[1::2], (int(x, 0) for x in w[2::2])))
+    elif w[0] == "seg":
+        d["segs"].append((int(w[1], 16), int(w[2], 16), int(w[3])))
+    else:
+        return False
+    return True
+
+
 def parse(vm, r, test):
     d = {"segs": [], "ops": [], "q": {}, "free": {}, "blk": [], "c": [], "n": [], "d": []}
     for line in r.data.get(test, []):
         w = line.split()
         try:
-            if w[0] == "params":
-                d["params"] = dict(zip(w[1::2], (int(x, 0) for x in w[2::2])))
-            elif w[0] == "seg":
-                d["segs"].append((int(w[1], 16), int(w[2], 16), int(w[3])))
+            if parse_header(w, d):
+                pass
             elif w[0] in ("a", "f", "x"):
                 d["ops"].append((w[0],) + tuple(int(x, 0) for x in w[1:]))
             elif w[0] == "q":
@@ -391,10 +400,8 @@ def parse_script(vm, r, script):
     for line in r.data.get("buddy_script", []):
         w = line.split()
         try:
-            if w[0] == "params":
-                d["params"] = dict(zip(w[1::2], (int(x, 0) for x in w[2::2])))
-            elif w[0] == "seg":
-                d["segs"].append((int(w[1], 16), int(w[2], 16), int(w[3])))
+            if parse_header(w, d):
+                pass
             elif w[0] == "op":
                 d["res"][int(w[1])] = int(w[3], 0)
             elif w[0] == "sb":
