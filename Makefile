@@ -69,7 +69,7 @@ else ifeq ($(VM_PHYSSEG),sparse)
 CFLAGS	+= -DVM_PHYSSEG_SPARSE
 endif
 
-SRCS	:= $(wildcard kernel/kern/*.c kernel/vm/*.c kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S)
+SRCS	:= $(wildcard kernel/kern/*.c kernel/libkern/*.c kernel/vm/*.c kernel/dev/*.c kernel/tests/*.c kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S)
 OBJS	:= $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 
 .PHONY: all kernel qemu qemu-gdb gdb grade lab test hosttest deps fresh-check clean bench help

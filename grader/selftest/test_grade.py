@@ -68,9 +68,9 @@ def test_submissions(tmp_path):
     assert mx > 0 and float(rows["alice"]["score"]) == mx == float(rows["erin"]["score"])
     assert float(rows["bob"]["score"]) == 0 and rows["bob"]["status"] == "graded"
     assert float(rows["carol"]["score"]) == 0 and "BUILD FAILED" in rows["carol"]["status"]
-    assert float(rows["dave"]["score"]) == 0 and "missing kernel/kern/subr_strtoul.c" in rows["dave"]["status"]
+    assert float(rows["dave"]["score"]) == 0 and "missing kernel/libkern/subr_strtoul.c" in rows["dave"]["status"]
     carol = json.load(open(out_dir / "carol" / "results.json"))
-    assert "kernel/kern/subr_strtoul.c:" in carol["tests"][0]["output"]
+    assert "kernel/libkern/subr_strtoul.c:" in carol["tests"][0]["output"]
     assert "undeclared_variable" in carol["tests"][0]["output"]
     assert "/tmp" not in json.dumps(carol) and ROOT not in json.dumps(carol)
     assert "undeclared_variable" in (out_dir / "carol" / "grade.log").read_text()

@@ -121,7 +121,7 @@ def lab00_tree(tmp_path_factory):
     return d
 
 
-STRTOUL = "kernel/kern/subr_strtoul.c"
+STRTOUL = "kernel/libkern/subr_strtoul.c"
 READS = [
     ("computed-include", '#define P(x) #x\n#define Q(x) P(x)\n#include Q(/etc/passwd)\n'),
     ("line-directive", '#line 1 "/etc/passwd"\n'),

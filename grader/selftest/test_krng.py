@@ -1,5 +1,5 @@
 """Self-test: vmkit/krng.py (the grader's copy of the kernel's test random
-numbers) gives exactly what kernel/kern/libkern.c gives, compiled on the host."""
+numbers) gives exactly what kernel/libkern/libkern.c gives, compiled on the host."""
 import subprocess
 
 import pytest
@@ -40,7 +40,7 @@ def c_values(tmp_path_factory):
     drv.write_text(DRIVER)
     flags = ["-std=gnu11", "-O1", "-nostdinc", "-fno-builtin", "-Ikernel/include", "-Ikernel",
              "-Itests/host/include", "-include", "tests/host/hostnames.h"]
-    subprocess.run(["gcc"] + flags + ["-c", "kernel/kern/libkern.c", "-o", str(lk)], cwd=ROOT, check=True)
+    subprocess.run(["gcc"] + flags + ["-c", "kernel/libkern/libkern.c", "-o", str(lk)], cwd=ROOT, check=True)
     subprocess.run(["gcc", "-o", str(exe), str(drv), str(lk)], check=True)
     return [int(x) for x in subprocess.run([str(exe)], capture_output=True, text=True,
                                            check=True).stdout.split()]

@@ -4,7 +4,7 @@ it chose at random from the test's seed (vmkit/models.py has the strtoull model,
 c_strtoull below adds C's leading white space). Points, configs and timeouts:
 labs/00-warmup/lab.toml.
 
-Tokens and buffers travel %XX-escaped (kernel/kern/ktest_kern.c): a command-line
+Tokens and buffers travel %XX-escaped (kernel/tests/ktest_kern.c): a command-line
 word cannot hold white space, ',' or '%'.
 """
 import string

@@ -11,7 +11,7 @@ allocator that predicts every address.)  Points: labs/02-buddy/lab.toml.
 from vmkit import krng, physmem as pm
 
 PAGE = pm.PAGE
-LIVE_MAX = 4096          # buddy_workload's bookkeeping array (kernel/vm/ktest_buddy.c)
+LIVE_MAX = 4096          # buddy_workload's bookkeeping array (kernel/tests/ktest_buddy.c)
 BIG = {"i386": ["511M", "3583M"], "i386-pae": ["511M", "6G"]}
 
 

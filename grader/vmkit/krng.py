@@ -1,7 +1,7 @@
 """The kernel's test random numbers, in Python, so a grader can recompute the
 exact workload a kernel test must have run from the seed it gave it.
 
-Ports of rng_seed/rng_next/rng_below (kernel/kern/libkern.c, xorshift64*) and
+Ports of rng_seed/rng_next/rng_below (kernel/libkern/libkern.c, xorshift64*) and
 ktest_seed (kernel/kern/kern_ktest.c: the `seed=` value XOR the FNV-1a hash of
 the test's name). Keep them in step with the C; grader/selftest/test_krng.py
 checks them against the C code compiled on the host.

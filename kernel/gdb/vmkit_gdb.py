@@ -334,7 +334,8 @@ def print_page(k, addr):
     obj = _int(m["object"])
     print("  object     %s  pindex %d" % ("NULL" if obj == 0 else "%#x" % obj, int(m["pindex"])))
     print("  valid      %#04x  dirty %#04x" % (int(m["valid"]), int(m["dirty"])))
-    print("  pageq      next %#x prev %#x" % (_int(m["pageq"]["next"]), _int(m["pageq"]["prev"])))
+    print("  pageq      tqe_next %#x tqe_prev %#x" % (_int(m["pageq"]["tqe_next"]),
+                                                   _int(m["pageq"]["tqe_prev"])))
 
 
 # ---- vmsegs -----------------------------------------------------------------
@@ -377,8 +378,9 @@ class VmBuddy(gdb.Command):
     """Walk the buddy free queues and check their invariants: vmbuddy [-q] [-v]
 
 Prints blocks per free list, pool and order from vm_phys_free_queues, walking
-each circular list (not trusting lcnt), and checks what vm_phys_check() does:
-  - every link is a vm_page_array entry, and next->prev points back;
+each TAILQ (not trusting lcnt), and checks what vm_phys_check() does:
+  - every link is a vm_page_array entry, each tqe_prev points at the previous
+    tqe_next, and the head's tqh_last at the last one;
   - a head's order equals its queue's order;
   - a block is aligned to its size and lies in one segment of the queue's free list;
   - every page of the block has the queue's pool and PG_FREE, and every
@@ -420,41 +422,48 @@ def walk_buddy(k, quick=False, verbose=False):
         for pool in range(npool):
             for order in range(norder):
                 q = fq[fl][pool][order]
-                head = _int(q.address) + pl_off
+                head = _int(q.address) + pl_off     # &pl.tqh_first
                 lcnt = int(q["lcnt"])
                 n = 0
-                prev = head
+                prev = head                          # where the previous tqe_next lives
                 link = k.read_ptr(head)
                 qname = "queue [%d][%d][%d]" % (fl, pool, order)
-                while link != head:
+                complete = True
+                while link != 0:
                     if n > k.array_size:
-                        bad("%s: more than vm_page_array_size links: a cycle that misses the head"
-                            % qname)
+                        bad("%s: more than vm_page_array_size links: a cycle" % qname)
+                        complete = False
                         break
-                    maddr = link - k.pageq_off
+                    maddr = link
                     if not k.in_array(maddr):
-                        bad("%s: link %#x (after %#x) is not the pageq of a vm_page_array entry"
+                        bad("%s: link %#x (after %#x) is not a vm_page_array entry"
                             % (qname, link, prev))
+                        complete = False
                         break
                     npg = 1 if quick else min(1 << order, k.array_size - k.index(maddr))
                     try:
                         pages = k.read_pages(maddr, npg)
                     except gdb.MemoryError as e:
                         bad("%s: cannot read block at %#x: %s" % (qname, maddr, e))
+                        complete = False
                         break
                     m = pages[0]
                     pa = m["phys_addr"]
                     n += 1
                     if m["prev"] != prev:
-                        bad("%s: page %s: pageq.prev is %#x, expected %#x"
+                        bad("%s: page %s: pageq.tqe_prev is %#x, expected %#x"
                             % (qname, _hex64(pa), m["prev"], prev))
                     check_block(k, bad, qname, fl, pool, order, norder, pages, quick)
                     if verbose:
                         print("  [%d][%d][%2d] %s..%s  vm_page_array[%d]" % (
                             fl, pool, order, _hex64(pa), _hex64(pa + (PAGE_SIZE << order)),
                             k.index(maddr)))
-                    prev = link
+                    prev = maddr + k.pageq_off
                     link = m["next"]
+                last = k.read_ptr(head + k.ptr_size)
+                if complete and last != prev and not (n == 0 and last == 0):   # 0: not yet TAILQ_INIT
+                    bad("%s: tqh_last is %#x, expected %#x (the last tqe_next)"
+                        % (qname, last, prev))
                 if n != lcnt:
                     bad("%s: list has %d blocks, lcnt says %d" % (qname, n, lcnt))
                 counts[(fl, pool, order)] = n

@@ -18,15 +18,18 @@
 #define _VM_VM_PAGE_H_
 
 #include <sys/types.h>
-#include <sys/list.h>
+#include <sys/queue.h>
 #include <machine/vmparam.h>
 #include <vm/vm_param.h>
 
 struct vm_object;
 
+/* A queue of pages (free queues, paging queues, an object's memq). */
+TAILQ_HEAD(pglist, vm_page);
+
 struct vm_page {
-	struct list	pageq;		/* (f) free queue, or (q) paging queue */
-	struct list	listq;		/* (o) the object's list of resident pages */
+	TAILQ_ENTRY(vm_page) pageq;		/* (f) free queue, or (q) paging queue */
+	TAILQ_ENTRY(vm_page) listq;		/* (o) the object's list of resident pages */
 	struct vm_page	*left;		/* (o, f for cached pages) object tree links: */
 	struct vm_page	*right;		/*     the resident tree, or the cache tree */
 	struct vm_object *object;	/* (o) the object holding this page, or NULL */

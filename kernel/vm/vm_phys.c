@@ -53,7 +53,7 @@ vm_phys_init(void)
 	for (int fl = 0; fl < VM_NFREELIST; fl++)
 		for (int p = 0; p < VM_NFREEPOOL; p++)
 			for (int o = 0; o < VM_NFREEORDER; o++) {
-				list_init(&vm_phys_free_queues[fl][p][o].pl);
+				TAILQ_INIT(&vm_phys_free_queues[fl][p][o].pl);
 				vm_phys_free_queues[fl][p][o].lcnt = 0;
 			}
 	vm_phys_nsegs = 0;
@@ -191,14 +191,14 @@ static inline void
 vm_freelist_add(struct vm_freelist *fl, vm_page_t m, int order)
 {
 	m->order = (uint8_t)order;
-	list_insert_head(&fl[order].pl, &m->pageq);
+	TAILQ_INSERT_HEAD(&fl[order].pl, m, pageq);
 	fl[order].lcnt++;
 }
 
 static inline void
 vm_freelist_rem(struct vm_freelist *fl, vm_page_t m, int order)
 {
-	list_remove(&m->pageq);
+	TAILQ_REMOVE(&fl[order].pl, m, pageq);
 	fl[order].lcnt--;
 	m->order = VM_NFREEORDER;
 }
@@ -263,7 +263,7 @@ vm_phys_alloc_pages(int pool, int order)
 	 *
 	 * 			if (o < order || (pass == 1 && p == pool) || fl[o].lcnt == 0)
 	 * 				continue;
-	 * 			m = LIST_ELEM(fl[o].pl.next, struct vm_page, pageq);
+	 * 			m = TAILQ_FIRST(&fl[o].pl);
 	 * 			vm_freelist_rem(fl, m, o);
 	 * 			vm_phys_set_pool(pool, m, o);
 	 * 			for (long j = 1L << order; j < (1L << o); j++)
@@ -288,7 +288,7 @@ vm_phys_alloc_pages(int pool, int order)
 					goto found;
 		continue;
 found:
-		m = LIST_ELEM(queues[p][oind].pl.next, struct vm_page, pageq);
+		m = TAILQ_FIRST(&queues[p][oind].pl);
 		vm_freelist_rem(queues[p], m, oind);
 		if (p != pool)
 			vm_phys_set_pool(pool, m, oind);
@@ -415,6 +415,7 @@ vm_phys_unfree_page(vm_page_t m)
 	 * stub:
 	 * struct vm_phys_seg *seg = vm_phys_seg_of(m);
 	 * static bool warned;
+	 * vm_page_t b;
 	 *
 	 * if (!warned) {
 	 * 	warned = true;
@@ -423,9 +424,7 @@ vm_phys_unfree_page(vm_page_t m)
 	 * }
 	 * for (int p = 0; p < VM_NFREEPOOL; p++)
 	 * 	for (int o = 0; o < VM_NFREEORDER; o++)
-	 * 		LIST_FOREACH(it, &(*seg->free_queues)[p][o].pl) {
-	 * 			vm_page_t b = LIST_ELEM(it, struct vm_page, pageq);
-	 *
+	 * 		TAILQ_FOREACH(b, &(*seg->free_queues)[p][o].pl, pageq) {
 	 * 			if (b->segind != m->segind || m < b || m >= b + (1L << o))
 	 * 				continue;
 	 * 			vm_freelist_rem((*seg->free_queues)[p], b, o);
@@ -535,13 +534,12 @@ vm_phys_find_contig(u_long npages, int oind_min, u_long nblocks, vm_paddr_t low,
 	 * return (NULL);
 	 */
 	vm_paddr_t size = ptoa(npages);
+	vm_page_t b;
 
 	for (int flind = 0; flind < VM_NFREELIST; flind++)
 		for (int oind = oind_min; oind < VM_NFREEORDER; oind++)
 			for (int pool = 0; pool < VM_NFREEPOOL; pool++)
-				LIST_FOREACH(it, &vm_phys_free_queues[flind][pool][oind].pl) {
-					vm_page_t b = LIST_ELEM(it, struct vm_page, pageq);
-
+				TAILQ_FOREACH(b, &vm_phys_free_queues[flind][pool][oind].pl, pageq) {
 					if (vm_phys_run_fits(b->phys_addr, size, low, high,
 					    alignment, boundary) && vm_phys_blocks_free(b, nblocks))
 						return (b);
@@ -646,8 +644,9 @@ vm_phys_check(char *why, size_t size)
 				struct vm_freelist *fl = &vm_phys_free_queues[flind][p][o];
 				int n = 0;
 
-				LIST_FOREACH(it, &fl->pl) {
-					vm_page_t m = LIST_ELEM(it, struct vm_page, pageq);
+				vm_page_t m;
+
+				TAILQ_FOREACH(m, &fl->pl, pageq) {
 					struct vm_phys_seg *seg = &vm_phys_segs[m->segind];
 					vm_paddr_t bsize = (vm_paddr_t)PAGE_SIZE << o;
 

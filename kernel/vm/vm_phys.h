@@ -13,7 +13,6 @@
 #define _VM_VM_PHYS_H_
 
 #include <sys/types.h>
-#include <sys/list.h>
 #include <vm/vm_page.h>
 #include <vm/vm_param.h>
 
@@ -25,7 +24,7 @@
 #define	VM_PHYSSEG_MAX	(PHYS_AVAIL_ENTRIES - 1 + VM_NFREELIST - 1)
 
 struct vm_freelist {
-	struct list	pl;		/* (f) blocks, linked through the head's pageq */
+	struct pglist	pl;		/* (f) blocks, linked through the head's pageq */
 	int		lcnt;		/* (f) how many */
 };
 

@@ -9,7 +9,7 @@ FUZZTIME ?= 60
 KINC	:= -nostdinc -fno-builtin -Ikernel/include -Ikernel -Itests/host/include \
 	   -include tests/host/hostnames.h
 # The kernel's libkern, printf and allocator, and the simulated machine.
-KSRCS	:= kernel/kern/libkern.c kernel/kern/subr_prf.c kernel/vm/vm_phys.c tests/host/sim_phys.c
+KSRCS	:= kernel/libkern/libkern.c kernel/kern/subr_prf.c kernel/vm/vm_phys.c tests/host/sim_phys.c
 KDEPS	:= tests/host/hostnames.h tests/host/sim_phys.h tests/host/extra.mk
 
 .PHONY: fuzz fuzz-build fuzz-deps bench-build

@@ -207,12 +207,13 @@ sim_has_page(sim_pa_t pa)
 void
 sim_walk_queues(void (*fn)(void *, sim_pa_t, int, int, int), void *arg)
 {
+	vm_page_t m;
+
 	for (int fl = 0; fl < VM_NFREELIST; fl++)
 		for (int p = 0; p < VM_NFREEPOOL; p++)
 			for (int o = 0; o < VM_NFREEORDER; o++)
-				LIST_FOREACH(it, &vm_phys_free_queues[fl][p][o].pl)
-					fn(arg, LIST_ELEM(it, struct vm_page, pageq)->phys_addr,
-					    o, p, fl);
+				TAILQ_FOREACH(m, &vm_phys_free_queues[fl][p][o].pl, pageq)
+					fn(arg, m->phys_addr, o, p, fl);
 }
 
 sim_pa_t

@@ -264,7 +264,7 @@ static void do_panic(const char *msg)
 	qexit(0x12);
 }
 
-/* lab 00's %XX escapes (kernel/kern/ktest_kern.c) */
+/* lab 00's %XX escapes (kernel/tests/ktest_kern.c) */
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

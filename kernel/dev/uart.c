@@ -1,5 +1,5 @@
 /*
- * uart.c - the console: a 16550 UART on COM1 (0x3f8).
+ * uart.c - the console: a 16550 UART on COM1 (0x3f8), as on every PC.
  *
  * Output is polled, so it works from the first instruction of i386_init()
  * to the last line of a panic, with interrupts on or off.  cons_putc()

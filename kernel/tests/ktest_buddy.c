@@ -63,13 +63,13 @@ report_queues(struct ktest_ctx *t, const char *when)
 static void
 report_blocks(struct ktest_ctx *t)
 {
+	vm_page_t m;
 	int lines = 0;
 
 	for (int fl = 0; fl < VM_NFREELIST; fl++)
 		for (int p = 0; p < VM_NFREEPOOL; p++)
 			for (int o = 0; o < VM_NFREEORDER; o++)
-				LIST_FOREACH(it, &vm_phys_free_queues[fl][p][o].pl) {
-					vm_page_t m = LIST_ELEM(it, struct vm_page, pageq);
+				TAILQ_FOREACH(m, &vm_phys_free_queues[fl][p][o].pl, pageq) {
 					int runs = 1;
 
 					for (long i = 1; i < (1L << o); i++)
@@ -186,14 +186,14 @@ static void
 report_snapshot(struct ktest_ctx *t, int tag)
 {
 	char why[160];
+	vm_page_t m;
 
 	for (int fl = 0; fl < VM_NFREELIST; fl++)
 		for (int p = 0; p < VM_NFREEPOOL; p++)
 			for (int o = 0; o < VM_NFREEORDER; o++) {
 				int n = 0;
 
-				LIST_FOREACH(it, &vm_phys_free_queues[fl][p][o].pl) {
-					vm_page_t m = LIST_ELEM(it, struct vm_page, pageq);
+				TAILQ_FOREACH(m, &vm_phys_free_queues[fl][p][o].pl, pageq) {
 					int runs = 1;
 
 					for (long i = 1; i < (1L << o); i++)
