@@ -46,10 +46,9 @@ def test_submissions(tmp_path):
     stub = tmp_path / "stubtree"
     assert mklab.generate(ROOT, "00", str(stub)) == []
     subs = tmp_path / "subs"
-    alice = subs / "alice" / "kernel" / "kern"
-    alice.mkdir(parents=True)
     for f in lab.edit:
-        shutil.copy(os.path.join(ROOT, f), alice)
+        (subs / "alice" / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(os.path.join(ROOT, f), subs / "alice" / f)
     (subs / "alice" / "Makefile").write_text("kernel:\n\tfalse\n")     # ignored
     shutil.copytree(stub, subs / "bob")                                    # the stubs
     shutil.copytree(subs / "alice", subs / "carol")

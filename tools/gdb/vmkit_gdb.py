@@ -1,8 +1,8 @@
-# kernel/gdb/vmkit_gdb.py - GDB helpers for the vmkit VM: look at struct vm_page,
+# tools/gdb/vmkit_gdb.py - GDB helpers for the vmkit VM: look at struct vm_page,
 # the physical segments and the buddy free queues from the debugger.
 #
 # `make gdb` sources this file (through the generated .gdbinit); by hand:
-#   (gdb) source kernel/gdb/vmkit_gdb.py
+#   (gdb) source tools/gdb/vmkit_gdb.py
 #
 #   vmpage [-p|-m] EXPR   decode one struct vm_page, given a physical address
 #                         (numbers below KERNBASE, or -p) or a vm_page pointer
@@ -540,7 +540,7 @@ def check_block(k, bad, qname, fl, pool, order, norder, pages, quick):
 # ---- help vmkit ---------------------------------------------------------------
 
 class Vmkit(gdb.Command):
-    """vmkit GDB helpers (kernel/gdb/vmkit_gdb.py):
+    """vmkit GDB helpers (tools/gdb/vmkit_gdb.py):
 
   vmpage [-p|-m] EXPR   decode a struct vm_page from a physical address
                         (below 0xc0000000 or -p) or a vm_page pointer (-m)
