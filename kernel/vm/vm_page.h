@@ -20,6 +20,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <machine/vmparam.h>
+#include <machine/pmap.h>		/* struct md_page */
 #include <vm/vm_param.h>
 
 struct vm_object;
@@ -48,6 +49,7 @@ struct vm_page {
 	uint16_t	wire_count;	/* (q) wirings; > 0 keeps it off the paging queues */
 	uint16_t	hold_count;	/* (q) holds; a freed held page waits on PQ_HOLD */
 	uint16_t	cow;		/* (q) copy-on-write loans (vm_page_cowfault) */
+	struct md_page	md;		/* (q) the machine's per-page state (pv list) */
 };
 typedef struct vm_page *vm_page_t;
 
@@ -115,6 +117,17 @@ vm_page_init_page(vm_page_t m, vm_paddr_t pa, int segind)
 		.pool = VM_FREEPOOL_DEFAULT,
 		.queue = PQ_NONE,
 	};
+	pmap_page_init(m);
+}
+
+/*
+ * The page was written through a mapping (the pmap saw PG_M): all of it is
+ * dirty, as far as the pager can tell.
+ */
+static inline void
+vm_page_dirty(vm_page_t m)
+{
+	m->dirty = VM_PAGE_BITS_ALL;
 }
 
 /* Allocation (vm_page.c). */

@@ -26,11 +26,20 @@
  * above 4 GiB work).  qemu-system-x86_64 walks them correctly, but then GDB
  * cannot unwind 32-bit stacks, which students need more.
  *
- * pv entries record each managed mapping (pmap, va) of a physical page, in a
- * hash keyed by the frame, so pmap_remove_all()/pmap_remove_write() and the
- * referenced/modified queries can visit every mapping of a page.  (When a
- * mapping goes, its modified bit goes with it; once pages belong to objects
- * the pmap must first push it into m->dirty, as FreeBSD's vm_page_dirty().)
+ * Managed mappings.  A mapping of a page without PG_UNMANAGED (in any pmap,
+ * the kernel's too) gets a pv entry on the page's own list, m->md.pv_list,
+ * so pmap_remove_all()/pmap_remove_write() and the referenced/modified
+ * queries visit every mapping of a page.  The PTE says PG_MANAGED.  The CPU
+ * sets PG_A and PG_M in the PTE, not in the page, so whenever a managed
+ * mapping is removed or replaced its PG_M becomes vm_page_dirty(m) and its
+ * PG_A PG_REFERENCED (pmap_pte_sync), and write protection turns PG_M into
+ * vm_page_dirty(m): a page daemon that trusts m->dirty never frees or
+ * caches a written page as clean.
+ *
+ * pv entries come from pv chunks (machine/pmap.h): a page of entries owned
+ * by one pmap, mapped in a KVA window reserved on first use.  Chunk pages
+ * come from vm_page_alloc, never from malloc, and running out of them makes
+ * pmap_enter() return ENOMEM with nothing changed.
  *
  * Locking: none yet; the kernel is uniprocessor and does not preempt itself.
  */
@@ -42,26 +51,10 @@
 #include <machine/pte.h>
 #include <machine/md_var.h>
 #include <vm/vm_param.h>
+#include <vm/vm_kern.h>
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
 
-struct pmap {
-#ifdef PAE
-	uint64_t	*pm_pdpt;		/* below 4 GiB: kernel_pdpt or pdpt_pool */
-#endif
-	vm_paddr_t	pm_pd[NPDPTE];		/* physical addresses of the PD pages */
-	uint32_t	pm_cr3;
-	int		pm_resident;		/* valid user PTEs */
-};
-
-struct pv_entry {
-	struct pv_entry	*pv_next;
-	vm_paddr_t	pv_pa;
-	pmap_t		pv_pmap;
-	vm_offset_t	pv_va;
-};
-
-#define	PV_HASH_SIZE	1021
 #define	PTP_POOL_PAGES	128
 #define	KMEM_ARENA_SIZE	(2u << 20)
 #define	NKPT		((0u - KERNBASE) / NBPDR)	/* kernel page-table pages */
@@ -77,7 +70,6 @@ pmap_t kernel_pmap = &kernel_pmap_store;
 static pmap_t curpmap = &kernel_pmap_store;
 
 static pt_entry_t *KPTmap;			/* the flat kernel PTE array */
-static struct pv_entry *pv_hash[PV_HASH_SIZE];
 static vm_paddr_t ptp_pool[PTP_POOL_PAGES];	/* free page-table pages */
 static int ptp_pool_free;
 static int tmap_depth;
@@ -160,6 +152,7 @@ pmap_bootstrap(vm_paddr_t first_free)
 #else
 	kernel_pmap->pm_cr3 = (uint32_t)pd;
 #endif
+	TAILQ_INIT(&kernel_pmap->pm_pvchunk);
 	load_cr3(kernel_pmap->pm_cr3);
 
 	physmem_exclude(phys_avail, PHYS_AVAIL_ENTRIES, KERNLOAD, boot_alloc_end);
@@ -287,60 +280,185 @@ pmap_invalidate_page(pmap_t pmap, vm_offset_t va)
 
 /* ---- pv entries -------------------------------------------------------- */
 
-static struct pv_entry **
-pv_bucket(vm_paddr_t pa)
+#define	PV_CHUNK_PAGES	512		/* KVA window: 512 chunks, 172032 mappings */
+#define	PV_ALLOC	(VM_ALLOC_NOOBJ | VM_ALLOC_WIRED | VM_ALLOC_SYSTEM)
+
+CTASSERT(sizeof(struct pv_chunk) <= PAGE_SIZE);
+CTASSERT(PV_CHUNK_PAGES % 32 == 0);
+
+static vm_offset_t pv_chunk_kva;			/* the window, 0 until first use */
+static uint32_t pv_chunk_used[PV_CHUNK_PAGES / 32];	/* bit set: slot mapped */
+
+/* A chunk is one page-aligned page, so an entry finds its chunk and pmap. */
+static inline struct pv_chunk *
+pv_to_chunk(pv_entry_t pv)
 {
-	return (&pv_hash[atop(pa) % PV_HASH_SIZE]);
+	return ((struct pv_chunk *)trunc_page((vm_offset_t)(uintptr_t)pv));
+}
+
+#define	PV_PMAP(pv)	(pv_to_chunk(pv)->pc_pmap)
+
+/* The bitmap word w of a chunk whose entries are all free. */
+static inline uint32_t
+pc_freemask(int w)
+{
+	return (w < _NPCM - 1 || _NPCPV % 32 == 0 ? ~0u : (1u << (_NPCPV % 32)) - 1);
+}
+
+/* A free slot in the window, or -1. */
+static int
+pv_chunk_slot(void)
+{
+	if (pv_chunk_kva == 0 && (pv_chunk_kva = kva_alloc(ptoa(PV_CHUNK_PAGES))) == 0)
+		return (-1);
+	for (int w = 0; w < PV_CHUNK_PAGES / 32; w++)
+		if (pv_chunk_used[w] != ~0u)
+			return (w * 32 + __builtin_ctz(~pv_chunk_used[w]));
+	return (-1);
+}
+
+/* A new, all-free chunk for pmap, at the head of its list; NULL if no memory. */
+static struct pv_chunk *
+pv_chunk_alloc(pmap_t pmap)
+{
+	struct pv_chunk *pc;
+	vm_page_t m;
+	int slot;
+
+	if ((slot = pv_chunk_slot()) < 0 || (m = vm_page_alloc(NULL, 0, PV_ALLOC)) == NULL)
+		return (NULL);
+	pv_chunk_used[slot / 32] |= 1u << (slot % 32);
+	pc = (struct pv_chunk *)(uintptr_t)(pv_chunk_kva + ptoa(slot));
+	pmap_kenter((vm_offset_t)(uintptr_t)pc, VM_PAGE_TO_PHYS(m));
+	pc->pc_pmap = pmap;
+	for (int w = 0; w < _NPCM; w++)
+		pc->pc_map[w] = pc_freemask(w);
+	TAILQ_INSERT_HEAD(&pmap->pm_pvchunk, pc, pc_list);
+	return (pc);
 }
 
 static void
-pv_insert(vm_paddr_t pa, pmap_t pmap, vm_offset_t va)
+pv_chunk_free(struct pv_chunk *pc)
 {
-	struct pv_entry *pv = malloc(sizeof(*pv));
+	vm_offset_t va = (vm_offset_t)(uintptr_t)pc;
+	int slot = (int)((va - pv_chunk_kva) >> PAGE_SHIFT);
+	vm_page_t m = PHYS_TO_VM_PAGE(pmap_kextract(va));
 
-	if (pv == NULL)
-		panic("pmap: out of memory for pv entries");
-	*pv = (struct pv_entry){ *pv_bucket(pa), trunc_page(pa), pmap, va };
-	*pv_bucket(pa) = pv;
-}
-
-static void
-pv_remove(vm_paddr_t pa, pmap_t pmap, vm_offset_t va)
-{
-	for (struct pv_entry **pp = pv_bucket(pa); *pp != NULL; pp = &(*pp)->pv_next) {
-		struct pv_entry *pv = *pp;
-
-		if (pv->pv_pa == trunc_page(pa) && pv->pv_pmap == pmap && pv->pv_va == va) {
-			*pp = pv->pv_next;
-			free(pv);
-			return;
-		}
-	}
-	panic("pv_remove: no pv entry for pa %#jx in pmap %p at va %#x",
-	    (uintmax_t)pa, pmap, va);
+	TAILQ_REMOVE(&pc->pc_pmap->pm_pvchunk, pc, pc_list);
+	pmap_kremove(va);
+	pv_chunk_used[slot / 32] &= ~(1u << (slot % 32));
+	vm_page_free(m);
 }
 
 /*
- * Apply fn to every managed mapping of pa.  fn may remove the mapping (and
+ * A pv entry for pmap; NULL when there is no memory for one.  Chunks with
+ * free entries are kept at the head of pm_pvchunk, full ones at the tail,
+ * so only the first chunk needs a look.
+ */
+static pv_entry_t
+pv_alloc(pmap_t pmap)
+{
+	struct pv_chunk *pc = TAILQ_FIRST(&pmap->pm_pvchunk);
+	pv_entry_t pv = NULL;
+	bool full = true;
+
+	for (int w = 0; pc != NULL && w < _NPCM && pv == NULL; w++)
+		if (pc->pc_map[w] != 0) {
+			int bit = __builtin_ctz(pc->pc_map[w]);
+
+			pc->pc_map[w] &= ~(1u << bit);
+			pv = &pc->pc_pventry[w * 32 + bit];
+		}
+	if (pv == NULL) {
+		if ((pc = pv_chunk_alloc(pmap)) == NULL)
+			return (NULL);
+		pc->pc_map[0] &= ~1u;
+		pv = &pc->pc_pventry[0];
+	}
+	for (int w = 0; w < _NPCM; w++)
+		full = full && pc->pc_map[w] == 0;
+	if (full) {
+		TAILQ_REMOVE(&pmap->pm_pvchunk, pc, pc_list);
+		TAILQ_INSERT_TAIL(&pmap->pm_pvchunk, pc, pc_list);
+	}
+	return (pv);
+}
+
+/* Give back a pv entry (off its page's list); an empty chunk goes too. */
+static void
+pv_free(pv_entry_t pv)
+{
+	struct pv_chunk *pc = pv_to_chunk(pv);
+	int idx = (int)(pv - pc->pc_pventry);
+	bool empty = true;
+
+	KASSERT(idx >= 0 && idx < _NPCPV && (pc->pc_map[idx / 32] & (1u << (idx % 32))) == 0,
+	    ("%s: pv %p is not an allocated entry of chunk %p", __func__, pv, pc));
+	pc->pc_map[idx / 32] |= 1u << (idx % 32);
+	for (int w = 0; w < _NPCM; w++)
+		empty = empty && pc->pc_map[w] == pc_freemask(w);
+	if (empty) {
+		pv_chunk_free(pc);
+		return;
+	}
+	TAILQ_REMOVE(&pc->pc_pmap->pm_pvchunk, pc, pc_list);	/* it has room now */
+	TAILQ_INSERT_HEAD(&pc->pc_pmap->pm_pvchunk, pc, pc_list);
+}
+
+/* The pv entry of m's mapping at va in pmap, or NULL. */
+static pv_entry_t
+pv_find(vm_page_t m, pmap_t pmap, vm_offset_t va)
+{
+	pv_entry_t pv;
+
+	TAILQ_FOREACH(pv, &m->md.pv_list, pv_next)
+		if (pv->pv_va == va && PV_PMAP(pv) == pmap)
+			return (pv);
+	return (NULL);
+}
+
+/*
+ * Apply fn to every managed mapping of m.  fn may remove the mapping (and
  * its pv entry): the next entry is fetched before calling it.
  */
 static void
-pv_foreach(vm_paddr_t pa, void (*fn)(pmap_t, vm_offset_t, pt_entry_t *, void *), void *arg)
+pv_foreach(vm_page_t m, void (*fn)(pmap_t, vm_offset_t, pt_entry_t *, void *), void *arg)
 {
-	struct pv_entry *pv, *next;
+	pv_entry_t pv, next;
 	pt_entry_t *pte;
+	pmap_t pmap;
 	void *tmp;
 
-	for (pv = *pv_bucket(pa); pv != NULL; pv = next) {
-		next = pv->pv_next;
-		if (pv->pv_pa != trunc_page(pa))
-			continue;
-		pte = pmap_pte(pv->pv_pmap, pv->pv_va, false, &tmp);
-		KASSERT(pte != NULL && (*pte & PG_V) != 0,
-		    ("pv_foreach: pv entry for va %#x has no mapping", pv->pv_va));
-		fn(pv->pv_pmap, pv->pv_va, pte, arg);
+	TAILQ_FOREACH_SAFE(pv, &m->md.pv_list, pv_next, next) {
+		pmap = PV_PMAP(pv);
+		pte = pmap_pte(pmap, pv->pv_va, false, &tmp);
+		KASSERT(pte != NULL && (*pte & (PG_V | PG_MANAGED)) == (PG_V | PG_MANAGED) &&
+		    (*pte & PG_FRAME) == VM_PAGE_TO_PHYS(m),
+		    ("%s: pv entry of page %p for va %#x has no mapping", __func__, m, pv->pv_va));
+		fn(pmap, pv->pv_va, pte, arg);
 		pmap_pte_release(tmp);
 	}
+}
+
+/* ---- Managed pages ----------------------------------------------------- */
+
+static inline bool
+pmap_page_managed(vm_page_t m)
+{
+	return ((m->flags & (PG_UNMANAGED | PG_FICTITIOUS)) == 0);
+}
+
+/*
+ * Carry what the CPU recorded in a managed PTE that is going away into its
+ * page: a write (PG_M) dirties the page, an access (PG_A) references it.
+ */
+static void
+pmap_pte_sync(vm_page_t m, pt_entry_t pte)
+{
+	if ((pte & PG_M) != 0)
+		vm_page_dirty(m);
+	if ((pte & PG_A) != 0)
+		m->flags |= PG_REFERENCED;
 }
 
 /* ---- Address spaces ---------------------------------------------------- */
@@ -354,6 +472,7 @@ pmap_create(void)
 	if (pmap == NULL)
 		return (NULL);
 	memset(pmap, 0, sizeof(*pmap));
+	TAILQ_INIT(&pmap->pm_pvchunk);
 #ifdef PAE
 	for (int i = 0; i < PDPT_POOL && pmap->pm_pdpt == NULL; i++)
 		if (!pdpt_used[i]) {
@@ -394,6 +513,7 @@ pmap_destroy(pmap_t pmap)
 		pmap_activate(kernel_pmap);
 	pmap_remove(pmap, 0, VM_MAXUSER_ADDRESS);
 	KASSERT(pmap->pm_resident == 0, ("pmap_destroy: %d pages still mapped", pmap->pm_resident));
+	KASSERT(TAILQ_EMPTY(&pmap->pm_pvchunk), ("pmap_destroy: pv chunks left"));
 	for (vm_offset_t va = 0; va < VM_MAXUSER_ADDRESS; va += NBPDR) {
 		pd_entry_t *pd = pmap_map_temp(pmap->pm_pd[NPDPTE == 1 ? 0 : va >> 30]);
 		pd_entry_t pde = pd[(va >> PDRSHIFT) & (NPDEPG - 1)];
@@ -419,51 +539,95 @@ pmap_activate(pmap_t pmap)
 
 /* ---- Translations ------------------------------------------------------ */
 
-/* Clear one valid PTE, dropping its pv entry and counts. */
+/*
+ * Clear one valid PTE, dropping its pv entry and counts.  A managed
+ * mapping's A/M bits go to its page first; the last mapping to go takes
+ * PG_WRITEABLE with it.
+ */
 static void
 pmap_remove_pte(pmap_t pmap, vm_offset_t va, pt_entry_t *pte)
 {
 	pt_entry_t old = *pte;
+	pv_entry_t pv;
+	vm_page_t m;
 
 	*pte = 0;
 	pmap_invalidate_page(pmap, va);
-	if ((old & PG_MANAGED) != 0)
-		pv_remove(old & PG_FRAME, pmap, va);
 	if (pmap != kernel_pmap)
 		pmap->pm_resident--;
+	if ((old & PG_MANAGED) == 0)
+		return;
+	m = PHYS_TO_VM_PAGE(old & PG_FRAME);
+	pmap_pte_sync(m, old);
+	pv = pv_find(m, pmap, va);
+	KASSERT(pv != NULL, ("%s: no pv entry for page %p in pmap %p at va %#x",
+	    __func__, m, pmap, va));
+	TAILQ_REMOVE(&m->md.pv_list, pv, pv_next);
+	pv_free(pv);
+	if (TAILQ_EMPTY(&m->md.pv_list))
+		m->flags &= ~PG_WRITEABLE;
 }
 
-int
-pmap_enter(pmap_t pmap, vm_offset_t va, vm_paddr_t pa, vm_prot_t prot, bool wired)
+/* The PTE pmap_enter() writes for m at va. */
+static pt_entry_t
+pmap_enter_pte(vm_page_t m, vm_offset_t va, vm_prot_t prot, u_int flags)
 {
-	bool managed = (pmap != kernel_pmap);
-	pt_entry_t npte, *pte;
+	pt_entry_t npte = VM_PAGE_TO_PHYS(m) | PG_V;
+
+	if ((prot & VM_PROT_WRITE) != 0)
+		npte |= PG_RW;
+	if (va < VM_MAXUSER_ADDRESS)
+		npte |= PG_U;
+	if (pmap_page_managed(m))
+		npte |= PG_MANAGED;
+	if ((flags & PMAP_ENTER_WIRED) != 0)
+		npte |= PG_W;
+	return (npte);
+}
+
+/*
+ * Map m at va, replacing what was there.  A managed page needs a pv entry,
+ * taken before anything changes, so ENOMEM (no page-table page, no pv
+ * chunk) leaves the old mapping, if any, as it was.
+ */
+int
+pmap_enter(pmap_t pmap, vm_offset_t va, vm_page_t m, vm_prot_t prot, u_int flags)
+{
+	pt_entry_t old, npte, *pte;
+	pv_entry_t pv = NULL;
+	bool same;
 	void *tmp;
 
-	KASSERT((va & PAGE_MASK) == 0, ("pmap_enter: unaligned va %#x", va));
-	KASSERT(managed == (va < VM_MAXUSER_ADDRESS),
-	    ("pmap_enter: va %#x in the wrong address space", va));
+	KASSERT((va & PAGE_MASK) == 0, ("%s: unaligned va %#x", __func__, va));
+	KASSERT(pmap == kernel_pmap ? va >= KERNBASE && va < KVA_END : va < VM_MAXUSER_ADDRESS,
+	    ("%s: va %#x in the wrong address space", __func__, va));
+	KASSERT((flags & ~PMAP_ENTER_WIRED) == 0, ("%s: unknown flags %#x", __func__, flags));
+	npte = pmap_enter_pte(m, va, prot, flags);
 	pte = pmap_pte(pmap, va, true, &tmp);
 	if (pte == NULL)
 		return (ENOMEM);
-	npte = trunc_page(pa) | PG_V;
-	if ((prot & VM_PROT_WRITE) != 0)
-		npte |= PG_RW;
-	if (managed)
-		npte |= PG_U | PG_MANAGED;
-	if (wired)
-		npte |= PG_W;
-	if ((*pte & PG_V) != 0 && (*pte & PG_FRAME) == trunc_page(pa)) {
-		/* Same page: a protection or wiring change keeps A/M bits. */
-		npte |= *pte & (PG_A | PG_M);
-	} else {
-		if ((*pte & PG_V) != 0)
-			pmap_remove_pte(pmap, va, pte);
-		if (managed) {
-			pv_insert(pa, pmap, va);
-			pmap->pm_resident++;
-		}
+	old = *pte;
+	same = (old & PG_V) != 0 && (old & PG_FRAME) == VM_PAGE_TO_PHYS(m);
+	if ((npte & PG_MANAGED) != 0 && !(same && (old & PG_MANAGED) != 0) &&
+	    (pv = pv_alloc(pmap)) == NULL) {
+		pmap_pte_release(tmp);
+		return (ENOMEM);
 	}
+	if (same) {
+		/* A protection or wiring change: A/M stay in the PTE. */
+		npte |= old & (PG_A | PG_M);
+	} else {
+		if ((old & PG_V) != 0)
+			pmap_remove_pte(pmap, va, pte);
+		if (pmap != kernel_pmap)
+			pmap->pm_resident++;
+	}
+	if (pv != NULL) {
+		pv->pv_va = va;
+		TAILQ_INSERT_TAIL(&m->md.pv_list, pv, pv_next);
+	}
+	if ((npte & (PG_MANAGED | PG_RW)) == (PG_MANAGED | PG_RW))
+		m->flags |= PG_WRITEABLE;
 	*pte = npte;
 	pmap_invalidate_page(pmap, va);
 	pmap_pte_release(tmp);
@@ -489,6 +653,19 @@ pmap_remove(pmap_t pmap, vm_offset_t sva, vm_offset_t eva)
 	}
 }
 
+/*
+ * Make a valid, writable PTE read-only.  A write it saw (PG_M) goes to the
+ * page, or a later pmap_remove would not know of it.
+ */
+static void
+pmap_pte_write_protect(pmap_t pmap, vm_offset_t va, pt_entry_t *pte)
+{
+	if ((*pte & (PG_MANAGED | PG_M)) == (PG_MANAGED | PG_M))
+		vm_page_dirty(PHYS_TO_VM_PAGE(*pte & PG_FRAME));
+	*pte &= ~(pt_entry_t)(PG_RW | PG_M);
+	pmap_invalidate_page(pmap, va);
+}
+
 void
 pmap_protect(pmap_t pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot)
 {
@@ -507,10 +684,8 @@ pmap_protect(pmap_t pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot)
 			va = rounddown2(va, NBPDR) + NBPDR;
 			continue;
 		}
-		if ((*pte & (PG_V | PG_RW)) == (PG_V | PG_RW)) {
-			*pte &= ~(pt_entry_t)PG_RW;
-			pmap_invalidate_page(pmap, va);
-		}
+		if ((*pte & (PG_V | PG_RW)) == (PG_V | PG_RW))
+			pmap_pte_write_protect(pmap, va, pte);
 		pmap_pte_release(tmp);
 		va += PAGE_SIZE;
 	}
@@ -579,97 +754,100 @@ pv_do_remove(pmap_t pmap, vm_offset_t va, pt_entry_t *pte, void *arg __unused)
 }
 
 static void
-pv_do_clear(pmap_t pmap, vm_offset_t va, pt_entry_t *pte, void *arg)
+pv_do_write_protect(pmap_t pmap, vm_offset_t va, pt_entry_t *pte, void *arg __unused)
 {
-	pt_entry_t bits = *(pt_entry_t *)arg;
+	if ((*pte & PG_RW) != 0)
+		pmap_pte_write_protect(pmap, va, pte);
+}
 
-	if ((*pte & bits) != 0) {
-		*pte &= ~bits;
+/* A walk over a page's mappings: count (and maybe clear) some PTE bits. */
+struct pv_bits {
+	pt_entry_t	bits;
+	bool		clear;
+	int		count;		/* PTEs with one of `bits` set */
+	int		mappings;	/* PTEs visited */
+};
+
+static void
+pv_do_bits(pmap_t pmap, vm_offset_t va, pt_entry_t *pte, void *arg)
+{
+	struct pv_bits *b = arg;
+
+	b->mappings++;
+	if ((*pte & b->bits) == 0)
+		return;
+	b->count++;
+	if (b->clear) {
+		*pte &= ~b->bits;
 		pmap_invalidate_page(pmap, va);
 	}
 }
 
-static void
-pv_do_test(pmap_t pmap __unused, vm_offset_t va __unused, pt_entry_t *pte, void *arg)
+static struct pv_bits
+pmap_page_bits(vm_page_t m, pt_entry_t bits, bool clear)
 {
-	pt_entry_t *acc = arg;
+	struct pv_bits b = { .bits = bits, .clear = clear };
 
-	acc[1] |= *pte & acc[0];
-	acc[2]++;
+	pv_foreach(m, pv_do_bits, &b);
+	return (b);
 }
 
+/* Remove every managed mapping of m; their A/M bits go to m. */
 void
 pmap_remove_all(vm_page_t m)
 {
-	vm_paddr_t pa = VM_PAGE_TO_PHYS(m);
-
-	pv_foreach(pa, pv_do_remove, NULL);
+	pv_foreach(m, pv_do_remove, NULL);
+	KASSERT(TAILQ_EMPTY(&m->md.pv_list) && (m->flags & PG_WRITEABLE) == 0,
+	    ("%s: page %p still mapped", __func__, m));
 }
 
+/* Make every managed mapping of m read-only; a write they saw dirties m. */
 void
 pmap_remove_write(vm_page_t m)
 {
-	vm_paddr_t pa = VM_PAGE_TO_PHYS(m);
-
-	pt_entry_t bits = PG_RW;
-
-	pv_foreach(pa, pv_do_clear, &bits);
-}
-
-static pt_entry_t
-pmap_test_bits(vm_paddr_t pa, pt_entry_t bits, int *count)
-{
-	pt_entry_t acc[3] = { bits, 0, 0 };
-
-	pv_foreach(pa, pv_do_test, acc);
-	if (count != NULL)
-		*count = (int)acc[2];
-	return (acc[1]);
+	pv_foreach(m, pv_do_write_protect, NULL);
+	m->flags &= ~PG_WRITEABLE;
 }
 
 bool
 pmap_is_modified(vm_page_t m)
 {
-	vm_paddr_t pa = VM_PAGE_TO_PHYS(m);
-
-	return (pmap_test_bits(pa, PG_M, NULL) != 0);
+	return (pmap_page_bits(m, PG_M, false).count != 0);
 }
 
 bool
 pmap_is_referenced(vm_page_t m)
 {
-	vm_paddr_t pa = VM_PAGE_TO_PHYS(m);
-
-	return (pmap_test_bits(pa, PG_A, NULL) != 0);
+	return (pmap_page_bits(m, PG_A, false).count != 0);
 }
 
 void
 pmap_clear_modify(vm_page_t m)
 {
-	vm_paddr_t pa = VM_PAGE_TO_PHYS(m);
-
-	pt_entry_t bits = PG_M;
-
-	pv_foreach(pa, pv_do_clear, &bits);
+	(void)pmap_page_bits(m, PG_M, true);
 }
 
 void
 pmap_clear_reference(vm_page_t m)
 {
-	vm_paddr_t pa = VM_PAGE_TO_PHYS(m);
+	(void)pmap_page_bits(m, PG_A, true);
+}
 
-	pt_entry_t bits = PG_A;
+/* How many mappings of m were referenced since the last call (FreeBSD's). */
+int
+pmap_ts_referenced(vm_page_t m)
+{
+	return (pmap_page_bits(m, PG_A, true).count);
+}
 
-	pv_foreach(pa, pv_do_clear, &bits);
+bool
+pmap_page_is_mapped(vm_page_t m)
+{
+	return (!TAILQ_EMPTY(&m->md.pv_list));
 }
 
 int
 pmap_page_mapcount(vm_page_t m)
 {
-	vm_paddr_t pa = VM_PAGE_TO_PHYS(m);
-
-	int n;
-
-	(void)pmap_test_bits(pa, 0, &n);
-	return (n);
+	return (pmap_page_bits(m, 0, false).mappings);
 }
