@@ -1,8 +1,13 @@
 /*
  * ktest_pmap.c - in-kernel tests of the pmap interface.
  *
- * They use only vm/pmap.h, so the same tests exercise the two-level i386,
- * the three-level PAE and (later) the amd64 implementations.
+ * They use only vm/pmap.h (and vm_page.h for the page's flags), so the same
+ * tests exercise the two-level i386, the three-level PAE and (later) the
+ * amd64 implementations.  pmap_dirty, pmap_referenced and pmap_enomem check
+ * the per-page state: a write or access through a user or kernel mapping
+ * reaches m->dirty / PG_REFERENCED however the mapping goes, and a pmap out
+ * of memory says ENOMEM and changes nothing.  Their KDATA lines let the
+ * grader check every case ran (grader/tests/test_kernel.py).
  */
 #include <sys/systm.h>
 #include <sys/kenv.h>
