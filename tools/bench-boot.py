@@ -16,7 +16,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "grader"))
+import vmkitpath  # noqa: F401,E402  (grader/ on sys.path: tools/vmkitpath.py)
 from vmkit.qemu import qemu_argv  # noqa: E402  (the one QEMU command line)
 
 

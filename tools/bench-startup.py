@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "grader"))
+import vmkitpath  # noqa: F401,E402  (grader/ on sys.path: tools/vmkitpath.py)
 from vmkit.qemu import qemu_argv  # noqa: E402
 
 VARIANTS = [("i386", "dense"), ("i386", "sparse"), ("i386-pae", "dense"), ("i386-pae", "sparse")]

@@ -40,8 +40,8 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "grader"))
-from vmkit import ROOT, driver, manifest, results, runner, submission  # noqa: E402
+import vmkitpath  # noqa: F401  (grader/ on sys.path: tools/vmkitpath.py)
+from vmkit import ROOT, driver, manifest, results, runner, submission
 
 EXIT_GRADER_ERROR = 3
 

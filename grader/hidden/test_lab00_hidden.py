@@ -5,11 +5,7 @@ prefix-only tokens, digits beyond the base) and the command line's edge cases
 cmdline_parse itself on directed buffers with a small table). Every case is
 fixed: it is reached on every seed.
 """
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-from test_lab00 import (C_SPACE, KEY_CHARS, U64_MAX, check_kenv, check_strtoull,  # noqa: E402
+from tests.test_lab00 import (C_SPACE, KEY_CHARS, U64_MAX, check_kenv, check_strtoull,
                         digits, escape, kescape, random_token, random_word)
 
 KENV_MAX = 64                          # kernel/include/sys/kenv.h

@@ -8,11 +8,9 @@ import shutil
 import subprocess
 import sys
 
-from conftest import make_fake_tree
+import mklab
+from selftest.fakes import make_fake_tree
 from vmkit import ROOT, results, manifest
-
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import mklab  # noqa: E402
 
 GRADE = [os.path.join(ROOT, "tools", "grade.py")]
 PY = "/usr/bin/python3"

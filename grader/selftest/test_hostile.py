@@ -20,11 +20,9 @@ import zipfile
 
 import pytest
 
-from conftest import make_fake_tree, qemu_pids_running
+import mklab
+from selftest.fakes import make_fake_tree, qemu_pids_running
 from vmkit import ROOT, runner, submission
-
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import mklab  # noqa: E402
 
 PY = "/usr/bin/python3"
 GRADE = os.path.join(ROOT, "tools", "grade.py")

@@ -43,7 +43,7 @@ def run_pytest(files, tree=None, lab=None, hidden=False, seed=None, configs=None
     py = pytest_python()
     rdir = tempfile.mkdtemp(prefix="vmkit-pytest-")
     rpt = os.path.join(rdir, "report.json")
-    argv = [py, "-m", "pytest", "-c", os.path.join(GRADER_DIR, "pytest.ini"),
+    argv = [py, "-m", "pytest", "-c", os.path.join(GRADER_DIR, "pyproject.toml"),
             "--rootdir", GRADER_DIR, "--vmkit-report", rpt]
     argv += [os.path.join(ROOT, f) for f in files]
     if tree:
