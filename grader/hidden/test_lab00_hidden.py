@@ -138,7 +138,7 @@ def cmdline_cases(rng):
 
 
 def check_cmdline(vm, r, cases):
-    got = [line.strip() for line in r.data.get("cmdline", [])]
+    got = [line.text.strip() for line in vm.kdata(r, "cmdline")]   # grammar: vmkit/kdata.py
     want = []
     for i, (max_, text) in enumerate(cases):
         entries = cmdline_model(text, max_)

@@ -124,3 +124,17 @@ def test_build_is_once_per_session_across_processes(tmp_path):
     assert counter.read_text().count("x") == 1
     b = runner.build_kernel(str(tree), "i386", session="other")
     assert b.ok and counter.read_text().count("x") == 2
+
+
+def test_run_result_refuses_misspelt_and_missing_keywords():
+    """RunResult is a keyword-only dataclass: a misspelt keyword used to become a default."""
+    ok = dict(config="i386", requested=["boot"], cmdline="test=boot", seed=1, nonce="ab",
+              timeout=1.0, kind=runner.RunKind.OK)
+    assert runner.RunResult(**ok).ok
+    with pytest.raises(TypeError, match="stauts"):
+        runner.RunResult(stauts=33, **ok)
+    with pytest.raises(TypeError, match="kind"):
+        runner.RunResult(**{k: v for k, v in ok.items() if k != "kind"})
+    with pytest.raises(TypeError):
+        runner.RunResult("i386", ["boot"], "test=boot", 1, "ab", 1.0, runner.RunKind.OK)  # type: ignore[misc]
+    assert runner.RunKind("panic") is runner.RunKind.PANIC and runner.RunKind.PANIC == "panic"

@@ -126,7 +126,7 @@ def check_strtoull(vm, items):
     arg = ",".join("%d:%s" % (base, escape(tok)) for base, tok in items)
     assert len(arg) < CMDLINE_BUDGET, "grader bug: lab00.nums= is %d bytes" % len(arg)
     r = vm.run_pass(["strtoull"], {"lab00.nums": arg})
-    got = r.data.get("strtoull", [])
+    got = [line.text for line in vm.kdata(r, "strtoull")]     # grammar: vmkit/kdata.py
     vm.check(len(got) == len(items), r,
              "strtoull: asked for %d items, the kernel printed %d KDATA lines" % (len(items), len(got)))
     wrong = []
@@ -168,7 +168,7 @@ def check_kenv(vm, present, absent, before=(), tests=("kenv",), more_args=()):
     vm.rng.shuffle(asked)
     args = list(before) + list(present.items()) + list(more_args) + [("lab00.keys", ",".join(asked))]
     r = vm.run_pass(list(tests), args)
-    got = r.data.get("kenv", [])
+    got = [line.text for line in vm.kdata(r, "kenv")]         # grammar: vmkit/kdata.py
     vm.check(len(got) == len(asked), r,
              "kenv: asked for %d keys, the kernel printed %d KDATA lines" % (len(asked), len(got)))
     wrong = []

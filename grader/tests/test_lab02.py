@@ -15,12 +15,12 @@ LIVE_MAX = 4096          # buddy_workload's bookkeeping array (kernel/tests/ktes
 BIG = {"i386": ["511M", "3583M"], "i386-pae": ["511M", "6G"]}
 
 
-def parse_header(w, d):
+def parse_header(line, d):
     """The `params` and `seg` lines every lab 02 ktest starts with; False for others."""
-    if w[0] == "params":
-        d["params"] = dict(zip(w[1::2], (int(x, 0) for x in w[2::2])))
-    elif w[0] == "seg":
-        d["segs"].append((int(w[1], 16), int(w[2], 16), int(w[3])))
+    if line.kind == "params":
+        d["params"] = line["params"]
+    elif line.kind == "seg":
+        d["segs"].append(line.values())
     else:
         return False
     return True
@@ -28,25 +28,20 @@ def parse_header(w, d):
 
 def parse(vm, r, test):
     d = {"segs": [], "ops": [], "q": {}, "free": {}, "blk": [], "c": [], "n": [], "d": []}
-    for line in r.data.get(test, []):
-        w = line.split()
-        try:
-            if parse_header(w, d):
-                pass
-            elif w[0] in ("a", "f", "x"):
-                d["ops"].append((w[0],) + tuple(int(x, 0) for x in w[1:]))
-            elif w[0] == "q":
-                d["q"].setdefault(w[1], {})[tuple(int(x) for x in w[2:5])] = int(w[5])
-            elif w[0] == "free":
-                d["free"][w[1]] = int(w[2])
-            elif w[0] == "blk":
-                d["blk"].append(tuple(int(x, 0) for x in w[1:]))
-            elif w[0] == "c":
-                d["c"].append((int(w[1]), int(w[2], 16)))
-            elif w[0] in ("n", "d"):
-                d[w[0]].append(int(w[1], 16))
-        except (ValueError, IndexError):
-            vm.fail(r, "%s: cannot parse KDATA line: %s" % (test, line))
+    for line in vm.kdata(r, test):      # typed by the grammar in vmkit/kdata.py
+        k = line.kind
+        if parse_header(line, d):
+            pass
+        elif k in ("a", "f", "x"):
+            d["ops"].append((k,) + line.values())
+        elif k == "q":
+            d["q"].setdefault(line["when"], {})[(line["freelist"], line["pool"], line["order"])] = line["count"]
+        elif k == "free":
+            d["free"][line["when"]] = line["count"]
+        elif k in ("blk", "c"):
+            d[k].append(line.values())
+        elif k in ("n", "d"):
+            d[k].append(line["pa"])
     vm.check("params" in d and d["segs"], r, "%s printed no parameters or segments "
              "(is the VM system on?)" % test)
     return d
@@ -397,23 +392,20 @@ def parse_script(vm, r, script):
     """{'params', 'segs', 'res': {i: value}, 'snap': {i: {(fl, pool, o): [(pa, head_order, runs)]}},
     'se': {i: (free count, check)}, 'ck': {i: check}}"""
     d = {"segs": [], "res": {}, "snap": {}, "se": {}, "ck": {}}
-    for line in r.data.get("buddy_script", []):
-        w = line.split()
-        try:
-            if parse_header(w, d):
-                pass
-            elif w[0] == "op":
-                d["res"][int(w[1])] = int(w[3], 0)
-            elif w[0] == "sb":
-                tag, fl, pool, o, pa, ho, runs = (int(x, 0) for x in w[1:8])
-                d["snap"].setdefault(tag, {}).setdefault((fl, pool, o), []).append((pa, ho, runs))
-            elif w[0] == "se":
-                d["se"][int(w[1])] = (int(w[2]), int(w[3]))
-                d["snap"].setdefault(int(w[1]), {})
-            elif w[0] == "ck":
-                d["ck"][int(w[1])] = int(w[2])
-        except (ValueError, IndexError):
-            vm.fail(r, "buddy_script: cannot parse KDATA line: %s" % line)
+    for line in vm.kdata(r, "buddy_script"):      # typed by the grammar in vmkit/kdata.py
+        k = line.kind
+        if parse_header(line, d):
+            pass
+        elif k == "op":
+            d["res"][line["i"]] = line["result"]
+        elif k == "sb":
+            tag, fl, pool, o, pa, ho, runs = line.values()
+            d["snap"].setdefault(tag, {}).setdefault((fl, pool, o), []).append((pa, ho, runs))
+        elif k == "se":
+            d["se"][line["tag"]] = (line["free"], line["check"])
+            d["snap"].setdefault(line["tag"], {})
+        elif k == "ck":
+            d["ck"][line["i"]] = line["check"]
     vm.check("params" in d and d["segs"], r, "buddy_script printed no parameters or segments")
     for i, op in enumerate(script):
         vm.check(i in d["ck"] and (op[0] not in "acFuf" or i in d["res"]), r,
