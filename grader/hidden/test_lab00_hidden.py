@@ -110,7 +110,7 @@ def cmdline_model(text, max_):
             word = ""
         else:
             word += c
-    out = []
+    out: list[tuple[str, str]] = []
     for w in words:
         i = w.find("=")
         if i > 0 and len(out) < max_:

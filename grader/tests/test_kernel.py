@@ -235,7 +235,7 @@ def monitor_session(vm, commands, timeout=60.0, mem="128M"):
         pytest.fail("the monitor did not finish within %gs; last output:\n%s"
                     % (timeout, "\n".join(out.splitlines()[-15:])), pytrace=False)
     out = p.stdout.decode("utf-8", "replace")
-    replies = {}
+    replies: dict[str, list[str]] = {}
     for chunk in out.split("vmkit> ")[1:]:
         cmd, _, rest = chunk.partition("\n")
         replies.setdefault(cmd.strip(), []).append(rest)

@@ -93,10 +93,10 @@ def wide_base_token(rng, base):
     base has letters beyond f (g..z, either case), ending in the digit equal to
     the base, which must stop the parse (base 36 has none: '.' then)."""
     n = rng.randint(2, len(digits(U64_MAX, base)) - 1)
-    body = [rng.choice(DIGITS[1:base])] + [rng.choice(DIGITS[:base]) for _ in range(n - 1)]
+    chars = [rng.choice(DIGITS[1:base])] + [rng.choice(DIGITS[:base]) for _ in range(n - 1)]
     if base > 16:
-        body[rng.randrange(n)] = rng.choice(DIGITS[16:base])
-    body = "".join(c.upper() if rng.random() < 0.5 else c for c in body)
+        chars[rng.randrange(n)] = rng.choice(DIGITS[16:base])
+    body = "".join(c.upper() if rng.random() < 0.5 else c for c in chars)
     return body + (DIGITS[base] if base < 36 else ".")
 
 
@@ -183,7 +183,7 @@ def check_kenv(vm, present, absent, before=(), tests=("kenv",), more_args=()):
 
 
 def random_env(rng, n_present, n_absent):
-    present = {}
+    present: dict[str, str] = {}
     while len(present) < n_present:
         k = random_word(rng, 2, 16)
         if k not in RESERVED:

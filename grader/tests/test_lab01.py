@@ -6,6 +6,8 @@ pages the allocator hands out.  Every expected answer is recomputed here from
 the memory size the grader gave QEMU (vmkit/physmem.py) and the kernel's ELF
 file.  Points, configs and timeouts: labs/01-page-array/lab.toml.
 """
+from typing import Any
+
 from vmkit import physmem as pm
 
 PAGE = pm.PAGE
@@ -16,7 +18,7 @@ SIZES = {"i386": ["128M", "511M", "3583M", "6G"],
 # ------------------------------------------------------------------ parsing
 def parse_layout(vm, r, test):
     """The report_layout() lines of `test`, plus runs/bad/probe/alloc lines."""
-    info = {"phys_avail": [], "runs": [], "bad": [], "probe": [], "edge": [], "alloc": [], "dup": [],
+    info: dict[str, Any] = {"phys_avail": [], "runs": [], "bad": [], "probe": [], "edge": [], "alloc": [], "dup": [],
             "poison": [], "dumpset": []}
     for line in vm.kdata(r, test):      # typed by the grammar in vmkit/kdata.py
         k = line.kind
@@ -280,7 +282,7 @@ def test_guard_faults(vm):
 
 
 def merge(runs):
-    out = []
+    out: list[tuple[int, int]] = []
     for s, e in sorted(runs):
         if out and out[-1][1] == s:
             out[-1] = (out[-1][0], e)
