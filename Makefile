@@ -8,6 +8,7 @@
 #   make test                everything CI runs
 #   make fresh-check         (root) the README's commands on a new Debian 12 system
 #   make hosttest            the host unit tests only (ASan, UBSan)
+#   make typecheck           mypy over the grader and the Python tools
 #   make bench               boot, page-array start-up and grading benchmarks
 #   make bench-vm            buddy allocator benchmarks (host)
 #   make fuzz [FUZZTIME=60]  fuzz the buddy allocator (host, clang libFuzzer)
@@ -72,7 +73,7 @@ endif
 SRCS	:= $(wildcard kernel/kern/*.c kernel/libkern/*.c kernel/vm/*.c kernel/dev/*.c kernel/tests/*.c kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S)
 OBJS	:= $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 
-.PHONY: all kernel qemu qemu-gdb gdb grade lab test hosttest deps fresh-check clean bench help
+.PHONY: all kernel qemu qemu-gdb gdb grade lab test hosttest typecheck deps fresh-check clean bench help
 
 all kernel: $(B)/kernel.elf
 
@@ -136,9 +137,18 @@ lab:
 hosttest:
 	$(MAKE) -f tests/host/Makefile PYTHON=$(PYTHON)
 
+# Type annotations of the grader and the Python tools (mypy; its settings are
+# in grader/pyproject.toml).  Whatever of these a tree has is checked.
+TYPECHECKED = $(wildcard grader/vmkit grader/tests grader/hidden grader/selftest grader/conftest.py \
+		tools/*.py tools/qemu tools/gdbport)
+typecheck: deps
+	$(PYTHON) -m mypy --config-file grader/pyproject.toml --cache-dir build/mypy \
+	  --scripts-are-modules $(TYPECHECKED)
+
 # In a student tree the grader self-tests and the strip check are absent.
 test: deps
 	$(MAKE) hosttest
+	$(MAKE) typecheck
 	if [ -d grader/selftest ]; then $(PYTHON) -m pytest -q -n 2 grader/selftest; fi
 	$(MAKE) -s CONFIG=i386 kernel
 	$(MAKE) -s CONFIG=i386-pae kernel
@@ -150,7 +160,7 @@ test: deps
 # asked for, objects wait for it, so `make -j qemu` compiles after installing.
 deps:
 	@tools/deps
-ifneq ($(filter qemu qemu-gdb test grade bench,$(MAKECMDGOALS)),)
+ifneq ($(filter qemu qemu-gdb test grade bench typecheck,$(MAKECMDGOALS)),)
 $(OBJS) $(B)/ksyms0.S: | deps
 endif
 

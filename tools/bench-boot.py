@@ -16,11 +16,11 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "grader"))
+import vmkitpath  # noqa: F401,E402  (grader/ on sys.path: tools/vmkitpath.py)
 from vmkit.qemu import qemu_argv  # noqa: E402  (the one QEMU command line)
 
 
-def boot_once(config, mem, test):
+def boot_once(config: str, mem: str, test: str) -> float:
     kernel = os.path.join(ROOT, "build", config, "kernel.elf")
     argv = qemu_argv(kernel, config, mem=mem, append="test=%s nonce=bench" % test)
     t0 = time.perf_counter()
@@ -33,7 +33,7 @@ def boot_once(config, mem, test):
     return dt
 
 
-def main():
+def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=10)
     ap.add_argument("--configs", default="i386,i386-pae")

@@ -15,13 +15,13 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def timed(cmd):
+def timed(cmd: list[str]) -> tuple[float, int]:
     t0 = time.perf_counter()
     p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t0, p.returncode
 
 
-def main():
+def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-test", action="store_true", help="skip timing `make test`")
     args = ap.parse_args()

@@ -17,22 +17,22 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "grader"))
+import vmkitpath  # noqa: F401,E402  (grader/ on sys.path: tools/vmkitpath.py)
 from vmkit.qemu import qemu_argv  # noqa: E402
 
 VARIANTS = [("i386", "dense"), ("i386", "sparse"), ("i386-pae", "dense"), ("i386-pae", "sparse")]
 
 
-def build(config, mode):
+def build(config: str, mode: str) -> str:
     subprocess.run(["make", "-s", "-C", ROOT, "CONFIG=" + config, "VM_PHYSSEG=" + mode, "kernel"],
                    check=True, stdout=subprocess.DEVNULL)
     return os.path.join(ROOT, "build", "%s-%s" % (config, mode), "kernel.elf")
 
 
-def boot(kernel, config, mem):
+def boot(kernel: str, config: str, mem: str) -> dict[str, int]:
     argv = qemu_argv(kernel, config, mem=mem, append="test=startup_time,page_array nonce=b")
     p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
-    data = {}
+    data: dict[str, int] = {}
     for line in p.stdout.splitlines():
         w = line.split()
         if line.startswith("KDATA b startup_time"):
@@ -44,7 +44,7 @@ def boot(kernel, config, mem):
     return data
 
 
-def main():
+def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mems", default="128M,1G,3583M,6G")
     ap.add_argument("-n", type=int, default=3, help="boots per point (median)")

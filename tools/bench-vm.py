@@ -12,34 +12,38 @@ import argparse
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
+from math import nan
+
+Row = dict[str, str]
 
 PROGRAMS = ["bench_buddy", "bench_lookup-dense", "bench_lookup-sparse"]
 
 
-def run(path):
+def run(path: str) -> list[Row]:
     """Run one benchmark; return its RESULT lines as dicts."""
     out = subprocess.run([path], check=True, capture_output=True, text=True).stdout
-    rows = []
+    rows: list[Row] = []
     for line in out.splitlines():
         if line.startswith("RESULT "):
             rows.append(dict(kv.split("=", 1) for kv in line.split()[1:]))
     return rows
 
 
-def table(title, header, rows):
+def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     print(f"\n{title}")
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
-    for r in [header, ["-" * w for w in widths]] + rows:
+    for r in [header, ["-" * w for w in widths], *rows]:
         print("  " + "  ".join(str(x).rjust(w) for x, w in zip(r, widths)))
 
 
-def pairs(rows):
+def pairs(rows: Sequence[Row]) -> None:
     got = {(r["pattern"], r["alloc"], r["order"]): float(r["ns"])
            for r in rows if r["bench"] == "pair"}
     out = []
     for pat in ("lifo", "steady", "batch"):
-        b0, l0 = got.get((pat, "buddy", "0")), got.get((pat, "freelist", "0"))
-        b4, l16 = got.get((pat, "buddy", "4")), got.get((pat, "freelist", "16x0"))
+        b0, l0 = got.get((pat, "buddy", "0"), nan), got.get((pat, "freelist", "0"), nan)
+        b4, l16 = got.get((pat, "buddy", "4"), nan), got.get((pat, "freelist", "16x0"), nan)
         out.append([pat, f"{b0:.1f}", f"{l0:.1f}", f"{b0 / l0:.1f}x",
                     f"{b4:.1f}", "n/a", f"{l16:.1f}"])
     table("a. ns per alloc+free pair (buddy vs an xv6-style free list)",
@@ -52,7 +56,7 @@ def pairs(rows):
           "  Target: buddy order 0 within 2x of the list.")
 
 
-def contig(rows):
+def contig(rows: Sequence[Row]) -> None:
     out = [[r["fill"] + "%", r["freed"] + "%", r["churn"], r["trials"], r["buddy_ok"],
             r["aligned_run"], r["any_run"], r["list_ok"]]
            for r in rows if r["bench"] == "contig"]
@@ -65,7 +69,7 @@ def contig(rows):
           " run; the list, scanning a bitmap, with any run.")
 
 
-def lookups(rows):
+def lookups(rows: Sequence[Row]) -> None:
     got = {(r["array"], r["segments"]): r["ns"] for r in rows if r["bench"] == "lookup"}
     segs = sorted({s for _, s in got}, key=int)
     table("c. PHYS_TO_VM_PAGE, ns per lookup of a random valid address (128 MiB)",
@@ -73,7 +77,7 @@ def lookups(rows):
           [[s, got.get(("dense", s), "-"), got.get(("sparse", s), "-")] for s in segs])
 
 
-def main():
+def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", default="build/host/bench")
     args = ap.parse_args()

@@ -16,6 +16,8 @@ import os
 import shlex
 import subprocess
 import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 COMPILERS = ("gcc", "cc", "clang")
@@ -27,8 +29,9 @@ DEP_FLAGS = {"-MD", "-MMD", "-MP"}
 DEP_FLAGS_ARG = {"-MF", "-MT", "-MQ"}
 
 
-def strip_flags(argv, keep_gcc_flags):
-    out, skip = [], False
+def strip_flags(argv: list[str], keep_gcc_flags: bool) -> list[str]:
+    out: list[str] = []
+    skip = False
     for a in argv:
         if skip:
             skip = False
@@ -41,7 +44,7 @@ def strip_flags(argv, keep_gcc_flags):
     return out
 
 
-def compile_entries(lines, root, keep_gcc_flags=False):
+def compile_entries(lines: Iterable[str], root: str, keep_gcc_flags: bool = False) -> list[dict[str, Any]]:
     """Entries for the compiler calls among `make -n` output lines."""
     entries = []
     for line in lines:
@@ -68,7 +71,7 @@ def compile_entries(lines, root, keep_gcc_flags=False):
     return entries
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="compdb.py", description=__doc__.split("\n")[0])
     p.add_argument("--config", default=os.environ.get("CONFIG", "i386"),
                    help="kernel config (default $CONFIG or i386)")

@@ -28,6 +28,8 @@ Exit status 0 only if every graded test passed; 3 if the grader itself failed
 (pytest killed or crashed: results.json then says GRADER ERROR, not a score).
 Run with /usr/bin/python3 (Debian's python3-pytest; python3-pytest-xdist for -j).
 """
+from __future__ import annotations
+
 import argparse
 import csv
 import os
@@ -38,15 +40,18 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping, Sequence
+from types import FrameType
+from typing import IO, Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "grader"))
-from vmkit import ROOT, driver, manifest, results, runner, submission  # noqa: E402
+import vmkitpath  # noqa: F401  (grader/ on sys.path: tools/vmkitpath.py)
+from vmkit import ROOT, driver, manifest, results, runner, submission
 
 EXIT_GRADER_ERROR = 3
 
 
-def parse_args(argv):
+def parse_args(argv: Sequence[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
     p = argparse.ArgumentParser(prog="grade.py", description="Grade vmkit labs.")
     p.add_argument("--lab", help="lab id (00 or 00-warmup); default: the tree's only lab")
     p.add_argument("--all", action="store_true", help="grade every lab")
@@ -76,7 +81,7 @@ def parse_args(argv):
     return p, a
 
 
-def pick_labs(p, a):
+def pick_labs(p: argparse.ArgumentParser, a: argparse.Namespace) -> list[manifest.Lab]:
     try:
         labs = manifest.load_all(ROOT)
         if a.all:
@@ -93,7 +98,7 @@ def pick_labs(p, a):
         p.error(str(e))
 
 
-def check_tests(p, a, labs):
+def check_tests(p: argparse.ArgumentParser, a: argparse.Namespace, labs: Sequence[manifest.Lab]) -> None:
     known = {t.name for lab in labs for t in lab.selected(a.hidden)}
     bad = [t for t in a.tests if t not in known]
     if bad:
@@ -101,7 +106,9 @@ def check_tests(p, a, labs):
                 " without --hidden", ", ".join(sorted(known))))
 
 
-def grade_tree(labs, a, tree=None, quiet=False, log_path=None, env=None):
+def grade_tree(labs: Sequence[manifest.Lab], a: argparse.Namespace, tree: str | None = None,
+               quiet: bool = False, log_path: str | None = None,
+               env: Mapping[str, str] | None = None) -> results.Results:
     files = []
     for lab in labs:
         for f in lab.test_files(a.hidden):
@@ -122,7 +129,7 @@ def grade_tree(labs, a, tree=None, quiet=False, log_path=None, env=None):
 RUN_PREFIX = "vmkit-run-"
 
 
-def sweep_stale_runs(tmp):
+def sweep_stale_runs(tmp: str) -> None:
     """Remove run directories of grade.py runs that were killed (their pid is gone)."""
     for n in os.listdir(tmp):
         d = os.path.join(tmp, n)
@@ -146,7 +153,7 @@ class RunDir:
     """One temporary directory per run, for every temporary file of it (TMPDIR
     of the children too); removed on exit."""
 
-    def __enter__(self):
+    def __enter__(self) -> str:
         tmp = tempfile.gettempdir()
         self.path = tempfile.mkdtemp(prefix=RUN_PREFIX, dir=tmp)
         with open(os.path.join(self.path, "pid"), "w") as f:
@@ -155,30 +162,29 @@ class RunDir:
         tempfile.tempdir = self.path
         return self.path
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         runner.kill_live_groups()
         shutil.rmtree(self.path, ignore_errors=True)
-        return False
 
 
-def _on_signal(signum, frame):
+def _on_signal(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)       # unwinds: children killed, run dir removed
 
 
 # ---------------------------------------------------------------- submissions
-def looks_like_tree(path):
+def looks_like_tree(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "Makefile")) or os.path.isdir(os.path.join(path, "kernel"))
 
 
-def expand_submissions(paths):
+def expand_submissions(paths: Sequence[str]) -> list[str]:
     if len(paths) == 1 and os.path.isdir(paths[0]) and not looks_like_tree(paths[0]):
         kids = sorted(os.path.join(paths[0], n) for n in os.listdir(paths[0]) if not n.startswith("."))
         if kids and any(os.path.isdir(k) or k.endswith(submission.ARCHIVES) for k in kids):
             return kids
-    return paths
+    return list(paths)
 
 
-def submission_name(sub):
+def submission_name(sub: str) -> str:
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", os.path.basename(os.path.normpath(sub)))
     for ext in submission.ARCHIVES:
         if name.endswith(ext):
@@ -190,15 +196,17 @@ class GraderError(Exception):
     pass
 
 
-def _configs(lab, a):
+def _configs(lab: manifest.Lab, a: argparse.Namespace) -> list[str]:
     return sorted({c for t in lab.selected(a.hidden) for c in t.configs
                    if (not a.configs or c in a.configs) and (not a.tests or t.name in a.tests)})
 
 
-def grade_one(lab, a, sub, work, out, log):
+def grade_one(lab: manifest.Lab, a: argparse.Namespace, sub: str, work: str, out: str,
+              log: IO[str]) -> tuple[results.Results | None, str | None, list[str]]:
     """Grade one submission in work (removed by the caller); instructor's files
-    go to out. Returns (results dict, status)."""
-    def note(msg):
+    go to out. Returns (results dict or None, why it failed or None, the edit
+    files missing from the submission)."""
+    def note(msg: str) -> None:
         log.write(msg.rstrip() + "\n")
         log.flush()
     note("submission: %s" % os.path.abspath(sub))
@@ -253,7 +261,7 @@ def grade_one(lab, a, sub, work, out, log):
     return res, None, missing
 
 
-def grade_submissions(labs, a, rundir):
+def grade_submissions(labs: Sequence[manifest.Lab], a: argparse.Namespace, rundir: str) -> int:
     if len(labs) != 1:
         print("grade: --submissions grades one lab: choose it with --lab NN", file=sys.stderr)
         return 2
@@ -269,14 +277,18 @@ def grade_submissions(labs, a, rundir):
         status = "graded"
         with open(os.path.join(out, "grade.log"), "w") as log:
             try:
-                res, failed, missing = grade_one(lab, a, sub, work, out, log)
-                if failed:
-                    res = results.zero([lab], failed, a.hidden, a.configs, a.tests)
-                    status = failed.splitlines()[0]
-                elif results.is_grader_error(res):
+                graded, failed, missing = grade_one(lab, a, sub, work, out, log)
+                if graded is None:
+                    why = failed or "grader bug: no results and no reason"
+                    res = results.zero([lab], why, a.hidden, a.configs, a.tests)
+                    status = why.splitlines()[0]
+                elif results.is_grader_error(graded):
+                    res = graded
                     status = "grader error: %s" % res["extra_data"]["grader_error"].splitlines()[0]
-                elif missing:
-                    status = "graded; missing %s (its stub was graded)" % ", ".join(missing)
+                else:
+                    res = graded
+                    if missing:
+                        status = "graded; missing %s (its stub was graded)" % ", ".join(missing)
             except submission.Refused as e:
                 res = results.zero([lab], "SUBMISSION NOT GRADED (0 points): %s" % e,
                                    a.hidden, a.configs, a.tests)
@@ -307,7 +319,7 @@ def grade_submissions(labs, a, rundir):
     return 0
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     sweep_stale_runs(tempfile.gettempdir())
     p, a = parse_args(argv)
     labs = pick_labs(p, a)
@@ -320,7 +332,7 @@ def main(argv=None):
         return grade_here(p, a, labs)
 
 
-def grade_here(p, a, labs):
+def grade_here(p: argparse.ArgumentParser, a: argparse.Namespace, labs: Sequence[manifest.Lab]) -> int:
     tree = os.path.abspath(a.tree) if a.tree else None
     if tree and not os.path.isfile(os.path.join(tree, "Makefile")):
         p.error("--tree %s: not a vmkit tree: no Makefile" % a.tree)

@@ -17,8 +17,8 @@ import shutil
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "grader"))
-from vmkit import manifest  # noqa: E402
+import vmkitpath  # noqa: F401  (grader/ on sys.path: tools/vmkitpath.py)
+from vmkit import manifest
 
 SCAN_DIRS = ("kernel/",)
 SCAN_EXTS = (".c", ".h", ".S", ".ld")

@@ -8,7 +8,7 @@ ksym_names in the .ksyms section (see kernel/kern/kern_syms.c).
 import sys
 
 
-def main():
+def main() -> None:
     syms = []
     for line in sys.stdin:
         parts = line.split()

@@ -20,10 +20,9 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "grader"))
-sys.path.insert(0, HERE)
-import mklab  # noqa: E402
-from vmkit import ROOT, driver, manifest, runner  # noqa: E402
+import mklab
+import vmkitpath  # noqa: F401  (grader/ on sys.path: tools/vmkitpath.py)
+from vmkit import ROOT, driver, manifest, runner
 
 
 def outcomes(lab, report):

@@ -20,7 +20,7 @@ class Buddy:
         """segs: [(start, end, freelist)] in ascending order."""
         self.segs = segs
         self.npool, self.norder = nfreepool, nfreeorder
-        self.q = [[[deque() for _ in range(nfreeorder)] for _ in range(nfreepool)]
+        self.q: list[list[list[deque[int]]]] = [[[deque() for _ in range(nfreeorder)] for _ in range(nfreepool)]
                   for _ in range(nfreelist)]
         self.heads = {}            # pa -> (order, pool, freelist) of free blocks
 

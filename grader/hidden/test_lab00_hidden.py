@@ -5,11 +5,7 @@ prefix-only tokens, digits beyond the base) and the command line's edge cases
 cmdline_parse itself on directed buffers with a small table). Every case is
 fixed: it is reached on every seed.
 """
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-from test_lab00 import (C_SPACE, KEY_CHARS, U64_MAX, check_kenv, check_strtoull,  # noqa: E402
+from tests.test_lab00 import (C_SPACE, KEY_CHARS, U64_MAX, check_kenv, check_strtoull,
                         digits, escape, kescape, random_token, random_word)
 
 KENV_MAX = 64                          # kernel/include/sys/kenv.h
@@ -114,7 +110,7 @@ def cmdline_model(text, max_):
             word = ""
         else:
             word += c
-    out = []
+    out: list[tuple[str, str]] = []
     for w in words:
         i = w.find("=")
         if i > 0 and len(out) < max_:
@@ -142,7 +138,7 @@ def cmdline_cases(rng):
 
 
 def check_cmdline(vm, r, cases):
-    got = [line.strip() for line in r.data.get("cmdline", [])]
+    got = [line.text.strip() for line in vm.kdata(r, "cmdline")]   # grammar: vmkit/kdata.py
     want = []
     for i, (max_, text) in enumerate(cases):
         entries = cmdline_model(text, max_)

@@ -3,12 +3,8 @@ and off-by-one errors in the array's sizing show up, a drain above 4 GiB,
 PHYS_TO_VM_PAGE on every layout class of physical memory, and the dense
 layout under PAE (frame numbers that do not fit in 32 bits).
 """
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-from test_lab01 import boot_layout, check_drain, check_probes, check_runs  # noqa: E402
-from vmkit import physmem as pm  # noqa: E402
+from tests.test_lab01 import boot_layout, check_drain, check_probes, check_runs
+from vmkit import physmem as pm
 
 # -m sizes that make each layout class (probe_holes already boots 128M and 6G):
 #   3583M  (i386) the largest range ends 128 KiB below 3.5 GiB, the top of RAM below the

@@ -5,14 +5,8 @@ the allocator's exact contract (handouts/02-buddy.md), which must predict
 every address the kernel returns - a check no output can fake without
 implementing the allocator.  The model stays out of student trees.
 """
-import os
-import sys
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))
-import buddy_model as bm  # noqa: E402
-from test_lab02 import BIG, SCRIPT, check_segments, parse, parse_script, run_workload, script_arg  # noqa: E402
+from hidden import buddy_model as bm
+from tests.test_lab02 import BIG, SCRIPT, check_segments, parse, parse_script, run_workload, script_arg
 
 
 def model_for(vm, r, mem, d):

@@ -46,7 +46,7 @@ def fake(tmp_path):
     for name in PRESENT:
         shutil.copy(FAKES / "present", bindir / name)
     for name in HOST:
-        os.symlink(shutil.which(name), bindir / name)
+        os.symlink(str(shutil.which(name)), bindir / name)
     for lib in ("12/libgcc.a", "12/32/libgcc.a"):
         p = state / "lib/gcc/x86_64-linux-gnu" / lib
         p.parent.mkdir(parents=True, exist_ok=True)

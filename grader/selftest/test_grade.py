@@ -8,11 +8,9 @@ import shutil
 import subprocess
 import sys
 
-from conftest import make_fake_tree
+import mklab
+from selftest.fakes import make_fake_tree
 from vmkit import ROOT, results, manifest
-
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import mklab  # noqa: E402
 
 GRADE = [os.path.join(ROOT, "tools", "grade.py")]
 PY = "/usr/bin/python3"
@@ -52,8 +50,8 @@ def test_submissions(tmp_path):
     (subs / "alice" / "Makefile").write_text("kernel:\n\tfalse\n")     # ignored
     shutil.copytree(stub, subs / "bob")                                    # the stubs
     shutil.copytree(subs / "alice", subs / "carol")
-    with open(subs / "carol" / lab.edit[0], "a") as f:
-        f.write("\nint vmkit_broken(void) { return undeclared_variable; }\n")
+    with open(subs / "carol" / lab.edit[0], "a") as out:
+        out.write("\nint vmkit_broken(void) { return undeclared_variable; }\n")
     (subs / "dave").mkdir()
     (subs / "dave" / "notes.txt").write_text("forgot everything\n")
     shutil.make_archive(str(subs / "erin"), "zip", str(subs), "alice")     # erin.zip: alice/...

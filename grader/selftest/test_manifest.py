@@ -34,7 +34,7 @@ def test_good_manifest(tmp_path):
     assert lb.id == "03" and [t.name for t in lb.tests] == ["alpha", "beta"]
     a, b = lb.tests
     assert a.max_score("i386") == 5 and a.timeout == 10 and not a.hidden
-    assert b.configs == ["i386-pae"] and b.max_score("i386-pae") == 3
+    assert list(b.configs) == ["i386-pae"] and b.max_score("i386-pae") == 3
     assert b.visibility == "after_published"
     assert [t.name for t in lb.selected()] == ["alpha"]
 

@@ -5,8 +5,7 @@ import textwrap
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
-import mklab  # noqa: E402
+import mklab
 
 LAB = """id = "{id}"
 title = "Lab {id}"

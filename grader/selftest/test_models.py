@@ -13,7 +13,7 @@ def glibc(tok, base):
     buf = ctypes.create_string_buffer(tok.encode())
     end = ctypes.c_char_p()
     v = libc.strtoull(buf, ctypes.byref(end), base)
-    return v, ctypes.cast(end, ctypes.c_void_p).value - ctypes.addressof(buf)
+    return v, (ctypes.cast(end, ctypes.c_void_p).value or 0) - ctypes.addressof(buf)
 
 
 EDGES = ["", "-", "+", "0x", "0X", "0xg", "0755", "09", "-0x10", "+-5", "zz", "12abc",

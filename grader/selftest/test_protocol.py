@@ -76,7 +76,7 @@ def test_panic_and_backtrace():
     log = sealed("KTEST {n} boot PASS\npanic: page fault: cr2=0xdeadbeef eip=0x101234\nbacktrace:\n"
                  "  #0 0x00101234 trap_pfault+0x44\n  #1 0x00100100 trap+0x10\nKPANIC {n}\n".format(n=N))
     t = protocol.parse(log, N)
-    assert t.kpanic and t.panic_msg.startswith("page fault: cr2=")
+    assert t.kpanic and str(t.panic_msg).startswith("page fault: cr2=")
     assert t.backtrace == ["#0 0x00101234 trap_pfault+0x44", "#1 0x00100100 trap+0x10"]
     assert classify(t, 37, False, False) == "panic"
 

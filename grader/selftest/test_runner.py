@@ -5,11 +5,12 @@ import resource
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 
-from conftest import make_fake_tree, qemu_pids_running
-from vmkit import runner
+from selftest.fakes import make_fake_tree, qemu_pids_running
+from vmkit import GRADER_DIR, runner
 
 ARGS = {"lab00.nums": "16:ff,0:0x", "lab00.keys": "a,b", "a": "x"}
 
@@ -60,7 +61,7 @@ def test_wrong_or_missing_nonce_does_not_pass(fake_runner, mode):
 def test_panic_reported_with_backtrace(fake_runner):
     res = boot(fake_runner, "panic")
     assert res.kind == "panic" and res.status == 37
-    msg = res.problem()
+    msg = str(res.problem())
     assert msg.startswith("PANIC: fake panic for the grader")
     assert "#0 0x00101234 fake_panic+0x14" in msg and "#1 0x00100abc fake_main+0x99" in msg
 
@@ -99,14 +100,14 @@ def test_build_failure_is_a_result_with_the_compiler_error(copy_fake):
     r = runner.Runner(copy_fake(broken=True), session="s")
     res = r.boot("i386", ["boot"], timeout=5)
     assert res.kind == "build-failed"
-    msg = res.problem()
+    msg = str(res.problem())
     assert msg.startswith("BUILD FAILED (config i386)")
     assert "undeclared_variable" in msg and "error" in msg
 
 
 def test_not_a_tree_is_a_build_failure(tmp_path):
     res = runner.Runner(str(tmp_path), session="s").boot("i386", ["boot"])
-    assert res.kind == "build-failed" and "no Makefile" in res.problem()
+    assert res.kind == "build-failed" and "no Makefile" in str(res.problem())
 
 
 def test_build_is_once_per_session_across_processes(tmp_path):
@@ -115,12 +116,26 @@ def test_build_is_once_per_session_across_processes(tmp_path):
     counter = tmp_path / "count"
     with open(tree / "Makefile", "a") as f:      # count real builds
         f.write("kernel: count\ncount:\n\t@echo x >> %s\n.PHONY: count\n" % counter)
-    code = ("import sys; sys.path.insert(0, %r)\n"
-            "from vmkit import runner\n"
+    code = ("import sys\nfrom vmkit import runner\n"
             "b = runner.build_kernel(%r, 'i386', session='same')\n"
-            "sys.exit(0 if b.ok else 1)\n") % (os.path.dirname(os.path.dirname(__file__)), str(tree))
-    procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(3)]
+            "sys.exit(0 if b.ok else 1)\n") % str(tree)
+    env = dict(os.environ, PYTHONPATH=GRADER_DIR)      # what grader/pyproject.toml gives pytest
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env) for _ in range(3)]
     assert [p.wait() for p in procs] == [0, 0, 0]
     assert counter.read_text().count("x") == 1
     b = runner.build_kernel(str(tree), "i386", session="other")
     assert b.ok and counter.read_text().count("x") == 2
+
+
+def test_run_result_refuses_misspelt_and_missing_keywords():
+    """RunResult is a keyword-only dataclass: a misspelt keyword used to become a default."""
+    ok: dict[str, Any] = dict(config="i386", requested=["boot"], cmdline="test=boot", seed=1, nonce="ab",
+              timeout=1.0, kind=runner.RunKind.OK)
+    assert runner.RunResult(**ok).ok
+    with pytest.raises(TypeError, match="stauts"):
+        runner.RunResult(stauts=33, **ok)      # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="kind"):
+        runner.RunResult(**{k: v for k, v in ok.items() if k != "kind"})
+    with pytest.raises(TypeError):
+        runner.RunResult("i386", ["boot"], "test=boot", 1, "ab", 1.0, runner.RunKind.OK)  # type: ignore[misc]
+    assert runner.RunKind("panic") is runner.RunKind.PANIC and str(runner.RunKind.PANIC) == "panic"

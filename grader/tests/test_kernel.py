@@ -6,6 +6,8 @@ The memory checks compare the kernel's meminfo against what QEMU's pc machine
 gives for -m: RAM at [0, 640K) and [1M, below4g), plus [4G, 4G + rest) when
 -m >= 3.5G (then below4g = 3G).
 """
+from typing import Any
+
 import pytest
 
 GiB = 1 << 30
@@ -24,20 +26,14 @@ def qemu_ram(mem):
 
 def parse_meminfo(vm, r):
     """{'phys_avail': [(s, e)], 'dump_avail': [...], 'ignored': n, 'kernel': (s, e)}"""
-    info = {"phys_avail": [], "dump_avail": [], "ignored": None, "kernel": None}
-    for line in r.data.get("meminfo", []):
-        w = line.split()
-        try:
-            if w[0] in ("phys_avail", "dump_avail") and len(w) == 3:
-                info[w[0]].append((int(w[1], 16), int(w[2], 16)))
-            elif w[0] == "ignored" and len(w) == 2:
-                info["ignored"] = int(w[1], 0)
-            elif w[0] == "kernel" and len(w) == 3:
-                info["kernel"] = (int(w[1], 16), int(w[2], 16))
-            else:
-                vm.fail(r, "meminfo: unexpected KDATA line: %s" % line)
-        except ValueError:
-            vm.fail(r, "meminfo: bad number in KDATA line: %s" % line)
+    info: dict[str, Any] = {"phys_avail": [], "dump_avail": [], "ignored": None, "kernel": None}
+    for line in vm.kdata(r, "meminfo"):           # grammar: vmkit/kdata.py
+        if line.kind in ("phys_avail", "dump_avail"):
+            info[line.kind].append(line.values())
+        elif line.kind == "ignored":
+            info["ignored"] = line["bytes"]
+        else:
+            info["kernel"] = line.values()
     for key in ("phys_avail", "dump_avail", "ignored", "kernel"):
         vm.check(info[key] not in (None, []), r, "meminfo: no `%s` KDATA line" % key)
     return info
@@ -109,13 +105,9 @@ def test_boot_meminfo(vm, mem):
 def test_pae_high(vm):
     pattern = vm.rng.randrange(1, 1 << 64)        # a base-0 tunable: needs the 0x
     r = vm.run_pass(["pae_high"], {"ktest.pattern": "%#x" % pattern}, mem="6G")
-    lines = r.data.get("pae_high", [])
+    lines = vm.kdata(r, "pae_high")               # grammar: vmkit/kdata.py
     vm.check(len(lines) == 1, r, "pae_high: expected one KDATA line, got %d" % len(lines))
-    kv = dict(w.split("=", 1) for w in lines[0].split() if "=" in w)
-    try:
-        pa, back = int(kv["pa"], 16), int(kv["readback"], 16)
-    except (KeyError, ValueError):
-        vm.fail(r, "pae_high: KDATA line should be `pa=<hex> readback=<hex>`: %s" % lines[0])
+    pa, back = lines[0]["pa"], lines[0]["readback"]
     vm.check(pa >= 4 * GiB, r, "pae_high used pa=%#x, which is below 4 GiB" % pa)
     vm.check(back == pattern, r, "pae_high read back %#x, wrote %#x" % (back, pattern))
 
@@ -315,7 +307,7 @@ def monitor_session(vm, commands, timeout=60.0, mem="128M"):
         pytest.fail("the monitor did not finish within %gs; last output:\n%s"
                     % (timeout, "\n".join(out.splitlines()[-15:])), pytrace=False)
     out = p.stdout.decode("utf-8", "replace")
-    replies = {}
+    replies: dict[str, list[str]] = {}
     for chunk in out.split("vmkit> ")[1:]:
         cmd, _, rest = chunk.partition("\n")
         replies.setdefault(cmd.strip(), []).append(rest)

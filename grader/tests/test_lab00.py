@@ -93,10 +93,10 @@ def wide_base_token(rng, base):
     base has letters beyond f (g..z, either case), ending in the digit equal to
     the base, which must stop the parse (base 36 has none: '.' then)."""
     n = rng.randint(2, len(digits(U64_MAX, base)) - 1)
-    body = [rng.choice(DIGITS[1:base])] + [rng.choice(DIGITS[:base]) for _ in range(n - 1)]
+    chars = [rng.choice(DIGITS[1:base])] + [rng.choice(DIGITS[:base]) for _ in range(n - 1)]
     if base > 16:
-        body[rng.randrange(n)] = rng.choice(DIGITS[16:base])
-    body = "".join(c.upper() if rng.random() < 0.5 else c for c in body)
+        chars[rng.randrange(n)] = rng.choice(DIGITS[16:base])
+    body = "".join(c.upper() if rng.random() < 0.5 else c for c in chars)
     return body + (DIGITS[base] if base < 36 else ".")
 
 
@@ -126,7 +126,7 @@ def check_strtoull(vm, items):
     arg = ",".join("%d:%s" % (base, escape(tok)) for base, tok in items)
     assert len(arg) < CMDLINE_BUDGET, "grader bug: lab00.nums= is %d bytes" % len(arg)
     r = vm.run_pass(["strtoull"], {"lab00.nums": arg})
-    got = r.data.get("strtoull", [])
+    got = [line.text for line in vm.kdata(r, "strtoull")]     # grammar: vmkit/kdata.py
     vm.check(len(got) == len(items), r,
              "strtoull: asked for %d items, the kernel printed %d KDATA lines" % (len(items), len(got)))
     wrong = []
@@ -168,7 +168,7 @@ def check_kenv(vm, present, absent, before=(), tests=("kenv",), more_args=()):
     vm.rng.shuffle(asked)
     args = list(before) + list(present.items()) + list(more_args) + [("lab00.keys", ",".join(asked))]
     r = vm.run_pass(list(tests), args)
-    got = r.data.get("kenv", [])
+    got = [line.text for line in vm.kdata(r, "kenv")]         # grammar: vmkit/kdata.py
     vm.check(len(got) == len(asked), r,
              "kenv: asked for %d keys, the kernel printed %d KDATA lines" % (len(asked), len(got)))
     wrong = []
@@ -183,7 +183,7 @@ def check_kenv(vm, present, absent, before=(), tests=("kenv",), more_args=()):
 
 
 def random_env(rng, n_present, n_absent):
-    present = {}
+    present: dict[str, str] = {}
     while len(present) < n_present:
         k = random_word(rng, 2, 16)
         if k not in RESERVED:

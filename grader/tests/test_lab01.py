@@ -6,6 +6,8 @@ pages the allocator hands out.  Every expected answer is recomputed here from
 the memory size the grader gave QEMU (vmkit/physmem.py) and the kernel's ELF
 file.  Points, configs and timeouts: labs/01-page-array/lab.toml.
 """
+from typing import Any
+
 from vmkit import physmem as pm
 
 PAGE = pm.PAGE
@@ -16,45 +18,27 @@ SIZES = {"i386": ["128M", "511M", "3583M", "6G"],
 # ------------------------------------------------------------------ parsing
 def parse_layout(vm, r, test):
     """The report_layout() lines of `test`, plus runs/bad/probe/alloc lines."""
-    info = {"phys_avail": [], "runs": [], "bad": [], "probe": [], "edge": [], "alloc": [], "dup": [],
+    info: dict[str, Any] = {"phys_avail": [], "runs": [], "bad": [], "probe": [], "edge": [], "alloc": [], "dup": [],
             "poison": [], "dumpset": []}
-    for line in r.data.get(test, []):
-        w = line.split()
-        try:
-            if w[0] == "mode":
-                info["mode"] = w[1]
-            elif w[0] == "sizeof":
-                info["size"] = int(w[1])
-            elif w[0] == "array":
-                info["array"] = (int(w[1], 16), int(w[2]), int(w[3], 16))
-            elif w[0] == "bitmap":
-                info["bitmap"] = (int(w[1], 16), int(w[2]), int(w[3], 16))
-            elif w[0] == "guard":
-                info["guard"] = (int(w[1], 16), int(w[2], 16))
-            elif w[0] == "array_contiguous":
-                info["contiguous"] = w[1] == "yes"
-            elif w[0] == "phys_avail":
-                info["phys_avail"].append((int(w[1], 16), int(w[2], 16)))
-            elif w[0] == "run":
-                info["runs"].append((int(w[1], 16), int(w[2]), int(w[3], 16)))
-            elif w[0] == "bad":
-                info["bad"].append(line)
-            elif w[0] in ("probe", "edge"):
-                info[w[0]].append((int(w[1], 16), int(w[2], 16), int(w[3], 16)))
-            elif w[0] in ("poison", "dumpset"):
-                info[w[0]].append((int(w[1], 16), int(w[2], 0)))
-            elif w[0] == "dumpbits":
-                info["dumpbits"] = (int(w[1]), int(w[3]))
-            elif w[0] == "alloc":
-                info["alloc"].append((int(w[1], 16), int(w[2])))
-            elif w[0] == "dup":
-                info["dup"].append(line)
-            elif w[0] == "runs":
-                info["summary"] = w[1:]
-            elif w[0] in ("count", "touch", "beyond"):
-                info[w[0]] = w[1:]
-        except (ValueError, IndexError):
-            vm.fail(r, "%s: cannot parse KDATA line: %s" % (test, line))
+    for line in vm.kdata(r, test):      # typed by the grammar in vmkit/kdata.py
+        k = line.kind
+        if k in ("mode", "sizeof", "array", "bitmap", "guard", "dumpbits"):
+            v = line.values()
+            info[{"sizeof": "size"}.get(k, k)] = v[0] if len(v) == 1 else v
+        elif k == "array_contiguous":
+            info["contiguous"] = line["contiguous"]
+        elif k in ("phys_avail", "probe", "edge", "poison", "dumpset", "alloc"):
+            info[k].append(line.values())
+        elif k == "run":
+            info["runs"].append(line.values())
+        elif k in ("bad", "dup"):
+            info[k].append(line.text)
+        elif k == "runs":
+            info["summary"] = line.values()
+        elif k == "count":
+            info["count"] = line["counts"]
+        elif k in ("touch", "beyond"):
+            info[k] = line.values()
     return info
 
 
@@ -286,7 +270,7 @@ def test_guard_faults(vm):
     info = parse_layout(vm, r, "guard")
     vm.check("array" in info and "touch" in info, r,
              "the guard test printed no layout (is the VM system on?)")
-    touch = int(info["touch"][0], 16)
+    touch = info["touch"][0]
     vm.check(touch == info["array"][0] - info["size"], r, "vm_page_array[-1] is at %#x, expected %#x"
              % (touch, info["array"][0] - info["size"]))
     vm.check(r.kind == "panic", r, "reading vm_page_array[-1] must fault; the run ended as: %s"
@@ -298,7 +282,7 @@ def test_guard_faults(vm):
 
 
 def merge(runs):
-    out = []
+    out: list[tuple[int, int]] = []
     for s, e in sorted(runs):
         if out and out[-1][1] == s:
             out[-1] = (out[-1][0], e)
@@ -327,7 +311,7 @@ def check_drain(vm, mem, nblack=3):
         vm.check(not any(s <= b < e for s, e in got), r, "blacklisted page %#x was handed out" % b)
     vm.check(got == want, r, "the pages handed out are not phys_avail minus the blacklist:\n"
              "  expected %s\n  got      %s" % (fmt_ranges(want), fmt_ranges(got)))
-    counts = dict(kv.split("=") for kv in info.get("count", []))
+    counts = info.get("count", {})
     vm.check(counts.get("before") == counts.get("after") == counts.get("got"), r,
              "free counts do not add up after giving every page back: %s" % counts)
 

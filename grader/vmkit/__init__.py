@@ -3,6 +3,7 @@
 Modules (stdlib only except plugin.py, which is the pytest plugin):
   qemu      the one place the QEMU command line is built (+ the tools/qemu CLI)
   protocol  parses a serial log by the nonce protocol of grader/PROTOCOL.md
+  kdata     every ktest's KDATA grammar, and the one parser for it
   runner    builds a tree's kernel once per session and boots it under QEMU
   manifest  reads and validates labs/NN-name/lab.toml
   results   turns per-test outcomes into Gradescope results.json and tables

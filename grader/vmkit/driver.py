@@ -1,6 +1,8 @@
 """Run the grader's pytest against a tree's kernel and collect raw outcomes.
 Used by tools/grade.py and tools/stripcheck.py (stdlib only; pytest runs in a
 child process under a Python that has it)."""
+from __future__ import annotations
+
 import json
 import os
 import shutil
@@ -8,11 +10,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
 
 from . import GRADER_DIR, ROOT, runner
 
 
-def pytest_python():
+def pytest_python() -> str:
     """A Python with pytest: this one if it has it, else Debian's."""
     try:
         import pytest  # noqa: F401
@@ -21,15 +25,18 @@ def pytest_python():
         return "/usr/bin/python3"
 
 
-def has_xdist(py):
+def has_xdist(py: str) -> bool:
     return subprocess.run([py, "-c", "import xdist"], capture_output=True).returncode == 0
 
 
 OK_STATUSES = (0, 1)        # pytest: all passed / some failed; anything else is the grader's fault
 
 
-def run_pytest(files, tree=None, lab=None, hidden=False, seed=None, configs=None,
-               jobs=1, select=None, quiet=False, log_path=None, timeout=None, env=None):
+def run_pytest(files: Sequence[str], tree: str | None = None, lab: str | None = None,
+               hidden: bool = False, seed: int | None = None, configs: Sequence[str] | None = None,
+               jobs: int = 1, select: str | None = None, quiet: bool = False,
+               log_path: str | None = None, timeout: float | None = None,
+               env: Mapping[str, str] | None = None) -> tuple[dict[str, Any], int, float]:
     """Run pytest on `files` (paths relative to the grader's root).
 
     Returns (report dict, pytest exit status, elapsed seconds). The report has
@@ -43,7 +50,7 @@ def run_pytest(files, tree=None, lab=None, hidden=False, seed=None, configs=None
     py = pytest_python()
     rdir = tempfile.mkdtemp(prefix="vmkit-pytest-")
     rpt = os.path.join(rdir, "report.json")
-    argv = [py, "-m", "pytest", "-c", os.path.join(GRADER_DIR, "pytest.ini"),
+    argv = [py, "-m", "pytest", "-c", os.path.join(GRADER_DIR, "pyproject.toml"),
             "--rootdir", GRADER_DIR, "--vmkit-report", rpt]
     argv += [os.path.join(ROOT, f) for f in files]
     if tree:
@@ -63,15 +70,16 @@ def run_pytest(files, tree=None, lab=None, hidden=False, seed=None, configs=None
     argv.append("-q")
     env = dict(env or os.environ, PYTHONDONTWRITEBYTECODE="1")
     start = time.monotonic()
-    out = subprocess.DEVNULL if quiet else None
+    out: int | IO[str] | None = subprocess.DEVNULL if quiet else None
+    logf = None
     if log_path:
         os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
-        out = open(log_path, "w")
+        out = logf = open(log_path, "w")
     try:
         rc = _supervise(argv, env, out, timeout)
     finally:
-        if log_path:
-            out.close()
+        if logf is not None:
+            logf.close()
     elapsed = time.monotonic() - start
     try:
         with open(rpt) as f:
@@ -93,7 +101,8 @@ def run_pytest(files, tree=None, lab=None, hidden=False, seed=None, configs=None
 TIMED_OUT = -1000
 
 
-def _supervise(argv, env, out, timeout):
+def _supervise(argv: Sequence[str], env: Mapping[str, str], out: int | IO[str] | None,
+               timeout: float | None) -> int:
     """Run pytest in a new session that dies with us; kill the session's group
     (its xdist workers included) however this ends. Returns the status."""
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
@@ -111,7 +120,7 @@ def _supervise(argv, env, out, timeout):
         runner._live_groups.discard(proc.pid)
 
 
-def copy_tree(src, dest):
+def copy_tree(src: str, dest: str) -> str:
     """Copy a submission for grading, without its build/ and VCS directories."""
     if os.path.exists(dest):
         shutil.rmtree(dest)

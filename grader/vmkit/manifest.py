@@ -4,9 +4,13 @@
     lab = find_lab(root, "00")       # also "00-warmup"; unknown -> ManifestError listing labs
 Stdlib only (tomllib, Python 3.11).
 """
+from __future__ import annotations
+
+import dataclasses
 import os
 import re
 import tomllib
+from typing import Any, NoReturn
 
 KNOWN_CONFIGS = ("i386", "i386-pae", "amd64")
 VISIBILITIES = ("visible", "after_published", "after_due_date", "hidden")
@@ -20,62 +24,70 @@ class ManifestError(Exception):
     pass
 
 
+@dataclasses.dataclass(frozen=True)
 class LabTest:
-    def __init__(self, name, points, covers, timeout, hidden, configs, visibility):
-        # covers: True (fails when the lab's markers are stubbed) or a list of
-        # marker ids (also fails when each one alone is stubbed)
-        self.name, self.points, self.covers = name, points, bool(covers)
-        self.covers_markers = list(covers) if isinstance(covers, list) else []
-        self.timeout, self.hidden, self.configs = timeout, hidden, configs
-        self.visibility = visibility
+    """One [[test]] of a manifest."""
+    name: str
+    points: float
+    covers: bool                  # fails when the lab's markers are stubbed
+    covers_markers: tuple[str, ...]   # ... and when each of these alone is
+    timeout: float
+    hidden: bool
+    configs: tuple[str, ...]
+    visibility: str
 
     @property
-    def function(self):
+    def function(self) -> str:
         return "test_" + self.name
 
-    def max_score(self, config):
+    def max_score(self, config: str) -> float:
         return self.points / len(self.configs)
 
-    def __repr__(self):
-        return "LabTest(%s, %s pts, %s)" % (self.name, self.points, self.configs)
+    def __repr__(self) -> str:
+        return "LabTest(%s, %s pts, %s)" % (self.name, self.points, list(self.configs))
 
 
+@dataclasses.dataclass(frozen=True, repr=False)
 class Lab:
-    def __init__(self, path, dirname, data, tests):
-        self.path = path                      # the lab.toml
-        self.dir = os.path.dirname(path)
-        self.dirname = dirname                # "00-warmup"
-        self.id = data["id"]
-        self.title = data["title"]
-        self.handout = data.get("handout")
-        self.markers = list(data.get("markers", []))
-        self.edit = list(data.get("edit", []))
-        self.configs = list(data["configs"])
-        self.public_tests = list(data.get("public_tests", []))
-        self.hidden_tests = list(data.get("hidden_tests", []))
-        self.tests = tests                    # [LabTest], manifest order
+    """One labs/NN-name/lab.toml, validated."""
+    path: str                     # the lab.toml
+    dirname: str                  # "00-warmup"
+    id: str
+    title: str
+    handout: str | None
+    markers: tuple[str, ...]
+    edit: tuple[str, ...]
+    configs: tuple[str, ...]
+    public_tests: tuple[str, ...]
+    hidden_tests: tuple[str, ...]
+    tests: tuple[LabTest, ...]    # manifest order
 
-    def test(self, name):
+    @property
+    def dir(self) -> str:
+        return os.path.dirname(self.path)
+
+    def test(self, name: str) -> LabTest | None:
         for t in self.tests:
             if t.name == name:
                 return t
         return None
 
-    def test_files(self, hidden=False):
-        return self.public_tests + (self.hidden_tests if hidden else [])
+    def test_files(self, hidden: bool = False) -> list[str]:
+        return list(self.public_tests) + (list(self.hidden_tests) if hidden else [])
 
-    def selected(self, hidden=False):
+    def selected(self, hidden: bool = False) -> list[LabTest]:
         return [t for t in self.tests if hidden or not t.hidden]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Lab(%s)" % self.dirname
 
 
-def _err(path, msg):
+def _err(path: str, msg: str) -> NoReturn:
     raise ManifestError("%s: %s" % (path, msg))
 
 
-def _typed(path, data, key, typ, required=True, default=None):
+def _typed(path: str, data: dict[str, Any], key: str, typ: type | tuple[type, ...],
+           required: bool = True, default: Any = None) -> Any:
     if key not in data:
         if required:
             _err(path, "missing required key `%s`" % key)
@@ -92,7 +104,7 @@ def _typed(path, data, key, typ, required=True, default=None):
     return v
 
 
-def _configs(path, where, v):
+def _configs(path: str, where: str, v: list[str]) -> list[str]:
     if not v:
         _err(path, "%s: `configs` is empty" % where)
     for c in v:
@@ -106,7 +118,7 @@ TOP_KEYS = {"id", "title", "handout", "markers", "edit", "configs", "public_test
 TEST_KEYS = {"name", "points", "covers", "timeout", "hidden", "configs", "visibility"}
 
 
-def load_lab(path):
+def load_lab(path: str) -> Lab:
     dirname = os.path.basename(os.path.dirname(os.path.abspath(path)))
     try:
         with open(path, "rb") as f:
@@ -138,7 +150,8 @@ def load_lab(path):
     raw = data.get("test", [])
     if not isinstance(raw, list) or not raw:
         _err(path, "no [[test]] tables")
-    tests, seen = [], set()
+    tests: list[LabTest] = []
+    seen: set[str] = set()
     for i, t in enumerate(raw, 1):
         where = "[[test]] #%d" % i
         if not isinstance(t, dict):
@@ -172,13 +185,18 @@ def load_lab(path):
                      default="after_published" if hidden else "visible")
         if vis not in VISIBILITIES:
             _err(path, "%s: visibility must be one of %s" % (where, ", ".join(VISIBILITIES)))
-        tests.append(LabTest(name, points, covers, float(timeout), hidden, tconf, vis))
+        tests.append(LabTest(name, points, bool(covers), tuple(covers) if isinstance(covers, list) else (),
+                             float(timeout), hidden, tuple(tconf), vis))
     if any(t.hidden for t in tests) and not data.get("hidden_tests"):
         _err(path, "a test is hidden = true but `hidden_tests` lists no file")
-    return Lab(os.path.abspath(path), dirname, data, tests)
+    return Lab(path=os.path.abspath(path), dirname=dirname, id=lid, title=data["title"],
+               handout=data.get("handout"), markers=tuple(data.get("markers", [])),
+               edit=tuple(data.get("edit", [])), configs=tuple(configs),
+               public_tests=tuple(data.get("public_tests", [])),
+               hidden_tests=tuple(data.get("hidden_tests", [])), tests=tuple(tests))
 
 
-def lab_dirs(root):
+def lab_dirs(root: str) -> list[str]:
     d = os.path.join(root, "labs")
     if not os.path.isdir(d):
         return []
@@ -186,8 +204,8 @@ def lab_dirs(root):
                   if _DIR_RE.match(n) and os.path.isdir(os.path.join(d, n)))
 
 
-def load_all(root):
-    labs = {}
+def load_all(root: str) -> dict[str, Lab]:
+    labs: dict[str, Lab] = {}
     for n in lab_dirs(root):
         p = os.path.join(root, "labs", n, "lab.toml")
         if not os.path.isfile(p):
@@ -199,7 +217,7 @@ def load_all(root):
     return labs
 
 
-def find_lab(root, spec):
+def find_lab(root: str, spec: str | int) -> Lab:
     """Lab by "00", "0", "00-warmup" or "warmup"."""
     labs = load_all(root)
     spec = str(spec).strip()
@@ -212,17 +230,17 @@ def find_lab(root, spec):
     raise ManifestError("unknown lab %r; the labs are:\n%s" % (spec, listing))
 
 
-def check_files(root, lab):
+def check_files(root: str, lab: Lab) -> list[str]:
     """Errors for files a manifest names that do not exist (used by mklab/stripcheck)."""
     errs = []
-    names = ([lab.handout] if lab.handout else []) + lab.edit + lab.public_tests + lab.hidden_tests
+    names = ([lab.handout] if lab.handout else []) + [*lab.edit, *lab.public_tests, *lab.hidden_tests]
     for rel in names:
         if not os.path.exists(os.path.join(root, rel)):
             errs.append("%s: names %s, which does not exist" % (lab.path, rel))
     return errs
 
 
-def lab_for_test_file(labs, root, path):
+def lab_for_test_file(labs: dict[str, Lab], root: str, path: str) -> tuple[Lab | None, bool]:
     """(lab, is_hidden_file) for a test module path, or (None, False)."""
     ap = os.path.realpath(path)
     for lab in labs.values():

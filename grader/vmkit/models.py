@@ -10,12 +10,12 @@ U64_MAX = (1 << 64) - 1
 DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
-def _digit(c):
+def _digit(c: str) -> int:
     d = DIGITS.find(c.lower()) if c else -1
     return d if c.isascii() else -1
 
 
-def strtoull(token, base):
+def strtoull(token: str, base: int) -> tuple[int, int]:
     if base != 0 and not 2 <= base <= 36:
         raise ValueError("base must be 0 or 2..36")
     i, neg = 0, False

@@ -6,7 +6,12 @@ ELF program headers. The page-array checks derive what the kernel must have
 built from these two and from the few placement facts the kernel reports
 through the (unstripped) pmap.
 """
+from __future__ import annotations
+
 import struct
+from collections.abc import Sequence
+
+Range = tuple[int, int]          # [start, end) in bytes
 
 KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
 PAGE = 4096
@@ -16,7 +21,7 @@ ISADMA_LIMIT = 16 * MiB
 RAM_ALIGN = 8 * KiB        # QEMU rounds -m up to a multiple of 8 KiB
 
 
-def parse_size(mem):
+def parse_size(mem: str | int) -> int:
     """'128M' / '6G' / '131208K' / 3583 (MiB) -> bytes, rounded up as QEMU does."""
     if isinstance(mem, int):
         return mem * MiB
@@ -24,7 +29,7 @@ def parse_size(mem):
     return (int(mem[:-1]) * unit + RAM_ALIGN - 1) // RAM_ALIGN * RAM_ALIGN
 
 
-def qemu_ram(mem):
+def qemu_ram(mem: str | int) -> list[Range]:
     """Usable RAM ranges [(start, end)] QEMU's pc machine reports for -m mem.
 
     Low memory is 0..0x9fc00 (the last partial page is not usable), then 1 MiB
@@ -40,12 +45,12 @@ def qemu_ram(mem):
     return ram
 
 
-def addressable(ram, pae):
+def addressable(ram: list[Range], pae: bool) -> list[Range]:
     """Plain i386 drops RAM at or above 4 GiB."""
     return ram if pae else [(s, min(e, 4 * GiB)) for s, e in ram if s < 4 * GiB]
 
 
-def elf_load_range(path):
+def elf_load_range(path: str) -> Range:
     """Physical [start, end) covered by an ELF32 file's PT_LOAD segments."""
     with open(path, "rb") as f:
         data = f.read()
@@ -53,28 +58,29 @@ def elf_load_range(path):
         raise ValueError("%s is not a 32-bit ELF file" % path)
     phoff, = struct.unpack_from("<I", data, 28)
     phentsize, phnum = struct.unpack_from("<HH", data, 42)
-    lo, hi = None, None
+    lo: int | None = None
+    hi: int | None = None
     for i in range(phnum):
         p_type, _off, _va, pa, _fsz, memsz = struct.unpack_from("<IIIIII", data, phoff + i * phentsize)
         if p_type == 1 and memsz:
             lo = pa if lo is None else min(lo, pa)
             hi = pa + memsz if hi is None else max(hi, pa + memsz)
-    if lo is None:
+    if lo is None or hi is None:
         raise ValueError("%s has no loadable segment" % path)
     return lo, (hi + PAGE - 1) // PAGE * PAGE
 
 
-def overlaps(a, b):
+def overlaps(a: Range, b: Range) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def inside(a, ranges):
+def inside(a: Range, ranges: Sequence[Range]) -> bool:
     return any(s <= a[0] and a[1] <= e for s, e in ranges)
 
 
-def subtract(ranges, cut):
+def subtract(ranges: Sequence[Range], cut: Range) -> list[Range]:
     """ranges minus the interval cut."""
-    out = []
+    out: list[Range] = []
     for s, e in ranges:
         if not overlaps((s, e), cut):
             out.append((s, e))
@@ -86,17 +92,17 @@ def subtract(ranges, cut):
     return out
 
 
-def pages(ranges):
+def pages(ranges: Sequence[Range]) -> int:
     return sum((e - s) // PAGE for s, e in ranges)
 
 
-def round_page(x):
+def round_page(x: int) -> int:
     return (x + PAGE - 1) // PAGE * PAGE
 
 
-def segments(phys_avail):
+def segments(phys_avail: Sequence[Range]) -> list[Range]:
     """vm_phys's segments: each range split where the ISA DMA free list ends."""
-    segs = []
+    segs: list[Range] = []
     for s, e in phys_avail:
         if s < ISADMA_LIMIT < e:
             segs += [(s, ISADMA_LIMIT), (ISADMA_LIMIT, e)]
@@ -112,16 +118,17 @@ class ArrayModel:
     sparse: the segments, in address order, take consecutive slices.
     """
 
-    def __init__(self, mode, array_va, npages, size, pre_carve, post_carve):
+    def __init__(self, mode: str, array_va: int, npages: int, size: int,
+                 pre_carve: Sequence[Range], post_carve: Sequence[Range]) -> None:
         self.mode, self.va, self.npages, self.size = mode, array_va, npages, size
         self.first_frame = pre_carve[0][0] // PAGE
-        self.slices = []
+        self.slices: list[tuple[int, int, int]] = []
         index = 0
         for s, e in segments(post_carve):
             self.slices.append((s, e, index))
             index += (e - s) // PAGE
 
-    def expected(self, pa):
+    def expected(self, pa: int) -> int:
         """The vm_page address for pa, or 0 (NULL)."""
         if self.mode == "dense":
             i = pa // PAGE - self.first_frame

@@ -1,11 +1,12 @@
-"""pytest plugin of the vmkit grader (loaded by grader/conftest.py).
+"""pytest plugin of the vmkit grader (loaded by grader/conftest.py through
+`pytest_plugins = ["vmkit.plugin"]`).
 
 Gives tests a `vm` fixture bound to one kernel config:
 
     def test_strtoull_bases(vm):
         r = vm.run(["strtoull"], {"lab00.nums": "16:ff"})
         vm.expect_pass(r, "strtoull")           # distinct failures for each kind
-        vm.check(r.data["strtoull"] == [...], r, "wrong values")
+        lines = vm.kdata(r, "strtoull")          # typed, by vmkit/kdata.py's grammar
 
 Configs and per-boot timeouts come from the lab manifest that lists the test's
 file (the [[test]] named like the function minus `test_`), else from a
@@ -14,7 +15,15 @@ Options: --vmkit-seed (or VMKIT_SEED), --vmkit-tree (or VMKIT_TREE),
 --vmkit-config, --vmkit-lab, --vmkit-hidden, --vmkit-report (raw outcomes as
 JSON for tools/grade.py). The session seed and build session are shared with
 pytest-xdist workers so a run is replayable with one number.
+
+State lives in stashes, never in module globals or config attributes:
+config.stash[SESSION] (what pytest_configure worked out once), and
+item.stash[SPEC] (each test's lab, manifest entry, configs and timeout,
+computed once per test function).
 """
+from __future__ import annotations
+
+import dataclasses
 import hashlib
 import json
 import os
@@ -22,16 +31,46 @@ import random
 import re
 import secrets
 import signal
+from collections.abc import Iterable, Mapping, Sequence
+from types import FrameType
+from typing import Any, NoReturn
 
 import pytest
 
-from . import ROOT, manifest, runner
+from . import ROOT, kdata, manifest, runner
+from .runner import RunKind, RunResult
 
 DEFAULT_CONFIGS = ("i386", "i386-pae")
 DEFAULT_TIMEOUT = 10.0
 
 
-def pytest_addoption(parser):
+@dataclasses.dataclass(frozen=True)
+class Session:
+    """What the options and the manifests say, worked out once per pytest process."""
+    seed: int
+    build_session: str                       # shared with xdist workers: one build per config
+    tree: str                                # whose kernel is graded
+    labs: dict[str, manifest.Lab]
+    configs: tuple[str, ...] | None          # --vmkit-config
+    lab: manifest.Lab | None                 # --vmkit-lab
+    hidden: bool                             # --vmkit-hidden
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """How one test function is run: from its manifest entry, else its marker."""
+    lab: manifest.Lab | None
+    test: manifest.LabTest | None
+    configs: tuple[str, ...]
+    timeout: float
+
+
+SESSION = pytest.StashKey[Session]()
+SPECS = pytest.StashKey[dict[tuple[str, str], Spec]]()     # (module path, function) -> Spec
+SPEC = pytest.StashKey[Spec]()                              # on each item
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("vmkit")
     g.addoption("--vmkit-seed", default=None, help="session seed (default: $VMKIT_SEED or random)")
     g.addoption("--vmkit-tree", default=None, help="tree whose kernel is graded (default: $VMKIT_TREE or this one)")
@@ -41,40 +80,47 @@ def pytest_addoption(parser):
     g.addoption("--vmkit-report", default=None, help="write raw per-test outcomes (JSON) here")
 
 
-def _shared(config, key):
-    wi = getattr(config, "workerinput", None)
-    return wi.get(key) if wi else None
+def _worker_input(config: pytest.Config) -> dict[str, Any] | None:
+    """What the xdist controller handed this worker, or None in the controller."""
+    wi: dict[str, Any] | None = getattr(config, "workerinput", None)
+    return wi
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "vmkit(configs=None, timeout=None): vmkit boot settings")
-    seed = _shared(config, "vmkit_seed")
+def _session(config: pytest.Config) -> Session:
+    wi = _worker_input(config) or {}
+    seed: int | None = wi.get("vmkit_seed")
     if seed is None:
-        raw = config.getoption("--vmkit-seed") or os.environ.get("VMKIT_SEED")
+        raw: str | None = config.getoption("--vmkit-seed") or os.environ.get("VMKIT_SEED")
         try:
-            seed = int(raw) if raw not in (None, "") else secrets.randbelow(2 ** 32)
+            seed = int(raw) if raw else secrets.randbelow(2 ** 32)
         except ValueError:
             raise pytest.UsageError("vmkit: seed must be a decimal number, not %r" % raw)
-    config._vmkit_seed = seed
-    config._vmkit_session = _shared(config, "vmkit_session") or secrets.token_hex(8)
-    config._vmkit_tree = os.path.abspath(config.getoption("--vmkit-tree")
-                                         or os.environ.get("VMKIT_TREE") or ROOT)
+    cf = config.getoption("--vmkit-config")
     try:
-        config._vmkit_labs = manifest.load_all(ROOT)
+        labs = manifest.load_all(ROOT)
+        lab = manifest.find_lab(ROOT, config.getoption("--vmkit-lab")) \
+            if config.getoption("--vmkit-lab") else None
     except manifest.ManifestError as e:
         raise pytest.UsageError("vmkit: %s" % e)
-    cf = config.getoption("--vmkit-config")
-    config._vmkit_configs = [c for c in cf.split(",") if c] if cf else None
-    config._vmkit_lab = None
-    if config.getoption("--vmkit-lab"):
-        try:
-            config._vmkit_lab = manifest.find_lab(ROOT, config.getoption("--vmkit-lab"))
-        except manifest.ManifestError as e:
-            raise pytest.UsageError("vmkit: %s" % e)
-    if getattr(config, "workerinput", None) is not None:
+    return Session(seed=seed, build_session=wi.get("vmkit_session") or secrets.token_hex(8),
+                   tree=os.path.abspath(config.getoption("--vmkit-tree")
+                                        or os.environ.get("VMKIT_TREE") or ROOT),
+                   labs=labs, configs=tuple(c for c in cf.split(",") if c) if cf else None,
+                   lab=lab, hidden=bool(config.getoption("--vmkit-hidden")))
+
+
+def session_of(config: pytest.Config) -> Session:
+    return config.stash[SESSION]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "vmkit(configs=None, timeout=None): vmkit boot settings")
+    config.stash[SESSION] = _session(config)
+    config.stash[SPECS] = dict[tuple[str, str], Spec]()
+    if _worker_input(config) is not None:
         runner.die_with_parent()      # an xdist worker: never outlive pytest (grade.py kills it)
-    config._vmkit_reports = {}
-    config._vmkit_collect_errors = []
+    else:
+        config.pluginmanager.register(Reporter(config), "vmkit-reporter")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(), "vmkit-xdist")
     try:
@@ -83,7 +129,7 @@ def pytest_configure(config):
         pass
 
 
-def _on_sigterm(signum, frame):
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     runner.kill_live_groups()
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
@@ -91,46 +137,65 @@ def _on_sigterm(signum, frame):
 
 class _XdistHooks:
     @pytest.hookimpl(optionalhook=True)
-    def pytest_configure_node(self, node):
-        node.workerinput["vmkit_seed"] = node.config._vmkit_seed
-        node.workerinput["vmkit_session"] = node.config._vmkit_session
+    def pytest_configure_node(self, node: Any) -> None:
+        s = session_of(node.config)
+        node.workerinput["vmkit_seed"] = s.seed
+        node.workerinput["vmkit_session"] = s.build_session
 
 
-def pytest_report_header(config):
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    s = session_of(config)
     return ["vmkit: seed=%d tree=%s (replay with SEED=%d, or --vmkit-seed=%d)"
-            % (config._vmkit_seed, config._vmkit_tree, config._vmkit_seed, config._vmkit_seed)]
+            % (s.seed, s.tree, s.seed, s.seed)]
 
 
 # ---------------------------------------------------------------- collection
-def _spec(config, module_path, func, marker):
-    """(lab, LabTest|None, configs, timeout) for a test function."""
-    lab, _ = manifest.lab_for_test_file(config._vmkit_labs, ROOT, module_path)
+def _spec(config: pytest.Config, module_path: str, func: str, marker: pytest.Mark | None) -> Spec:
+    """The Spec of a test function, computed once per (module, function)."""
+    cache = config.stash[SPECS]
+    key = (module_path, func)
+    if key in cache:
+        return cache[key]
+    s = session_of(config)
+    lab, _ = manifest.lab_for_test_file(s.labs, ROOT, module_path)
     name = func[5:] if func.startswith("test_") else func
     lt = lab.test(name) if lab else None
     if lt:
-        return lab, lt, list(lt.configs), lt.timeout
-    kw = marker.kwargs if marker else {}
-    configs = kw.get("configs") or (lab.configs if lab else DEFAULT_CONFIGS)
-    return lab, None, list(configs), float(kw.get("timeout") or DEFAULT_TIMEOUT)
+        spec = Spec(lab, lt, tuple(lt.configs), lt.timeout)
+    else:
+        kw = marker.kwargs if marker else {}
+        configs = kw.get("configs") or (lab.configs if lab else DEFAULT_CONFIGS)
+        spec = Spec(lab, None, tuple(configs), float(kw.get("timeout") or DEFAULT_TIMEOUT))
+    cache[key] = spec
+    return spec
 
 
-def pytest_generate_tests(metafunc):
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "vm" not in metafunc.fixturenames:
         return
     cfg = metafunc.config
     marker = metafunc.definition.get_closest_marker("vmkit")
-    _, _, configs, _ = _spec(cfg, str(metafunc.definition.path), metafunc.function.__name__, marker)
-    if cfg._vmkit_configs:
-        configs = [c for c in configs if c in cfg._vmkit_configs]
+    configs = list(_spec(cfg, str(metafunc.definition.path), metafunc.function.__name__, marker).configs)
+    only = session_of(cfg).configs
+    if only:
+        configs = [c for c in configs if c in only]
     metafunc.parametrize("vmkit_config", configs, ids=configs)
 
 
-def pytest_collection_modifyitems(session, config, items):
-    lab = config._vmkit_lab
-    keep, drop = [], []
+def _function_name(item: pytest.Item) -> str:
+    return str(getattr(item, "originalname", item.name))
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    s = session_of(config)
+    lab = s.lab
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
-        fn = getattr(item, "originalname", item.name)
-        clab, lt, _, _ = _spec(config, str(item.path), fn, item.get_closest_marker("vmkit"))
+        fn = _function_name(item)
+        spec = item.stash[SPEC] = _spec(config, str(item.path), fn, item.get_closest_marker("vmkit"))
+        clab, lt = spec.lab, spec.test
         cs = getattr(item, "callspec", None)
         cfgname = cs.params.get("vmkit_config") if cs else None
         item.user_properties += [("vmkit_test", lt.name if lt else fn),
@@ -138,7 +203,7 @@ def pytest_collection_modifyitems(session, config, items):
                                  ("vmkit_lab", clab.id if clab else None)]
         if lab is not None:
             wanted = lt is not None and clab is not None and clab.id == lab.id and (
-                config.getoption("--vmkit-hidden") or not lt.hidden)
+                s.hidden or not lt.hidden)
             (keep if wanted else drop).append(item)
     if lab is not None:
         items[:] = keep
@@ -147,25 +212,46 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 # ---------------------------------------------------------------- reporting
-def pytest_runtest_logreport(report):
-    cfg = _CONFIG[0]
-    if cfg is None or getattr(cfg, "workerinput", None):
-        return
-    props = dict(report.user_properties)
-    rec = cfg._vmkit_reports.setdefault(report.nodeid, {
-        "nodeid": report.nodeid, "test": props.get("vmkit_test"),
-        "config": props.get("vmkit_config"), "lab": props.get("vmkit_lab"),
-        "outcome": "passed", "message": "", "duration": 0.0})
-    rec["duration"] += report.duration
-    if report.failed:
-        rec["outcome"] = "failed"
-        rec["message"] += _longrepr(report)
-    elif report.skipped and rec["outcome"] == "passed":
-        rec["outcome"] = "skipped"
-        rec["message"] = _longrepr(report)
+class Reporter:
+    """Collects per-test outcomes in the controller (not in xdist workers) and
+    writes them as JSON for tools/grade.py (--vmkit-report)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.reports: dict[str, dict[str, Any]] = {}
+        self.collect_errors: list[dict[str, str]] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties)
+        rec = self.reports.setdefault(report.nodeid, {
+            "nodeid": report.nodeid, "test": props.get("vmkit_test"),
+            "config": props.get("vmkit_config"), "lab": props.get("vmkit_lab"),
+            "outcome": "passed", "message": "", "duration": 0.0})
+        rec["duration"] += report.duration
+        if report.failed:
+            rec["outcome"] = "failed"
+            rec["message"] += _longrepr(report)
+        elif report.skipped and rec["outcome"] == "passed":
+            rec["outcome"] = "skipped"
+            rec["message"] = _longrepr(report)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collect_errors.append({"nodeid": report.nodeid,
+                                        "message": (report.longreprtext or "")[-4000:]})
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        path = self.config.getoption("--vmkit-report")
+        if not path:
+            return
+        s = session_of(self.config)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "w") as f:
+            json.dump({"seed": s.seed, "tree": s.tree, "tests": list(self.reports.values()),
+                       "collect_errors": self.collect_errors}, f, indent=1)
 
 
-def _longrepr(report):
+def _longrepr(report: pytest.TestReport) -> str:
     lr = report.longrepr
     if isinstance(lr, tuple) and len(lr) == 3:
         return str(lr[2])
@@ -173,46 +259,24 @@ def _longrepr(report):
     return text[-6000:]
 
 
-def pytest_collectreport(report):
-    cfg = _CONFIG[0]
-    if report.failed and cfg is not None and not getattr(cfg, "workerinput", None):
-        cfg._vmkit_collect_errors.append({"nodeid": report.nodeid,
-                                          "message": (report.longreprtext or "")[-4000:]})
-
-
-_CONFIG = [None]
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionstart(session):
-    _CONFIG[0] = session.config
-
-
-def pytest_sessionfinish(session, exitstatus):
-    cfg = session.config
-    path = cfg.getoption("--vmkit-report")
-    if not path or getattr(cfg, "workerinput", None):
-        return
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump({"seed": cfg._vmkit_seed, "tree": cfg._vmkit_tree,
-                   "tests": list(cfg._vmkit_reports.values()),
-                   "collect_errors": cfg._vmkit_collect_errors}, f, indent=1)
-
-
 # ---------------------------------------------------------------- fixtures
+Args = Mapping[str, object] | Iterable[tuple[str, object]] | None
+
+
 class VM:
     """A test's handle on one kernel config: boots, seeds and failure helpers."""
 
-    def __init__(self, request, runner_, config_name, seed, timeout):
+    def __init__(self, request: pytest.FixtureRequest, runner_: runner.Runner, config_name: str,
+                 seed: int, timeout: float) -> None:
         self.request, self.runner = request, runner_
         self.config, self.seed, self.timeout = config_name, seed, timeout
         self.rng = random.Random(seed)
         self.pae = config_name == "i386-pae"
-        self.runs = []
+        self.runs: list[RunResult] = []
 
-    def run(self, tests, args=None, mem="128M", cpu=None, disks=(), timeout=None,
-            expect=("ok",), physseg=None):
+    def run(self, tests: str | Sequence[str], args: Args = None, mem: str = "128M",
+            cpu: str | None = None, disks: Sequence[str] = (), timeout: float | None = None,
+            expect: Sequence[str] = (RunKind.OK,), physseg: str | None = None) -> RunResult:
         """Boot once (twice if the serial output arrived damaged) and return the result.
 
         timeout defaults to the manifest's for this test; expect names the run
@@ -221,25 +285,27 @@ class VM:
         physseg ("dense"/"sparse") boots the config's VM_PHYSSEG build variant.
         """
         scale = float(os.environ.get("VMKIT_TIMEOUT_SCALE") or 1)
-        kw = dict(args=args, mem=mem, cpu=cpu, disks=disks,
-                  timeout=(timeout or self.timeout) * scale, seed=self.rng.randrange(2 ** 31))
-        if physseg is not None:
-            kw["physseg"] = physseg
-        r = self.runner.boot(self.config, tests, **kw)
+        seed = self.rng.randrange(2 ** 31)
+
+        def boot() -> RunResult:
+            return self.runner.boot(self.config, tests, args=args, mem=mem, cpu=cpu, disks=disks,
+                                    timeout=(timeout or self.timeout) * scale, seed=seed,
+                                    physseg=physseg)
+        r = boot()
         if _transit_suspect(r):
             # Same seed and arguments, a fresh nonce: damage in transit is
             # reported only if it happens twice in a row.
             first = r
-            r = self.runner.boot(self.config, tests, **kw)
+            r = boot()
             r.retried = first.problem()
-        r.expect = tuple(expect)
+        r.expect = tuple(RunKind(k) for k in expect)
         self.runs.append(r)
         return r
 
     # -- failing -------------------------------------------------------
-    def fail(self, r, headline):
+    def fail(self, r: RunResult, headline: str) -> NoReturn:
         p = r.problem()
-        if p and r.kind not in getattr(r, "expect", ("ok",)) and not headline.startswith(p):
+        if p and r.kind not in r.expect and not headline.startswith(p):
             headline = "%s\n\n  and so: %s" % (p, headline)     # the first real cause first
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.request.node.nodeid).strip("_")
         path = os.path.join(self.runner.grade_dir, "logs", name + ".log")
@@ -252,69 +318,80 @@ class VM:
             msg += "\n  (output capped: %d bytes discarded)" % r.truncated
         pytest.fail(msg, pytrace=False)
 
-    def check(self, cond, r, headline):
+    def check(self, cond: object, r: RunResult, headline: str) -> None:
         if not cond:
             self.fail(r, headline)
 
-    def expect_ok(self, r):
+    def expect_ok(self, r: RunResult) -> RunResult:
         """Fail unless the boot ended normally with an END line."""
         p = r.problem()
         if p:
             self.fail(r, p)
         return r
 
-    def result(self, r, name):
+    def result(self, r: RunResult, name: str) -> tuple[str, str]:
         self.expect_ok(r)
         if name not in r.tests:
             self.fail(r, "MISSING RESULT for %s: the kernel printed no KTEST line for it" % name)
         return r.tests[name]
 
-    def expect_pass(self, r, *names):
+    def expect_pass(self, r: RunResult, *names: str) -> RunResult:
         for name in names or r.requested:
             verdict, detail = self.result(r, name)
             if verdict != "PASS":
                 self.fail(r, "FAIL %s: the kernel reported: %s" % (name, detail or "(no detail)"))
         return r
 
-    def run_pass(self, tests, args=None, **kw):
+    def run_pass(self, tests: str | Sequence[str], args: Args = None, **kw: Any) -> RunResult:
         return self.expect_pass(self.run(tests, args, **kw))
 
+    def kdata(self, r: RunResult, test: str) -> list[kdata.Line]:
+        """`test`'s KDATA lines parsed by its grammar (vmkit/kdata.py); a line
+        that does not match fails the test with the line and the grammar."""
+        try:
+            return kdata.parse(test, r.data.get(test, []))
+        except kdata.KdataError as e:
+            why = str(e)
+        self.fail(r, why)          # outside the handler: no chained traceback in the message
 
-def _transit_suspect(r):
+
+def _transit_suspect(r: RunResult) -> bool:
     """A boot whose output may have been damaged on the serial line: worth one retry."""
-    if r.kind == "serial-damaged":
+    if r.kind == RunKind.SERIAL_DAMAGED:
         return True
     # The kernel exited through the test exit, but no END line arrived: a
     # whole line lost without trace (a sound kernel always prints END first).
-    return (r.kind == "no-results" and r.status in (runner.qemu.STATUS_PASS, runner.qemu.STATUS_FAIL)
+    return (r.kind == RunKind.NO_RESULTS
+            and r.status in (runner.qemu.STATUS_PASS, runner.qemu.STATUS_FAIL)
             and r.transcript.protocol_lines > 0)
 
 
-def _nice(path):
+def _nice(path: str) -> str:
     rel = os.path.relpath(path)
     return path if rel.startswith("..") else rel
 
 
-def _indent(text, pre="    "):
+def _indent(text: str, pre: str = "    ") -> str:
     return "\n".join(pre + line for line in text.splitlines())
 
 
 @pytest.fixture(scope="session")
-def vmkit_runner(request):
-    c = request.config
-    return runner.Runner(c._vmkit_tree, c._vmkit_session)
+def vmkit_runner(request: pytest.FixtureRequest) -> runner.Runner:
+    s = session_of(request.config)
+    return runner.Runner(s.tree, s.build_session)
 
 
 @pytest.fixture
-def vmkit_config():
+def vmkit_config() -> str:
     return "i386"
 
 
 @pytest.fixture
-def vm(request, vmkit_runner, vmkit_config):
+def vm(request: pytest.FixtureRequest, vmkit_runner: runner.Runner, vmkit_config: str) -> VM:
     c = request.config
-    fn = getattr(request.node, "originalname", request.node.name)
-    _, _, _, timeout = _spec(c, str(request.node.path), fn, request.node.get_closest_marker("vmkit"))
-    key = "%d/%s/%s" % (c._vmkit_seed, fn, vmkit_config)
+    node = request.node
+    fn = _function_name(node)
+    spec = node.stash.get(SPEC, None) or _spec(c, str(node.path), fn, node.get_closest_marker("vmkit"))
+    key = "%d/%s/%s" % (session_of(c).seed, fn, vmkit_config)
     seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big")
-    return VM(request, vmkit_runner, vmkit_config, seed, timeout)
+    return VM(request, vmkit_runner, vmkit_config, seed, spec.timeout)

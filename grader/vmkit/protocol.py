@@ -13,6 +13,8 @@ line, and nothing in the run can be trusted as a judgement of the kernel.
 The check guards against damage in transit, not forgery (the nonce and the
 grader's recomputation do that).
 """
+from __future__ import annotations
+
 import re
 import zlib
 
@@ -24,13 +26,13 @@ _TAIL_RE = re.compile(r" #(\d{1,9}):([0-9a-f]{8})$")
 KINDS = ("KTEST", "KDATA", "KPANIC")
 
 
-def seal(body, seq):
+def seal(body: str, seq: int) -> str:
     """The line a kernel prints for `body` as its seq-th protocol line."""
     head = "%s #%d" % (body, seq)
     return "%s:%08x" % (head, zlib.crc32(head.encode("utf-8", "surrogateescape")))
 
 
-def unseal(line):
+def unseal(line: str) -> tuple[str, int] | tuple[None, str]:
     """(body, seq) of a sealed line, or (None, reason) when the seal is bad."""
     m = _TAIL_RE.search(line)
     if m is None:
@@ -44,17 +46,17 @@ def unseal(line):
 class Transcript:
     """What a kernel said through the protocol in one boot."""
 
-    def __init__(self, nonce):
+    def __init__(self, nonce: str) -> None:
         self.nonce = nonce
-        self.tests = {}          # name -> (PASS|FAIL, detail), in order of appearance
-        self.data = {}           # name -> [payload, ...]
-        self.end = None          # (passed, failed) from the END line
+        self.tests: dict[str, tuple[str, str]] = {}          # name -> (PASS|FAIL, detail), in order of appearance
+        self.data: dict[str, list[str]] = {}           # name -> [payload, ...]
+        self.end: tuple[int, int] | None = None          # (passed, failed) from the END line
         self.kpanic = False      # saw KPANIC <nonce>
-        self.panic_msg = None    # text after the last `panic: `
-        self.backtrace = []      # frames after the last `backtrace:`
-        self.conflicts = []      # names reported twice with different outcomes
-        self.bad_lines = []      # malformed nonce-carrying lines
-        self.damage = None       # "line N: why" for the first damaged protocol line
+        self.panic_msg: str | None = None    # text after the last `panic: `
+        self.backtrace: list[str] = []      # frames after the last `backtrace:`
+        self.conflicts: list[str] = []      # names reported twice with different outcomes
+        self.bad_lines: list[str] = []      # malformed nonce-carrying lines
+        self.damage: str | None = None       # "line N: why" for the first damaged protocol line
         self.protocol_lines = 0  # sound protocol lines seen (the next expected seq)
         self.data_dropped = 0
         self.lineno = 0
@@ -63,11 +65,11 @@ class Transcript:
         self._in_bt = False
 
     @property
-    def damaged(self):
+    def damaged(self) -> bool:
         return self.damage is not None
 
     # -- feeding ---------------------------------------------------------
-    def feed(self, line):
+    def feed(self, line: str) -> None:
         line = line.rstrip("\r\n")
         self.lineno += 1
         if self._in_bt:
@@ -91,9 +93,10 @@ class Transcript:
             if self.nonce in s:
                 self._damaged("a line carries the nonce but is not a protocol line: %r" % s[:120])
             return
-        body, seq = unseal(s)
-        if body is None:
-            return self._damaged("%s: %r" % (seq, s[:120]))
+        sealed = unseal(s)
+        if sealed[0] is None:
+            return self._damaged("%s: %r" % (sealed[1], s[:120]))
+        body, seq = sealed
         if seq != self.protocol_lines:
             return self._damaged("sequence number %d where %d was due (%d line(s) lost)"
                                  % (seq, self.protocol_lines, seq - self.protocol_lines)
@@ -104,12 +107,12 @@ class Transcript:
             return           # nothing after damage is trusted
         self._line(body)
 
-    def _damaged(self, why):
+    def _damaged(self, why: str) -> None:
         if self.damage is None:
             self.damage = "line %d: %s" % (self.lineno, why)
             self.tests, self.data, self.end, self.kpanic = {}, {}, None, False
 
-    def _line(self, s):
+    def _line(self, s: str) -> None:
         parts = s.split(" ", 3)
         kind = parts[0]
         if kind == "KPANIC":
@@ -129,11 +132,11 @@ class Transcript:
             self._data_bytes += len(payload)
             self.data.setdefault(parts[2], []).append(payload)
 
-    def _bad(self, line):
+    def _bad(self, line: str) -> None:
         if len(self.bad_lines) < 20:
             self.bad_lines.append(line[:200])
 
-    def _ktest(self, rest, line):
+    def _ktest(self, rest: list[str], line: str) -> None:
         if not rest:
             return self._bad(line)
         name = rest[0]
@@ -156,7 +159,7 @@ class Transcript:
             self.tests[name] = ("FAIL", "conflicting results: %s / %s" % (old[0], verdict))
 
 
-def parse(text, nonce):
+def parse(text: str, nonce: str) -> Transcript:
     """Parse a whole recorded log (tests and selftests use this)."""
     t = Transcript(nonce)
     for line in text.splitlines():

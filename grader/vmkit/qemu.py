@@ -4,11 +4,14 @@ qemu_argv() is used by the grader's runner and by tools/qemu (the interactive
 launcher behind `make run` / `make gdb`); main() is that launcher's CLI.
 Stdlib only: tools/qemu runs with any Python 3.11.
 """
+from __future__ import annotations
+
 import argparse
 import os
 import re
 import shutil
 import sys
+from collections.abc import Sequence
 
 DEFAULT_CPU = "qemu32,pse36=on"     # pse36: physical addresses >= 4 GiB on PAE
 CONFIG_QEMU = {
@@ -35,7 +38,7 @@ _SIZE = re.compile(r"(\d+(?:\.\d+)?)([kKmMgGtT]?)[bB]?")
 _SCALE = {"k": 1 / 1024, "m": 1, "g": 1024, "t": 1024 * 1024}
 
 
-def mem_mib(mem):
+def mem_mib(mem: str | int) -> float | None:
     """QEMU's -m size in MiB (a bare number is MiB, as QEMU reads it), or None if malformed."""
     m = _SIZE.fullmatch(str(mem).strip())
     if m is None:
@@ -43,7 +46,7 @@ def mem_mib(mem):
     return float(m.group(1)) * _SCALE[(m.group(2) or "m").lower()]
 
 
-def qemu_binary(config):
+def qemu_binary(config: str) -> str:
     try:
         return CONFIG_QEMU[config]
     except KeyError:
@@ -51,15 +54,16 @@ def qemu_binary(config):
                          % (config, ", ".join(sorted(CONFIG_QEMU)))) from None
 
 
-def gdb_port(uid=None):
+def gdb_port(uid: int | None = None) -> int:
     """Default GDB port: 25000 + (uid % 5000), so users of one machine differ."""
     if uid is None:
         uid = os.getuid()
     return 25000 + (uid % 5000)
 
 
-def qemu_argv(kernel, config, mem="128M", cpu=None, append="", disks=(),
-              gdb=None, interactive=False, trifault_log=None):
+def qemu_argv(kernel: str, config: str, mem: str = "128M", cpu: str | None = None, append: str = "",
+              disks: Sequence[str] = (), gdb: int | None = None, interactive: bool = False,
+              trifault_log: str | None = None) -> list[str]:
     """argv for booting `kernel` (an ELF path) built for `config`.
 
     disks: raw image paths, attached as IDE drives in order.
@@ -85,7 +89,7 @@ def qemu_argv(kernel, config, mem="128M", cpu=None, append="", disks=(),
     return argv
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="qemu", description="Boot a vmkit kernel interactively (serial on this terminal).")
     p.add_argument("--config", default="i386", help="kernel config (default i386)")

@@ -4,31 +4,42 @@ manifests -> Gradescope results.json and a printed table.
 A test's points are split evenly over its configs; a test that did not run
 (collection error, missing function, crash) scores 0 with the reason.
 """
+from __future__ import annotations
+
 import json
 import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .manifest import Lab
+
+Results = dict[str, Any]         # a Gradescope results.json
 
 
-def _key(lab, test, config):
+def _key(lab: str | None, test: str | None, config: str | None) -> tuple[str | None, str | None, str | None]:
     return (lab, test, config)
 
 
 GRADER_ERROR = "GRADER ERROR"
 
 
-def score(labs, report, hidden=False, configs=None, elapsed=0.0, tests=None):
+def score(labs: Sequence[Lab], report: Mapping[str, Any], hidden: bool = False,
+          configs: Sequence[str] | None = None, elapsed: float = 0.0,
+          tests: Iterable[str] | None = None) -> Results:
     """Gradescope dict for `labs` (a list of manifest.Lab) from a raw report;
     `tests`: only these test names. A report with "grader_error" (pytest did
     not end normally, see driver.run_pytest) gives grader_error_results()."""
-    only = tests
+    only = set(tests) if tests else None
     if report.get("grader_error"):
         r = grader_error_results(labs, report["grader_error"], hidden, configs, only)
         r["execution_time"] = round(elapsed, 2)
         return r
-    by = {}
+    by: dict[tuple[str | None, str | None, str | None], dict[str, Any]] = {}
     for rec in report.get("tests", []):
         by[_key(rec.get("lab"), rec.get("test"), rec.get("config"))] = rec
     collect = "\n".join(e["message"] for e in report.get("collect_errors", []))
-    tests, total, maxtotal = [], 0.0, 0.0
+    rows: list[dict[str, Any]] = []
+    total, maxtotal = 0.0, 0.0
     for lab in labs:
         for lt in lab.selected(hidden):
             if only and lt.name not in only:
@@ -49,7 +60,7 @@ def score(labs, report, hidden=False, configs=None, elapsed=0.0, tests=None):
                 sc = mx if status == "passed" else 0.0
                 total += sc
                 maxtotal += mx
-                tests.append({"name": "Lab %s: %s [%s]" % (lab.id, lt.name, cfg),
+                rows.append({"name": "Lab %s: %s [%s]" % (lab.id, lt.name, cfg),
                               "score": sc, "max_score": mx, "status": status,
                               "output": out,
                               "visibility": lt.visibility if lt.hidden else "visible",
@@ -59,10 +70,11 @@ def score(labs, report, hidden=False, configs=None, elapsed=0.0, tests=None):
             "execution_time": round(elapsed, 2),
             "output": "vmkit grader, seed %s (replay: make grade SEED=%s)" % (seed, seed),
             "visibility": "visible", "stdout_visibility": "hidden",
-            "tests": tests}
+            "tests": rows}
 
 
-def zero(labs, reason, hidden=False, configs=None, tests=None):
+def zero(labs: Sequence[Lab], reason: str, hidden: bool = False,
+         configs: Sequence[str] | None = None, tests: Iterable[str] | None = None) -> Results:
     """A results dict giving 0 to every test, with one reason (malformed submission)."""
     r = score(labs, {"tests": []}, hidden, configs, tests=tests)
     for t in r["tests"]:
@@ -71,7 +83,9 @@ def zero(labs, reason, hidden=False, configs=None, tests=None):
     return r
 
 
-def grader_error_results(labs, reason, hidden=False, configs=None, tests=None):
+def grader_error_results(labs: Sequence[Lab], reason: str, hidden: bool = False,
+                         configs: Sequence[str] | None = None,
+                         tests: Iterable[str] | None = None) -> Results:
     """The grader failed, not the student: every test 0 and marked so, and
     extra_data.grader_error set (instructors regrade; grade.py exits 3)."""
     text = "%s (not a judgement of your work; your instructor will regrade): %s" % (
@@ -81,18 +95,18 @@ def grader_error_results(labs, reason, hidden=False, configs=None, tests=None):
     return r
 
 
-def is_grader_error(results):
+def is_grader_error(results: Results) -> bool:
     return bool(results.get("extra_data", {}).get("grader_error"))
 
 
-def scrub(obj, paths):
+def scrub(obj: Any, paths: Mapping[str, str]) -> Any:
     """Replace each absolute path of `paths` ({path: replacement}, longest
     first) in every string of obj (results.json): students never see where the
     grader or its work directories live."""
     items = sorted(((os.path.abspath(k), v) for k, v in paths.items() if k), key=lambda kv: -len(kv[0]))
     real = [(os.path.realpath(k), v) for k, v in items]
 
-    def fix(x):
+    def fix(x: Any) -> Any:
         if isinstance(x, str):
             for k, v in items + real:
                 x = x.replace(k + os.sep, v + "/" if v else "").replace(k, v or ".")
@@ -105,7 +119,7 @@ def scrub(obj, paths):
     return fix(obj)
 
 
-def write(results, path):
+def write(results: Results, path: str) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
@@ -113,11 +127,11 @@ def write(results, path):
     os.replace(tmp, path)
 
 
-def _num(x):
+def _num(x: float) -> str:
     return ("%g" % x)
 
 
-def table(results):
+def table(results: Results) -> str:
     rows = [("test", "config", "points", "status")]
     for t in results["tests"]:
         ed = t.get("extra_data", {})
@@ -133,5 +147,5 @@ def table(results):
     return "\n".join(lines)
 
 
-def all_passed(results):
+def all_passed(results: Results) -> bool:
     return bool(results["tests"]) and all(t["status"] == "passed" for t in results["tests"])

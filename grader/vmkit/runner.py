@@ -16,7 +16,11 @@
       serial-damaged (a protocol line arrived damaged: not the kernel's fault)
 Stdlib only.
 """
+from __future__ import annotations
+
 import atexit
+import dataclasses
+import enum
 import fcntl
 import json
 import os
@@ -27,6 +31,8 @@ import subprocess
 import tempfile
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from . import ROOT, qemu, protocol
 
@@ -35,11 +41,27 @@ TAIL_CAP = 64 << 10        # bytes kept from the end of a run beyond the cap
 LINE_CAP = 64 << 10        # a "line" longer than this is cut
 BUILD_TIMEOUT = 900
 
-KINDS = ("ok", "panic", "triple-fault", "timeout", "no-results", "build-failed", "serial-damaged")
+
+
+class RunKind(enum.StrEnum):
+    """How a boot ended: OK, or the failure that heads a test's message
+    (RunResult.problem() words each one differently).  A StrEnum, so a kind
+    compares equal to its name in the grader's messages and logs."""
+    OK = "ok"
+    PANIC = "panic"
+    TRIPLE_FAULT = "triple-fault"
+    TIMEOUT = "timeout"                  # cut short: hung, silent, or a sibling boot hung
+    NO_RESULTS = "no-results"            # QEMU exited without an END line
+    BUILD_FAILED = "build-failed"
+    SERIAL_DAMAGED = "serial-damaged"    # the transport's fault, not the kernel's
+
+
+KINDS = tuple(k.value for k in RunKind)
 
 # ---------------------------------------------------------------- processes
-_live_groups = set()
+_live_groups: set[int] = set()
 
+_libc: Any
 try:
     import ctypes
     _libc = ctypes.CDLL(None, use_errno=True)
@@ -47,13 +69,13 @@ except OSError:          # pragma: no cover
     _libc = None
 
 
-def _child_setup():
+def _child_setup() -> None:
     # Die with the parent (even on SIGKILL of the grader): PR_SET_PDEATHSIG = 1
     if _libc is not None:
         _libc.prctl(1, signal.SIGKILL, 0, 0, 0)
 
 
-def die_with_parent(parent_pid=None):
+def die_with_parent(parent_pid: int | None = None) -> None:
     """Make this process die (SIGKILL) when its parent does, e.g. a pytest-xdist
     worker when pytest is killed; if the parent is already gone, exit now."""
     if _libc is not None:
@@ -62,14 +84,14 @@ def die_with_parent(parent_pid=None):
         os._exit(1)
 
 
-def _kill_group(pgid):
+def _kill_group(pgid: int) -> None:
     try:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
 
 
-def kill_live_groups():
+def kill_live_groups() -> None:
     """Kill every process group this process started and has not reaped."""
     for pgid in list(_live_groups):
         _kill_group(pgid)
@@ -81,20 +103,20 @@ atexit.register(kill_live_groups)
 class Captured:
     """Output and ending of one supervised child process."""
 
-    def __init__(self):
-        self.status = None
+    def __init__(self) -> None:
+        self.status: int | None = None
         self.timed_out = False
         self.head = bytearray()
-        self.tail = deque()
+        self.tail: deque[bytes] = deque()
         self.tail_len = 0
         self.discarded = 0
         self.total = 0
         self.stderr = bytearray()
         self.elapsed = 0.0
         self.silent = False       # killed for printing nothing (first_output)
-        self.aborted = None       # what abort() returned when it stopped the run
+        self.aborted: dict[str, Any] | None = None       # what abort() returned when it stopped the run
 
-    def _keep(self, data):
+    def _keep(self, data: bytes) -> None:
         self.total += len(data)
         room = LOG_CAP - len(self.head)
         if room > 0:
@@ -106,7 +128,7 @@ class Captured:
             while self.tail_len - len(self.tail[0]) >= TAIL_CAP:
                 self.tail_len -= len(self.tail.popleft())
 
-    def text(self):
+    def text(self) -> str:
         t = self.head.decode("utf-8", "replace")
         if self.tail:
             tail = b"".join(self.tail)
@@ -117,8 +139,10 @@ class Captured:
         return t
 
 
-def run_supervised(argv, timeout, on_line=None, cwd=None, env=None, first_output=None,
-                   abort=None):
+def run_supervised(argv: Sequence[str], timeout: float, on_line: Callable[[str], None] | None = None,
+                   cwd: str | None = None, env: Mapping[str, str] | None = None,
+                   first_output: float | None = None,
+                   abort: Callable[[], dict[str, Any] | None] | None = None) -> Captured:
     """Run argv with stdin from /dev/null in a new session; kill its group at
     timeout, or after first_output seconds if it has written nothing to stdout
     by then (cap.silent: a kernel that never printed its boot banner), or when
@@ -129,6 +153,7 @@ def run_supervised(argv, timeout, on_line=None, cwd=None, env=None, first_output
                             stderr=subprocess.PIPE, cwd=cwd, env=env,
                             start_new_session=True, preexec_fn=_child_setup)
     pgid = proc.pid
+    assert proc.stdout is not None and proc.stderr is not None
     _live_groups.add(pgid)
     partial = bytearray()
     try:
@@ -198,12 +223,16 @@ def run_supervised(argv, timeout, on_line=None, cwd=None, env=None, first_output
 
 
 # ---------------------------------------------------------------- building
+@dataclasses.dataclass(frozen=True)
 class Build:
-    def __init__(self, config, ok, kernel, output, command):
-        self.config, self.ok, self.kernel = config, ok, kernel
-        self.output, self.command = output, command
+    """The outcome of building one config (or variant) of a tree."""
+    config: str                 # the build directory's name: i386, i386-pae-dense...
+    ok: bool
+    kernel: str                 # path of kernel.elf (there only if ok)
+    output: str                 # make's output (capped)
+    command: list[str]
 
-    def failure_text(self, lines=40):
+    def failure_text(self, lines: int = 40) -> str:
         out = self.output.rstrip().splitlines()
         shown = out[-lines:]
         more = "" if len(out) <= lines else "[... %d earlier lines ...]\n" % (len(out) - lines)
@@ -211,7 +240,7 @@ class Build:
             self.config, " ".join(self.command), more, "\n".join(shown))
 
 
-def _clean_env():
+def _clean_env() -> dict[str, str]:
     env = dict(os.environ)
     for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"):
         env.pop(k, None)
@@ -221,7 +250,7 @@ def _clean_env():
 PHYSSEG_MODES = ("dense", "sparse")
 
 
-def variant_name(config, physseg=None):
+def variant_name(config: str, physseg: str | None = None) -> str:
     """The build directory's name: `i386`, or `i386-pae-dense` for a variant."""
     if physseg is None:
         return config
@@ -230,7 +259,8 @@ def variant_name(config, physseg=None):
     return "%s-%s" % (config, physseg)
 
 
-def build_kernel(tree, config, session="", timeout=BUILD_TIMEOUT, physseg=None):
+def build_kernel(tree: str, config: str, session: str = "", timeout: float = BUILD_TIMEOUT,
+                 physseg: str | None = None) -> Build:
     """Build (or reuse this session's build of) <tree>/build/<config>/kernel.elf,
     or with physseg the VM_PHYSSEG variant's build/<config>-<physseg>/kernel.elf."""
     tree = os.path.abspath(tree)
@@ -274,82 +304,110 @@ def build_kernel(tree, config, session="", timeout=BUILD_TIMEOUT, physseg=None):
 
 
 # ---------------------------------------------------------------- booting
+@dataclasses.dataclass(kw_only=True)
 class RunResult:
-    """Everything one boot produced. kind is one of KINDS."""
+    """Everything one boot produced.  Keyword-only, and no field that says
+    what the boot was has a default: a misspelt keyword is a TypeError, never
+    a silent default."""
+    config: str
+    requested: list[str]
+    cmdline: str
+    seed: int
+    nonce: str
+    timeout: float
+    kind: RunKind
+    argv: list[str] = dataclasses.field(default_factory=list)
+    status: int | None = None             # QEMU's exit status (None: not booted)
+    log: str = ""
+    stderr: str = ""
+    truncated: int = 0                    # bytes of output discarded by the cap
+    elapsed: float = 0.0
+    build: Build | None = None
+    transcript: protocol.Transcript = dataclasses.field(
+        default_factory=lambda: protocol.Transcript(""))
+    retried: str | None = None            # problem() of an earlier, damaged boot
+    expect: tuple[RunKind, ...] = (RunKind.OK,)   # endings the test is prepared for (VM.run)
 
-    def __init__(self, **kw):
-        self.config = kw.get("config")
-        self.requested = kw.get("requested", [])
-        self.cmdline = kw.get("cmdline", "")
-        self.argv = kw.get("argv", [])
-        self.seed = kw.get("seed")
-        self.nonce = kw.get("nonce")
-        self.timeout = kw.get("timeout")
-        self.status = kw.get("status")
-        self.kind = kw.get("kind", "no-results")
-        self.log = kw.get("log", "")
-        self.stderr = kw.get("stderr", "")
-        self.truncated = kw.get("truncated", 0)
-        self.elapsed = kw.get("elapsed", 0.0)
-        self.build = kw.get("build")
-        t = kw.get("transcript") or protocol.Transcript(self.nonce or "")
-        self.transcript = t
-        self.tests, self.data = t.tests, t.data
-        self.panic, self.backtrace, self.end = t.panic_msg, t.backtrace, t.end
-        self.damage = t.damage
-        self.retried = kw.get("retried")     # problem() of an earlier, damaged boot
+    # What the kernel said, through the protocol (the transcript's view).
+    @property
+    def tests(self) -> dict[str, tuple[str, str]]:
+        return self.transcript.tests
 
     @property
-    def ok(self):
-        return self.kind == "ok"
+    def data(self) -> dict[str, list[str]]:
+        return self.transcript.data
 
-    def tail(self, n=20):
+    @property
+    def panic(self) -> str | None:
+        return self.transcript.panic_msg
+
+    @property
+    def backtrace(self) -> list[str]:
+        return self.transcript.backtrace
+
+    @property
+    def end(self) -> tuple[int, int] | None:
+        return self.transcript.end
+
+    @property
+    def damage(self) -> str | None:
+        return self.transcript.damage
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == RunKind.OK
+
+    def tail(self, n: int = 20) -> str:
         return "\n".join(self.log.rstrip().splitlines()[-n:])
 
-    def problem(self):
+    def problem(self) -> str | None:
         """Headline for an abnormal run (distinct per kind), or None when kind is ok."""
         k = self.kind
-        if k == "ok":
+        if k == RunKind.OK:
             return None
-        if k == "build-failed":
-            return self.build.failure_text()
-        if k == "serial-damaged":
+        if k == RunKind.BUILD_FAILED:
+            return self.build.failure_text() if self.build else "BUILD FAILED"
+        if k == RunKind.SERIAL_DAMAGED:
             return ("INFRASTRUCTURE ERROR: the serial output was damaged in transit (%s)%s; "
                     "this is not a judgement of your code: grade again" % (
                         self.damage, ", on a retry too" if self.retried else ""))
-        if k == "panic":
+        if k == RunKind.PANIC:
             bt = "\n".join("    " + b for b in self.backtrace) or "    (no backtrace printed)"
             return "PANIC: %s\n  backtrace:\n%s" % (self.panic or "(no panic message)", bt)
-        if k == "triple-fault":
+        if k == RunKind.TRIPLE_FAULT:
             return "TRIPLE FAULT: the CPU reset (QEMU status %s); last output below" % self.status
-        if k == "timeout":
+        if k == RunKind.TIMEOUT:
             extra = " (it printed `panic: %s` before hanging)" % self.panic if self.panic else ""
             return "TIMEOUT after %gs: the kernel never finished%s" % (self.timeout, extra)
         err = self.stderr.strip()
         return "NO RESULTS: QEMU exited with status %s without an END line%s" % (
             self.status, ("\n  QEMU said: " + err[-500:]) if err else "")
 
-    def missing(self, names=None):
+    def missing(self, names: Sequence[str] | None = None) -> list[str]:
         return [n for n in (names or self.requested) if n not in self.tests]
 
 
-def classify(t, status, timed_out, triple):
+def classify(t: protocol.Transcript, status: int | None, timed_out: bool, triple: bool) -> RunKind:
     if t.damaged:            # nothing the run said can be trusted, whatever its ending
-        return "serial-damaged"
+        return RunKind.SERIAL_DAMAGED
     if t.kpanic or status == qemu.STATUS_PANIC:
-        return "panic"
+        return RunKind.PANIC
     if timed_out:
-        return "timeout"
+        return RunKind.TIMEOUT
     if triple:
-        return "triple-fault"
+        return RunKind.TRIPLE_FAULT
     if t.end is not None and status in (qemu.STATUS_PASS, qemu.STATUS_FAIL):
-        return "ok"
-    return "no-results"
+        return RunKind.OK
+    return RunKind.NO_RESULTS
 
 
-def make_cmdline(tests, seed, nonce, args=None):
+# Command-line words a test adds: a mapping or (key, value) pairs, in order.
+CmdArgs = Mapping[str, object] | Iterable[tuple[str, object]] | None
+
+
+def make_cmdline(tests: Sequence[str], seed: int, nonce: str, args: CmdArgs = None) -> str:
     words = ["test=%s" % ",".join(tests), "seed=%d" % seed, "nonce=%s" % nonce]
-    items = args.items() if isinstance(args, dict) else (args or [])
+    items: Iterable[tuple[str, object]] = args.items() if isinstance(args, Mapping) else (args or [])
     for k, v in items:
         word = "%s=%s" % (k, v)
         if any(c.isspace() for c in word) or not k:
@@ -361,19 +419,18 @@ def make_cmdline(tests, seed, nonce, args=None):
 BANNER_TIMEOUT = 5.0       # seconds for a kernel's first serial output (its banner)
 
 
+@dataclasses.dataclass(kw_only=True)
 class HungRun(RunResult):
     """A boot that hung and was cut short: silent (no boot banner), or skipped
-    because an earlier boot of the same kernel hung. kind is "timeout"."""
+    because an earlier boot of the same kernel hung. kind is TIMEOUT."""
+    headline: str
+    kind: RunKind = RunKind.TIMEOUT
 
-    def __init__(self, headline, **kw):
-        super().__init__(kind="timeout", **kw)
-        self.headline = headline
-
-    def problem(self):
+    def problem(self) -> str:
         return self.headline
 
 
-def _hang_line(what, hung):
+def _hang_line(what: str, hung: dict[str, Any]) -> str:
     how = "printed nothing within %gs" % BANNER_TIMEOUT if hung.get("silent") else \
         "timed out after %gs before any result" % (hung.get("timeout") or 0)
     return "%s boot of this kernel hung (test %s: it %s)" % (what, hung.get("test") or "?", how)
@@ -393,23 +450,24 @@ class Runner:
     config: its other tests may still pass.
     """
 
-    def __init__(self, tree=None, session="", fail_fast=True):
+    def __init__(self, tree: str | None = None, session: str = "", fail_fast: bool = True) -> None:
         self.tree = os.path.abspath(tree or os.environ.get("VMKIT_TREE") or ROOT)
         self.session = session or secrets.token_hex(8)
         self.fail_fast = fail_fast
-        self._builds = {}
+        self._builds: dict[str, Build] = {}
 
-    def _hang_marker(self, config):
+    def _hang_marker(self, config: str) -> str:
         return os.path.join(self.grade_dir, "hung-%s-%s.json" % (self.session, config))
 
-    def _earlier_hang(self, config):
+    def _earlier_hang(self, config: str) -> dict[str, Any] | None:
         try:
             with open(self._hang_marker(config)) as f:
-                return json.load(f)
+                rec: dict[str, Any] = json.load(f)
+                return rec
         except (OSError, ValueError):
             return None
 
-    def _mark_hang(self, config, res, silent):
+    def _mark_hang(self, config: str, res: RunResult, silent: bool) -> None:
         test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0].split("::")[-1]
         rec = {"test": test or ",".join(res.requested), "timeout": res.timeout,
                "pid": os.getpid(), "at": time.time(), "silent": silent}
@@ -420,38 +478,39 @@ class Runner:
         os.replace(tmp, self._hang_marker(config))
 
     @property
-    def grade_dir(self):
+    def grade_dir(self) -> str:
         return os.path.join(self.tree, "build", "grade")
 
-    def build(self, config, physseg=None):
+    def build(self, config: str, physseg: str | None = None) -> Build:
         key = variant_name(config, physseg)
         if key not in self._builds:
             self._builds[key] = build_kernel(self.tree, config, self.session, physseg=physseg)
         return self._builds[key]
 
-    def boot(self, config, tests, args=None, mem="128M", cpu=None, disks=(),
-             timeout=10.0, seed=0, kernel=None, physseg=None):
+    def boot(self, config: str, tests: str | Sequence[str], args: CmdArgs = None,
+             mem: str = "128M", cpu: str | None = None, disks: Sequence[str] = (),
+             timeout: float = 10.0, seed: int = 0, kernel: str | None = None,
+             physseg: str | None = None) -> RunResult:
         tests = [tests] if isinstance(tests, str) else list(tests)
         variant = variant_name(config, physseg)     # hangs are remembered per kernel built
         nonce = secrets.token_hex(8)
         cmdline = make_cmdline(tests, seed, nonce, args)
-        common = dict(config=config, requested=tests, cmdline=cmdline, seed=seed,
-                      nonce=nonce, timeout=timeout)
+        base = RunResult(kind=RunKind.NO_RESULTS, config=config, requested=tests, cmdline=cmdline,
+                         seed=seed, nonce=nonce, timeout=timeout)
+        b = None
         if kernel is None:
             b = self.build(config, physseg)
             if not b.ok:
-                return RunResult(kind="build-failed", build=b, log=b.output, **common)
+                return dataclasses.replace(base, kind=RunKind.BUILD_FAILED, build=b, log=b.output)
             kernel = b.kernel
-        else:
-            b = None
         hung = self._earlier_hang(variant) if self.fail_fast else None
         if hung:
             line = _hang_line("skipped: an earlier", hung)
-            return HungRun("TIMEOUT (%s); this boot was not run" % line, build=b,
-                           log="[vmkit: %s]\n" % line, **common)
+            return _hung(dataclasses.replace(base, build=b, log="[vmkit: %s]\n" % line),
+                         "TIMEOUT (%s); this boot was not run" % line)
         t = protocol.Transcript(nonce)
 
-        def other_hung():          # a concurrent boot (xdist) of this kernel hung in start-up
+        def other_hung() -> dict[str, Any] | None:   # a concurrent boot (xdist) of this kernel hung in start-up
             if t.tests or t.data or not os.path.exists(self._hang_marker(variant)):
                 return None
             return self._earlier_hang(variant)
@@ -469,24 +528,30 @@ class Runner:
         finally:
             os.unlink(tflog)
         log = cap.text()
-        kw = dict(argv=argv, status=cap.status, transcript=t, build=b, log=log,
-                  stderr=cap.stderr.decode("utf-8", "replace"), truncated=cap.discarded,
-                  elapsed=cap.elapsed, **common)
+        res = dataclasses.replace(base, argv=argv, status=cap.status, transcript=t, build=b, log=log,
+                                  stderr=cap.stderr.decode("utf-8", "replace"),
+                                  truncated=cap.discarded, elapsed=cap.elapsed,
+                                  kind=classify(t, cap.status, cap.timed_out, triple))
         if cap.aborted:
             line = _hang_line("stopped: another", cap.aborted)
-            return HungRun("TIMEOUT (%s); this boot was stopped after %.1fs" % (line, cap.elapsed),
-                           **dict(kw, log=log + "\n[vmkit: %s]\n" % line))
+            return _hung(dataclasses.replace(res, log=log + "\n[vmkit: %s]\n" % line),
+                         "TIMEOUT (%s); this boot was stopped after %.1fs" % (line, cap.elapsed))
         if cap.silent:
-            res = HungRun("TIMEOUT: the kernel printed nothing (no boot banner) within %gs; "
-                          "it was stopped then" % (BANNER_TIMEOUT * scale), **kw)
-        else:
-            res = RunResult(kind=classify(t, cap.status, cap.timed_out, triple), **kw)
-        if self.fail_fast and res.kind == "timeout" and not (t.tests or t.data or t.end):
+            res = _hung(res, "TIMEOUT: the kernel printed nothing (no boot banner) within %gs; "
+                        "it was stopped then" % (BANNER_TIMEOUT * scale))
+        if self.fail_fast and res.kind == RunKind.TIMEOUT and not (t.tests or t.data or t.end):
             self._mark_hang(variant, res, cap.silent)
         return res
 
 
-def save_log(result, path):
+def _hung(run: RunResult, headline: str) -> HungRun:
+    """`run` as a HungRun (kind TIMEOUT) whose problem() is `headline`."""
+    kw: dict[str, Any] = {f.name: getattr(run, f.name) for f in dataclasses.fields(RunResult)
+                          if f.name != "kind"}
+    return HungRun(headline=headline, **kw)
+
+
+def save_log(result: RunResult, path: str) -> str:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write("# vmkit run: config=%s kind=%s status=%s elapsed=%.2fs\n# qemu: %s\n\n"

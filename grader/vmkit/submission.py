@@ -23,6 +23,8 @@ anyway.  Compiler output shown to students keeps only diagnostics located in
 their own edit files (student_diagnostics), without source excerpts, and no
 absolute path of the grader's (scrub in results.py). Stdlib only.
 """
+from __future__ import annotations
+
 import os
 import re
 import shlex
@@ -30,6 +32,7 @@ import stat
 import subprocess
 import tarfile
 import zipfile
+from collections.abc import Sequence
 
 MAX_ARCHIVE = 64 << 20        # bytes of an archive submission
 MAX_UNPACKED = 256 << 20      # bytes of all its members
@@ -43,11 +46,11 @@ class Refused(Exception):
 
 
 # ---------------------------------------------------------------- archives
-def is_archive(path):
+def is_archive(path: str) -> bool:
     return os.path.isfile(path) and path.endswith(ARCHIVES)
 
 
-def unpack(path, dest):
+def unpack(path: str, dest: str) -> str:
     """Unpack an archive into dest (never outside it); a single top directory
     is descended into. Raises Refused for anything unsafe or too big."""
     if os.path.getsize(path) > MAX_ARCHIVE:
@@ -67,11 +70,11 @@ def unpack(path, dest):
     return dest
 
 
-def _noabs(text, dest):
+def _noabs(text: str, dest: str) -> str:
     return text.replace(os.path.abspath(dest) + os.sep, "").replace(os.path.abspath(dest), ".")
 
 
-def _member_path(name, dest):
+def _member_path(name: str, dest: str) -> str:
     """Where an archive member goes, or Refused if it would leave dest."""
     if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or \
             ".." in re.split(r"[/\\]", name):
@@ -83,7 +86,7 @@ def _member_path(name, dest):
     return target
 
 
-def _untar(path, dest):
+def _untar(path: str, dest: str) -> None:
     """Regular files and directories only, each checked; links and devices are
     not extracted (a link that points outside is refused). Done by hand, not
     extractall(filter="data"): Debian 12's Python 3.11.2 predates filters."""
@@ -106,7 +109,10 @@ def _untar(path, dest):
             elif m.isfile():
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
-                with os.fdopen(fd, "wb") as out, tf.extractfile(m) as src:
+                src_f = tf.extractfile(m)
+                if src_f is None:
+                    raise Refused("cannot read archive member %r" % m.name)
+                with os.fdopen(fd, "wb") as out, src_f as src:
                     while True:
                         chunk = src.read(1 << 16)
                         if not chunk:
@@ -114,7 +120,7 @@ def _untar(path, dest):
                         out.write(chunk)
 
 
-def _unzip(path, dest):
+def _unzip(path: str, dest: str) -> None:
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
         if len(infos) > MAX_MEMBERS:
@@ -129,11 +135,11 @@ def _unzip(path, dest):
 
 
 # ---------------------------------------------------------------- edit files
-def _inside(path, root):
+def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root + os.sep)
 
 
-def read_edit_file(src, rel):
+def read_edit_file(src: str, rel: str) -> bytes | None:
     """Bytes of src/rel, or None if absent. Refused if it is not a regular
     file, is a symlink or lies behind one, or is too big."""
     if os.path.isabs(rel) or ".." in rel.split("/"):
@@ -166,7 +172,7 @@ def read_edit_file(src, rel):
     return data
 
 
-def install(src, tree, edit):
+def install(src: str, tree: str, edit: Sequence[str]) -> tuple[list[str], list[str]]:
     """Copy the edit files of submission src over tree's stubs (by content).
     Returns (missing edit files, other files of the submission, ignored)."""
     missing = []
@@ -198,7 +204,7 @@ _INCLUDE = re.compile(r'^[ \t]*#[ \t]*(?:/\*.*?\*/[ \t]*)*(include_next|include|
                       re.M)
 
 
-def lexical_problems(rel, text):
+def lexical_problems(rel: str, text: str) -> list[str]:
     """Readable refusals for the obvious cases (the sound check is check_sources)."""
     out = []
     for m in _INCLUDE.finditer(text):
@@ -221,7 +227,7 @@ def lexical_problems(rel, text):
     return out
 
 
-def make_flags(tree, config, timeout=60):
+def make_flags(tree: str, config: str, timeout: float = 60) -> tuple[list[str], list[str]]:
     """(CFLAGS, ASFLAGS) of the tree's Makefile for config, as argv lists."""
     rule = "vmkit-print-flags: ; @printf '%s\\n' '$(CFLAGS)' '$(ASFLAGS)'"
     p = subprocess.run(["make", "-s", "--no-print-directory", "-C", tree, "CONFIG=%s" % config,
@@ -234,8 +240,9 @@ def make_flags(tree, config, timeout=60):
     return shlex.split(lines[0]), shlex.split(lines[1])
 
 
-def _strip_dep_flags(flags):
-    out, skip = [], False
+def _strip_dep_flags(flags: list[str]) -> list[str]:
+    out: list[str] = []
+    skip = False
     for f in flags:
         if skip:
             skip = False
@@ -249,20 +256,20 @@ def _strip_dep_flags(flags):
     return out
 
 
-def _gcc(tree, argv, timeout):
+def _gcc(tree: str, argv: list[str], timeout: float) -> tuple[int, str, str]:
     p = subprocess.run(["gcc"] + argv, cwd=tree, capture_output=True, timeout=timeout,
                        stdin=subprocess.DEVNULL, start_new_session=True)
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
 
 
-def check_sources(tree, config, files, timeout=120):
+def check_sources(tree: str, config: str, files: Sequence[str], timeout: float = 120) -> list[str]:
     """Problems (student-visible strings) with the edit files `files` (paths
     relative to tree) when built for config: files read from outside the
     tree, forbidden assembler directives. [] if none."""
     cflags, asflags = make_flags(tree, config)
     cflags, asflags = _strip_dep_flags(cflags), _strip_dep_flags(asflags)
     root = os.path.realpath(tree)
-    problems = []
+    problems: list[str] = []
     for rel in files:
         if rel.endswith(".c"):
             flags = cflags
@@ -271,7 +278,7 @@ def check_sources(tree, config, files, timeout=120):
         else:
             continue
         rc, pre, _ = _gcc(tree, flags + ["-E", rel, "-o", "-"], timeout)
-        seen = set()
+        seen: set[str] = set()
         for line in pre.splitlines():
             m = _LINEMARK.match(line)
             if not m:
@@ -304,12 +311,13 @@ _DIAG = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<rest>\d+:(?:\d+:)? (?:fatal erro
                    r"|\(\.[\w.]+\+0x[0-9a-f]+\): .*| In function .*|\d+: .*)$")
 
 
-def student_diagnostics(output, edit, tree, limit=40):
+def student_diagnostics(output: str, edit: Sequence[str], tree: str, limit: int = 40) -> str:
     """Only the compiler/linker lines located in the student's own edit files,
     with the work tree's path removed; no source excerpts (they quote files
     by name, which #line could point anywhere)."""
     prefixes = [os.path.realpath(tree) + os.sep, os.path.abspath(tree) + os.sep]
-    keep, dropped = [], 0
+    keep: list[str] = []
+    dropped = 0
     for line in output.splitlines():
         for p in prefixes:
             line = line.replace(p, "")

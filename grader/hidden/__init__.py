@@ -1,0 +1,1 @@
+"""Hidden lab tests (instructors only, never in student trees)."""

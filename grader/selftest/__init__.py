@@ -1,0 +1,1 @@
+"""Self-tests of the grader and tools (instructors only)."""

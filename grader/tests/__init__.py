@@ -1,0 +1,1 @@
+"""Public lab tests (copied into student trees), imported as `tests.test_labNN`."""
