@@ -16,9 +16,12 @@ BIG = {"i386": ["511M", "3583M"], "i386-pae": ["511M", "6G"]}
 
 
 def parse_header(w, d):
-    """The `params` and `seg` lines every lab 02 ktest starts with; False for others."""
+    """The `params`, `freelist` and `seg` lines every lab 02 ktest starts with;
+    False for others."""
     if w[0] == "params":
         d["params"] = dict(zip(w[1::2], (int(x, 0) for x in w[2::2])))
+    elif w[0] == "freelist":
+        d["freelists"][int(w[1])] = (w[3], int(w[2], 16))
     elif w[0] == "seg":
         d["segs"].append((int(w[1], 16), int(w[2], 16), int(w[3])))
     else:
@@ -27,7 +30,7 @@ def parse_header(w, d):
 
 
 def parse(vm, r, test):
-    d = {"segs": [], "ops": [], "q": {}, "free": {}, "blk": [], "c": [], "n": [], "d": []}
+    d = {"segs": [], "freelists": {}, "ops": [], "q": {}, "free": {}, "blk": [], "c": [], "n": [], "d": []}
     for line in r.data.get(test, []):
         w = line.split()
         try:
@@ -49,15 +52,20 @@ def parse(vm, r, test):
             vm.fail(r, "%s: cannot parse KDATA line: %s" % (test, line))
     vm.check("params" in d and d["segs"], r, "%s printed no parameters or segments "
              "(is the VM system on?)" % test)
+    vm.check(sorted(d["freelists"]) == list(range(d["params"].get("nfreelist", -1))), r,
+             "%s printed free lists %s for nfreelist %s" % (test, sorted(d["freelists"]),
+                                                         d["params"].get("nfreelist")))
     return d
 
 
 def check_segments(vm, r, mem, d):
     ram = pm.addressable(pm.qemu_ram(mem), vm.config == "i386-pae")
+    limits = {fl: lim for fl, (_name, lim) in d["freelists"].items()}
     for s, e, fl in d["segs"]:
         vm.check(pm.inside((s, e), ram), r, "segment %#x-%#x is not RAM" % (s, e))
-        vm.check(fl == (1 if s < d["params"]["isadma"] else 0), r,
-                 "segment %#x-%#x is on the wrong free list %d" % (s, e, fl))
+        vm.check(fl == pm.freelist_of(s, limits) and not any(s < lim < e for lim in limits.values()),
+                 r, "segment %#x-%#x is on free list %d; the table %s puts it on %s"
+                 % (s, e, fl, d["freelists"], pm.freelist_of(s, limits)))
 
 
 def maximal_blocks(segs, norder):

@@ -6,11 +6,11 @@ ELF program headers. The page-array checks derive what the kernel must have
 built from these two and from the few placement facts the kernel reports
 through the (unstripped) pmap.
 """
+import re
 import struct
 
 KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
 PAGE = 4096
-ISADMA_LIMIT = 16 * MiB
 
 
 RAM_ALIGN = 8 * KiB        # QEMU rounds -m up to a multiple of 8 KiB
@@ -94,14 +94,34 @@ def round_page(x):
     return (x + PAGE - 1) // PAGE * PAGE
 
 
-def segments(phys_avail):
-    """vm_phys's segments: each range split where the ISA DMA free list ends."""
+# The boot's free-list table (kernel/vm/vm_phys.c vm_phys_print_freelists;
+# grader/PROTOCOL.md): "vm_phys: free list <index> <name> below <limit> pages <n>".
+FREELIST_LINE = re.compile(r"^vm_phys: free list (\d+) (\S+) below (0x[0-9a-f]+) pages (\d+)\s*$", re.M)
+
+
+def freelist_table(log):
+    """{index: (name, limit)} from the boot's free-list lines in a run's log."""
+    return {int(m.group(1)): (m.group(2), int(m.group(3), 16)) for m in FREELIST_LINE.finditer(log)}
+
+
+def freelist_of(pa, limits):
+    """The free list of the page at pa: the one with the lowest limit above it.
+    limits: {index: limit}; None when pa is above every limit."""
+    above = [(lim, fl) for fl, lim in limits.items() if pa < lim]
+    return min(above)[1] if above else None
+
+
+def segments(phys_avail, limits):
+    """vm_phys's segments: each range cut at every free-list limit inside it.
+    limits: the free lists' limits (any iterable of addresses)."""
+    cuts = sorted(set(limits))
     segs = []
     for s, e in phys_avail:
-        if s < ISADMA_LIMIT < e:
-            segs += [(s, ISADMA_LIMIT), (ISADMA_LIMIT, e)]
-        else:
-            segs.append((s, e))
+        for c in cuts:
+            if s < c < e:
+                segs.append((s, c))
+                s = c
+        segs.append((s, e))
     return segs
 
 
@@ -112,12 +132,12 @@ class ArrayModel:
     sparse: the segments, in address order, take consecutive slices.
     """
 
-    def __init__(self, mode, array_va, npages, size, pre_carve, post_carve):
+    def __init__(self, mode, array_va, npages, size, pre_carve, post_carve, limits=()):
         self.mode, self.va, self.npages, self.size = mode, array_va, npages, size
         self.first_frame = pre_carve[0][0] // PAGE
         self.slices = []
         index = 0
-        for s, e in segments(post_carve):
+        for s, e in segments(post_carve, limits):
             self.slices.append((s, e, index))
             index += (e - s) // PAGE
 
