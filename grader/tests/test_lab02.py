@@ -215,8 +215,9 @@ def test_split_pattern(vm):
     start, one = d["q"].get("start", {}), d["q"].get("one", {})
     diff = {k: one.get(k, 0) - start.get(k, 0) for k in set(start) | set(one)}
     diff = {k: v for k, v in diff.items() if v}
-    want = {(0, 0, top): -1}
-    want.update({(0, cache, o): 1 for o in range(top)})
+    fl = min((k[0] for k in start), default=0)     # lists are tried in index order
+    want = {(fl, 0, top): -1}
+    want.update({(fl, cache, o): 1 for o in range(top)})
     vm.check(diff == want, r, "taking one page from the empty CACHE pool should steal one "
              "order-%d DEFAULT block and leave one CACHE block at each order 0..%d; the queues "
              "changed by %s (-m %s)" % (top, top - 1, sorted(diff.items()), mem))
@@ -404,7 +405,7 @@ def script_arg(script):
 def parse_script(vm, r, script):
     """{'params', 'segs', 'res': {i: value}, 'snap': {i: {(fl, pool, o): [(pa, head_order, runs)]}},
     'se': {i: (free count, check)}, 'ck': {i: check}}"""
-    d = {"segs": [], "res": {}, "snap": {}, "se": {}, "ck": {}}
+    d = {"segs": [], "freelists": {}, "res": {}, "snap": {}, "se": {}, "ck": {}}
     for line in r.data.get("buddy_script", []):
         w = line.split()
         try:
@@ -588,8 +589,11 @@ def check_snapshot(vm, r, d, i, segs, free, norder):
 
 def check_queue_heads(vm, r, d, top):
     """The queue discipline (handouts/02-buddy.md): blocks go in at the head."""
-    def head(tag, fl, pool, o):
-        q = d["snap"][tag].get((fl, pool, o), [])
+    m32_fl = pm.freelist_of(M32, {fl: lim for fl, (_name, lim) in d["freelists"].items()})
+
+    def head(tag, _fl, pool, o):
+        """The head of M32's free list's queue (pool, o) after operation `tag`."""
+        q = d["snap"][tag].get((m32_fl, pool, o), [])
         return q[0][0] if q else None
     for o in range(top):
         vm.check(head(2, 0, 0, o) == M32 + (PAGE << o), r, "after unfreeing %#x, the order-%d DEFAULT "

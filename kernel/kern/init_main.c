@@ -28,10 +28,10 @@ print_memory(void)
 	if (phys_ignored != 0) {
 		uintmax_t kib = (uintmax_t)phys_ignored >> 10;
 
-		printf("WARNING: ignoring %ju %s of RAM beyond the %ju GiB this "
-		    "configuration can address (boot CONFIG=i386-pae to use it)\n",
+		printf("WARNING: ignoring %ju %s of RAM beyond the %ju GiB %s can "
+		    "address (boot a configuration with 64-bit physical addresses to use it)\n",
 		    kib >= 1024 ? kib >> 10 : kib, kib >= 1024 ? "MiB" : "KiB",
-		    (uintmax_t)(PHYS_ADDR_LIMIT >> 30));
+		    (uintmax_t)(PHYS_ADDR_LIMIT >> 30), MACHINE_CONFIG);
 	}
 }
 
