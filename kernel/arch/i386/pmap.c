@@ -20,11 +20,11 @@
  * 4 GiB, since %cr3 holds only 32 bits, so PDPTs come from a pool inside the
  * kernel image.
  *
- * PAE page-directory pages are kept below 4 GiB too, though the hardware
- * does not need it: QEMU 7.2's qemu-system-i386 does not reach a page
- * directory above 4 GiB through a PDPT entry (measured: with the directory
- * at 0x1ba5d9000 every user access faults; page-table pages and data pages
- * above 4 GiB work).  They come from the machine's free list below 4 GiB,
+ * PAE page-directory and page-table pages are kept below 4 GiB too, though
+ * the hardware does not need it: QEMU 7.2's qemu-system-i386 does not walk
+ * a paging structure above 4 GiB (measured: with the directory, or a table,
+ * at 0x17fe02000 every user access through it faults; data pages above
+ * 4 GiB work).  They come from the machine's free list below 4 GiB,
  * VM_FREELIST_DMA32 (machine/vmparam.h): a queue pop, where a search of all
  * free blocks for one below 4 GiB took milliseconds once high memory was
  * fragmented.  qemu-system-x86_64 walks them correctly, but then GDB cannot
@@ -212,9 +212,9 @@ pmap_zero_pa(vm_paddr_t pa)
 
 #define	PTP_ALLOC	(VM_ALLOC_NOOBJ | VM_ALLOC_WIRED | VM_ALLOC_SYSTEM)
 
-/* A page for a page directory: on PAE from below 4 GiB (see the top). */
+/* A page for a page directory or table: on PAE from below 4 GiB (see the top). */
 static vm_page_t
-pmap_pdp_alloc(void)
+pmap_ptp_page(void)
 {
 #ifdef PAE
 	vm_page_t m = vm_page_alloc_freelist(VM_FREELIST_DMA32, PTP_ALLOC);
@@ -225,15 +225,15 @@ pmap_pdp_alloc(void)
 #endif
 }
 
-/* A zeroed page for a page directory (`dir`) or table; 0 when there is none. */
+/* A zeroed page for a page directory or table; 0 when there is none. */
 static vm_paddr_t
-pmap_ptp_alloc(bool dir)
+pmap_ptp_alloc(void)
 {
 	vm_paddr_t pa;
 	vm_page_t m;
 
 	if (vm_page_ready() &&
-	    (m = dir ? pmap_pdp_alloc() : vm_page_alloc(NULL, 0, PTP_ALLOC)) != NULL)
+	    (m = pmap_ptp_page()) != NULL)
 		pa = VM_PAGE_TO_PHYS(m);
 	else if (ptp_pool_free > 0)
 		pa = ptp_pool[--ptp_pool_free];
@@ -273,7 +273,7 @@ pmap_pte(pmap_t pmap, vm_offset_t va, bool alloc, void **tmp)
 	pd = pmap_map_temp(pmap->pm_pd[NPDPTE == 1 ? 0 : va >> 30]);
 	pde = &pd[(va >> PDRSHIFT) & (NPDEPG - 1)];
 	if ((*pde & PG_V) == 0) {
-		if (!alloc || (ptpa = pmap_ptp_alloc(false)) == 0) {
+		if (!alloc || (ptpa = pmap_ptp_alloc()) == 0) {
 			pmap_unmap_temp(pd);
 			return (NULL);
 		}
@@ -380,7 +380,7 @@ pmap_create(void)
 		return (NULL);
 	}
 	for (int i = 0; i < NPDPTE - 1; i++)
-		pmap->pm_pd[i] = pmap_ptp_alloc(true);
+		pmap->pm_pd[i] = pmap_ptp_alloc();
 	pmap->pm_pd[NPDPTE - 1] = kernel_pmap->pm_pd[NPDPTE - 1];	/* shared */
 	for (int i = 0; i < NPDPTE; i++) {
 		KASSERT(pmap->pm_pd[i] != 0, ("pmap_create: out of page-table pages"));
@@ -389,7 +389,7 @@ pmap_create(void)
 	pmap->pm_cr3 = (uint32_t)pmap_kextract((vm_offset_t)pmap->pm_pdpt);
 	(void)pd;
 #else
-	pmap->pm_pd[0] = pmap_ptp_alloc(true);
+	pmap->pm_pd[0] = pmap_ptp_alloc();
 	KASSERT(pmap->pm_pd[0] != 0, ("pmap_create: out of page-table pages"));
 	pd = pmap_map_temp(pmap->pm_pd[0]);
 	memcpy(&pd[KERNBASE >> PDRSHIFT],

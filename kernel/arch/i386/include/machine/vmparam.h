@@ -12,8 +12,9 @@
  * ordinary allocations do not use it up:
  *   ISADMA - below 16 MiB, where an old ISA DMA controller can reach;
  *   DMA32  - (PAE only) below 4 GiB: what a 32-bit address can name.  The
- *            pmap takes its page-directory pages from here (pmap.c says
- *            why); FreeBSD's amd64 has the same list under the same name.
+ *            pmap takes its page-table and page-directory pages from here
+ *            (pmap.c says why); FreeBSD's amd64 has the same list under the
+ *            same name, for devices that address 32 bits.
  * vm_phys allocates from the lists in index order, so DEFAULT (everything
  * else) goes first and the scarcer lists last, as in FreeBSD.
  */
