@@ -9,6 +9,7 @@
 #   make fresh-check         (root) the README's commands on a new Debian 12 system
 #   make hosttest            the host unit tests only (ASan, UBSan)
 #   make typecheck           mypy over the grader and the Python tools
+#   make check-layering      machine-independent code names no machine (tools/check-layering.py)
 #   make bench               boot, page-array start-up and grading benchmarks
 #   make bench-vm            buddy allocator benchmarks (host)
 #   make fuzz [FUZZTIME=60]  fuzz the buddy allocator (host, clang libFuzzer)
@@ -73,7 +74,8 @@ endif
 SRCS	:= $(wildcard kernel/kern/*.c kernel/libkern/*.c kernel/vm/*.c kernel/dev/*.c kernel/tests/*.c kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S)
 OBJS	:= $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 
-.PHONY: all kernel qemu qemu-gdb gdb grade lab test hosttest typecheck deps fresh-check clean bench help
+.PHONY: all kernel qemu qemu-gdb gdb grade lab test hosttest typecheck check-layering deps \
+	fresh-check clean bench help
 
 all kernel: $(B)/kernel.elf
 
@@ -144,9 +146,12 @@ TYPECHECKED = $(wildcard grader/vmkit grader/tests grader/hidden grader/selftest
 typecheck: deps
 	$(PYTHON) -m mypy --config-file grader/pyproject.toml --cache-dir build/mypy \
 	  --scripts-are-modules $(TYPECHECKED)
+check-layering:
+	$(PYTHON) tools/check-layering.py
 
 # In a student tree the grader self-tests and the strip check are absent.
 test: deps
+	$(MAKE) check-layering
 	$(MAKE) hosttest
 	$(MAKE) typecheck
 	if [ -d grader/selftest ]; then $(PYTHON) -m pytest -q -n 2 grader/selftest; fi

@@ -18,9 +18,12 @@ BIG = {"i386": ["511M", "3583M"], "i386-pae": ["511M", "6G"]}
 
 
 def parse_header(line, d):
-    """The `params` and `seg` lines every lab 02 ktest starts with; False for others."""
+    """The `params`, `freelist` and `seg` lines every lab 02 ktest starts with;
+    False for others."""
     if line.kind == "params":
         d["params"] = line["params"]
+    elif line.kind == "freelist":
+        d["freelists"][line["index"]] = (line["name"], line["limit"])
     elif line.kind == "seg":
         d["segs"].append(line.values())
     else:
@@ -29,7 +32,7 @@ def parse_header(line, d):
 
 
 def parse(vm, r, test):
-    d: dict[str, Any] = {"segs": [], "ops": [], "q": {}, "free": {}, "blk": [], "c": [], "n": [], "d": []}
+    d: dict[str, Any] = {"segs": [], "freelists": {}, "ops": [], "q": {}, "free": {}, "blk": [], "c": [], "n": [], "d": []}
     for line in vm.kdata(r, test):      # typed by the grammar in vmkit/kdata.py
         k = line.kind
         if parse_header(line, d):
@@ -46,15 +49,20 @@ def parse(vm, r, test):
             d[k].append(line["pa"])
     vm.check("params" in d and d["segs"], r, "%s printed no parameters or segments "
              "(is the VM system on?)" % test)
+    vm.check(sorted(d["freelists"]) == list(range(d["params"].get("nfreelist", -1))), r,
+             "%s printed free lists %s for nfreelist %s" % (test, sorted(d["freelists"]),
+                                                         d["params"].get("nfreelist")))
     return d
 
 
 def check_segments(vm, r, mem, d):
     ram = pm.addressable(pm.qemu_ram(mem), vm.config == "i386-pae")
+    limits = {fl: lim for fl, (_name, lim) in d["freelists"].items()}
     for s, e, fl in d["segs"]:
         vm.check(pm.inside((s, e), ram), r, "segment %#x-%#x is not RAM" % (s, e))
-        vm.check(fl == (1 if s < d["params"]["isadma"] else 0), r,
-                 "segment %#x-%#x is on the wrong free list %d" % (s, e, fl))
+        vm.check(fl == pm.freelist_of(s, limits) and not any(s < lim < e for lim in limits.values()),
+                 r, "segment %#x-%#x is on free list %d; the table %s puts it on %s"
+                 % (s, e, fl, d["freelists"], pm.freelist_of(s, limits)))
 
 
 def maximal_blocks(segs, norder):
@@ -205,8 +213,9 @@ def test_split_pattern(vm):
     start, one = d["q"].get("start", {}), d["q"].get("one", {})
     diff = {k: one.get(k, 0) - start.get(k, 0) for k in set(start) | set(one)}
     diff = {k: v for k, v in diff.items() if v}
-    want = {(0, 0, top): -1}
-    want.update({(0, cache, o): 1 for o in range(top)})
+    fl = min((k[0] for k in start), default=0)     # lists are tried in index order
+    want = {(fl, 0, top): -1}
+    want.update({(fl, cache, o): 1 for o in range(top)})
     vm.check(diff == want, r, "taking one page from the empty CACHE pool should steal one "
              "order-%d DEFAULT block and leave one CACHE block at each order 0..%d; the queues "
              "changed by %s (-m %s)" % (top, top - 1, sorted(diff.items()), mem))
@@ -394,7 +403,7 @@ def script_arg(script):
 def parse_script(vm, r, script):
     """{'params', 'segs', 'res': {i: value}, 'snap': {i: {(fl, pool, o): [(pa, head_order, runs)]}},
     'se': {i: (free count, check)}, 'ck': {i: check}}"""
-    d: dict[str, Any] = {"segs": [], "res": {}, "snap": {}, "se": {}, "ck": {}}
+    d: dict[str, Any] = {"segs": [], "freelists": {}, "res": {}, "snap": {}, "se": {}, "ck": {}}
     for line in vm.kdata(r, "buddy_script"):      # typed by the grammar in vmkit/kdata.py
         k = line.kind
         if parse_header(line, d):
@@ -575,8 +584,11 @@ def check_snapshot(vm, r, d, i, segs, free, norder):
 
 def check_queue_heads(vm, r, d, top):
     """The queue discipline (handouts/02-buddy.md): blocks go in at the head."""
-    def head(tag, fl, pool, o):
-        q = d["snap"][tag].get((fl, pool, o), [])
+    m32_fl = pm.freelist_of(M32, {fl: lim for fl, (_name, lim) in d["freelists"].items()})
+
+    def head(tag, _fl, pool, o):
+        """The head of M32's free list's queue (pool, o) after operation `tag`."""
+        q = d["snap"][tag].get((m32_fl, pool, o), [])
         return q[0][0] if q else None
     for o in range(top):
         vm.check(head(2, 0, 0, o) == M32 + (PAGE << o), r, "after unfreeing %#x, the order-%d DEFAULT "

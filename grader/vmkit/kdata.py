@@ -189,6 +189,7 @@ LAB01 = [
 # counts, blocks and the workload's operations.
 LAB02_HEADER = [
     "params <params:pairs>",
+    "freelist <index:dec> <limit:hex> <name:word>",
     "seg <start:hex> <end:hex> <freelist:dec>",
 ]
 LAB02 = LAB02_HEADER + [

@@ -8,14 +8,14 @@ through the (unstripped) pmap.
 """
 from __future__ import annotations
 
+import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 Range = tuple[int, int]          # [start, end) in bytes
 
 KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
 PAGE = 4096
-ISADMA_LIMIT = 16 * MiB
 
 
 RAM_ALIGN = 8 * KiB        # QEMU rounds -m up to a multiple of 8 KiB
@@ -100,14 +100,34 @@ def round_page(x: int) -> int:
     return (x + PAGE - 1) // PAGE * PAGE
 
 
-def segments(phys_avail: Sequence[Range]) -> list[Range]:
-    """vm_phys's segments: each range split where the ISA DMA free list ends."""
+# The boot's free-list table (kernel/vm/vm_phys.c vm_phys_print_freelists;
+# grader/PROTOCOL.md): "vm_phys: free list <index> <name> below <limit> pages <n>".
+FREELIST_LINE = re.compile(r"^vm_phys: free list (\d+) (\S+) below (0x[0-9a-f]+) pages (\d+)\s*$", re.M)
+
+
+def freelist_table(log: str) -> dict[int, tuple[str, int]]:
+    """{index: (name, limit)} from the boot's free-list lines in a run's log."""
+    return {int(m.group(1)): (m.group(2), int(m.group(3), 16)) for m in FREELIST_LINE.finditer(log)}
+
+
+def freelist_of(pa: int, limits: dict[int, int]) -> int | None:
+    """The free list of the page at pa: the one with the lowest limit above it.
+    limits: {index: limit}; None when pa is above every limit."""
+    above = [(lim, fl) for fl, lim in limits.items() if pa < lim]
+    return min(above)[1] if above else None
+
+
+def segments(phys_avail: Sequence[Range], limits: Iterable[int]) -> list[Range]:
+    """vm_phys's segments: each range cut at every free-list limit inside it.
+    limits: the free lists' limits (any iterable of addresses)."""
+    cuts = sorted(set(limits))
     segs: list[Range] = []
     for s, e in phys_avail:
-        if s < ISADMA_LIMIT < e:
-            segs += [(s, ISADMA_LIMIT), (ISADMA_LIMIT, e)]
-        else:
-            segs.append((s, e))
+        for c in cuts:
+            if s < c < e:
+                segs.append((s, c))
+                s = c
+        segs.append((s, e))
     return segs
 
 
@@ -119,12 +139,13 @@ class ArrayModel:
     """
 
     def __init__(self, mode: str, array_va: int, npages: int, size: int,
-                 pre_carve: Sequence[Range], post_carve: Sequence[Range]) -> None:
+                 pre_carve: Sequence[Range], post_carve: Sequence[Range],
+                 limits: Iterable[int] = ()) -> None:
         self.mode, self.va, self.npages, self.size = mode, array_va, npages, size
         self.first_frame = pre_carve[0][0] // PAGE
         self.slices: list[tuple[int, int, int]] = []
         index = 0
-        for s, e in segments(post_carve):
+        for s, e in segments(post_carve, limits):
             self.slices.append((s, e, index))
             index += (e - s) // PAGE
 

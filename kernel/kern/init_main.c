@@ -2,11 +2,12 @@
  * init_main.c - machine-independent start-up.
  *
  * The machine layer has a console, traps, phys_avail[] and page tables when
- * it calls mi_startup().  From here the kernel sets up its own memory
- * (kernel virtual addresses, malloc), says what memory it found, starts the
- * VM system (vm_page_startup), and then either runs the tests named on the
- * command line and leaves QEMU, or enters the monitor.  Tests that do not
- * need the VM system run before it starts (see sys/ktest.h).
+ * it calls mi_startup(), and hands over (struct mi_bootinfo) the kernel
+ * virtual addresses it left free and the boot malloc arena.  mi_startup()
+ * is a flat list, in order, one line each: the order is the documentation.
+ * Tests named on the command line run in two phases, before and after the
+ * VM system starts (see sys/ktest.h), and then the kernel leaves QEMU;
+ * without tests it ends in the monitor.
  */
 #include <sys/systm.h>
 #include <sys/kenv.h>
@@ -15,9 +16,8 @@
 #include <sys/malloc.h>
 #include <sys/monitor.h>
 #include <vm/vm_param.h>
+#include <vm/vm_extern.h>
 #include <vm/vm_kern.h>
-#include <vm/pmap.h>
-#include <vm/vm_page.h>
 
 static void
 print_memory(void)
@@ -28,10 +28,10 @@ print_memory(void)
 	if (phys_ignored != 0) {
 		uintmax_t kib = (uintmax_t)phys_ignored >> 10;
 
-		printf("WARNING: ignoring %ju %s of RAM beyond the %ju GiB this "
-		    "configuration can address (boot CONFIG=i386-pae to use it)\n",
+		printf("WARNING: ignoring %ju %s of RAM beyond the %ju GiB %s can "
+		    "address (boot a configuration with 64-bit physical addresses to use it)\n",
 		    kib >= 1024 ? kib >> 10 : kib, kib >= 1024 ? "MiB" : "KiB",
-		    (uintmax_t)(PHYS_ADDR_LIMIT >> 30));
+		    (uintmax_t)(PHYS_ADDR_LIMIT >> 30), MACHINE_CONFIG);
 	}
 }
 
@@ -52,15 +52,15 @@ kenv_check(void)
 }
 
 void
-mi_startup(void)
+mi_startup(const struct mi_bootinfo *bi)
 {
 	const char *tests, *nonce;
 	uint64_t seed = 1;
 
-	print_memory();
-	kenv_check();
-	kva_init(kva_start, kva_end);
-	malloc_init((void *)kmem_arena_va, kmem_arena_size);
+	print_memory();				/* what RAM the machine found */
+	kenv_check();				/* stop on a bad command line */
+	kva_init(bi->kva_start, bi->kva_end);	/* kernel virtual addresses for kva_alloc() */
+	malloc_init(bi->arena, bi->arena_size);	/* malloc, in the boot arena for now */
 
 	/* Tests named on the command line run, and then the kernel leaves QEMU. */
 	tests = kenv_get("test");
@@ -76,12 +76,12 @@ mi_startup(void)
 		if (!ktest_wants(KTEST_VM))
 			machine_exit(ktest_end() == 0 ? EXIT_PASS : EXIT_FAIL);
 	}
-	vm_page_startup();
-	kenv_check();
+	vm_mem_init();				/* the VM system: page array, allocator, kmem */
+	kenv_check();				/* vm.blacklist= may have been refused */
 	if (tests != NULL) {
 		ktest_run_phase(KTEST_VM);
 		kenv_check();
 		machine_exit(ktest_end() == 0 ? EXIT_PASS : EXIT_FAIL);
 	}
-	monitor();
+	monitor();				/* the console shell, until `halt` */
 }

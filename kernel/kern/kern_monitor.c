@@ -16,6 +16,7 @@
 #include <sys/monitor.h>
 #include <vm/vm_param.h>
 #include <vm/vm_kern.h>
+#include <vm/pmap.h>
 
 #define	MON_LINE	128
 #define	MON_ARGS	8
@@ -60,11 +61,14 @@ MONITOR_CMD(meminfo, "", "phys_avail, dump_avail and totals")
 
 MONITOR_CMD(kerninfo, "", "the kernel image's layout")
 {
+	/* Physical addresses from the pmap: the kernel image is mapped, page by page. */
 	printf("kernel image (virtual / physical):\n");
-	printf("  start  %p / 0x%09jx\n", kernel_start, (uintmax_t)((uintptr_t)kernel_start - KERNBASE));
-	printf("  etext  %p / 0x%09jx\n", etext, (uintmax_t)((uintptr_t)etext - KERNBASE));
-	printf("  edata  %p / 0x%09jx\n", edata, (uintmax_t)((uintptr_t)edata - KERNBASE));
-	printf("  end    %p / 0x%09jx\n", kernel_end, (uintmax_t)((uintptr_t)kernel_end - KERNBASE));
+	printf("  start  %p / 0x%09jx\n", kernel_start,
+	    (uintmax_t)pmap_kextract((vm_offset_t)kernel_start));
+	printf("  etext  %p / 0x%09jx\n", etext, (uintmax_t)pmap_kextract((vm_offset_t)etext));
+	printf("  edata  %p / 0x%09jx\n", edata, (uintmax_t)pmap_kextract((vm_offset_t)edata));
+	printf("  end    %p / 0x%09jx\n", kernel_end,
+	    (uintmax_t)pmap_kextract((vm_offset_t)kernel_end - 1) + 1);
 	printf("  size   %u KiB; config %s\n",
 	    (unsigned)((uintptr_t)kernel_end - (uintptr_t)kernel_start) >> 10, MACHINE_CONFIG);
 	return (0);

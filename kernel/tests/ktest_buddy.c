@@ -40,8 +40,11 @@ kenv_u64(const char *key, uint64_t dflt)
 static void
 report_params(struct ktest_ctx *t)
 {
-	ktest_data(t, "params nfreelist %d nfreepool %d nfreeorder %d isadma %#jx",
-	    VM_NFREELIST, VM_NFREEPOOL, VM_NFREEORDER, (uintmax_t)VM_ISADMA_LIMIT);
+	ktest_data(t, "params nfreelist %d nfreepool %d nfreeorder %d",
+	    VM_NFREELIST, VM_NFREEPOOL, VM_NFREEORDER);
+	for (int fl = 0; fl < VM_NFREELIST; fl++)
+		ktest_data(t, "freelist %d %#jx %s", fl, (uintmax_t)vm_phys_freelists[fl].limit,
+		    vm_phys_freelists[fl].name);
 	for (int s = 0; s < vm_phys_nsegs; s++)
 		ktest_data(t, "seg %#jx %#jx %d", (uintmax_t)vm_phys_segs[s].start,
 		    (uintmax_t)vm_phys_segs[s].end, vm_phys_segs[s].freelist);
@@ -365,7 +368,7 @@ KTEST(malloc_grow, KTEST_VM)
 KTEST(contigmalloc, KTEST_VM)
 {
 	vm_size_t size = 37 * PAGE_SIZE;
-	char *p = contigmalloc(size, 16u << 20, 64u << 20, 64 * 1024, 0);
+	char *p = contigmalloc(size, 32u << 20, 64u << 20, 64 * 1024, 0);
 	vm_paddr_t pa;
 
 	if (!ktest_need_vm(t))
@@ -376,7 +379,7 @@ KTEST(contigmalloc, KTEST_VM)
 		KT_CHECK(t, pmap_kextract((vm_offset_t)p + off) == pa + off, "not contiguous at +%#jx",
 		    (uintmax_t)off);
 	memset(p, 0xa5, size);
-	KT_CHECK(t, pa >= (16u << 20) && pa + size <= (64u << 20) && (pa & 0xffff) == 0,
+	KT_CHECK(t, pa >= (32u << 20) && pa + size <= (64u << 20) && (pa & 0xffff) == 0,
 	    "run %#jx breaks the constraints", (uintmax_t)pa);
 	contigfree(p, size);
 	ktest_data(t, "pa %#jx", (uintmax_t)pa);

@@ -13,6 +13,7 @@
 #include <sys/malloc.h>
 #include <vm/vm_param.h>
 #include <vm/vm_kern.h>
+#include <vm/pmap.h>
 
 extern char kernel_start[], kernel_end[];
 
@@ -34,8 +35,8 @@ KTEST(meminfo, 0)
 	meminfo_ranges(t, "phys_avail", phys_avail);
 	meminfo_ranges(t, "dump_avail", dump_avail);
 	ktest_data(t, "ignored %ju", (uintmax_t)phys_ignored);
-	ktest_data(t, "kernel %#jx %#jx", (uintmax_t)((uintptr_t)kernel_start - KERNBASE),
-	    (uintmax_t)((uintptr_t)kernel_end - KERNBASE));
+	ktest_data(t, "kernel %#jx %#jx", (uintmax_t)pmap_kextract((vm_offset_t)kernel_start),
+	    (uintmax_t)pmap_kextract((vm_offset_t)kernel_end - 1) + 1);
 	ktest_detail(t, "avail=%ju dump=%ju", (uintmax_t)physmem_total(phys_avail),
 	    (uintmax_t)physmem_total(dump_avail));
 }

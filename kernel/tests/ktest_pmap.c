@@ -17,6 +17,7 @@
 #include <vm/vm_kern.h>
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
+#include <vm/vm_phys.h>
 #include <sys/malloc.h>
 
 /* A page from phys_avail at or above `low`, picked by the test's rng; 0 if none. */
@@ -472,4 +473,112 @@ KTEST(pmap_many, KTEST_VM)
 		free(ballast[i]);
 	KT_CHECK(t, pmap_page_mapcount(m) == 0, "mappings survived pmap_destroy");
 	vm_page_free(m);
+}
+
+#ifdef VM_FREELIST_DMA32
+/* cpu_ticks() per millisecond, measured against the clock (5 ticks). */
+static uint64_t
+cycles_per_ms(void)
+{
+	volatile uint64_t start = ticks;
+	uint64_t t0;
+
+	while (ticks == start)
+		cpu_idle();
+	t0 = cpu_ticks();
+	start = ticks;
+	while (ticks < start + 5)
+		cpu_idle();
+	return ((cpu_ticks() - t0) / (5 * 1000 / HZ));
+}
+
+#define	FRAG_MARK	((vm_pindex_t)0xf7a6f7a6)	/* in pindex: a page fragment_freelist took */
+
+/*
+ * Pull every other free page of free list `flind` out of the allocator,
+ * leaving the rest as single free pages; or (restore) give them back.
+ * Returns how many pages it took or gave back.
+ */
+static long
+fragment_freelist(int flind, bool restore)
+{
+	long n = 0;
+
+	for (int s = 0; s < vm_phys_nsegs; s++) {
+		struct vm_phys_seg *seg = &vm_phys_segs[s];
+		vm_page_t end = seg->first_page + atop(seg->end - seg->start);
+
+		if (seg->freelist != flind)
+			continue;
+		for (vm_page_t m = seg->first_page; m < end; m += 2) {
+			if (restore && m->pindex == FRAG_MARK) {
+				m->pindex = 0;
+				vm_phys_free_pages(m, 0);
+				n++;
+			} else if (!restore && vm_phys_unfree_page(m)) {
+				m->pindex = FRAG_MARK;
+				n++;
+			}
+		}
+	}
+	return (n);
+}
+#endif
+
+/*
+ * Page directories and tables come from the machine's free list below 4 GiB
+ * (PAE: VM_FREELIST_DMA32), by a queue pop, however fragmented the memory above
+ * 4 GiB is.  High memory is cut into single free pages; then a search of all
+ * free blocks for one page below 4 GiB (vm_phys_alloc_contig, what the pmap
+ * did before) is timed against pmap_create(), which takes its directory pages
+ * from the list: each must cost far less than one search, and the list's
+ * free pages must drop by exactly the pages taken.  Boot with RAM above
+ * 4 GiB (-m 5G); on a machine without such a list the test says so.
+ */
+KTEST(pmap_pdp_freelist, KTEST_VM | KTEST_EXPLICIT)
+{
+#ifdef VM_FREELIST_DMA32
+	enum { N = 8, NPD = 3 };	/* address spaces; directory pages each (PAE) */
+	uint64_t per_ms = cycles_per_ms(), t0, old_cycles, new_cycles;
+	long frags, low_before;
+	pmap_t pm[N];
+	vm_page_t m;
+
+	if (!ktest_need_vm(t))
+		return;
+	KT_CHECK(t, vm_phys_freelist_pages(VM_FREELIST_DEFAULT) > 65536,
+	    "too little memory above 4 GiB (%ld pages): boot with -m 5G",
+	    vm_phys_freelist_pages(VM_FREELIST_DEFAULT));
+	frags = fragment_freelist(VM_FREELIST_DEFAULT, false);
+	/* Before: one page below 4 GiB by searching every free block. */
+	t0 = cpu_ticks();
+	m = vm_phys_alloc_contig(1, 0, VM_DMA32_BOUNDARY, PAGE_SIZE, 0);
+	old_cycles = cpu_ticks() - t0;
+	KT_CHECK(t, m != NULL && m->phys_addr < VM_DMA32_BOUNDARY, "no page below 4 GiB");
+	vm_phys_free_pages(m, 0);
+	/* After: the pmap's own allocations, from the list. */
+	low_before = vm_phys_freelist_pages(VM_FREELIST_DMA32);
+	t0 = cpu_ticks();
+	for (int i = 0; i < N; i++)
+		pm[i] = pmap_create();
+	new_cycles = (cpu_ticks() - t0) / (N * NPD);
+	for (int i = 0; i < N; i++)
+		KT_CHECK(t, pm[i] != NULL, "pmap_create #%d failed", i);
+	KT_CHECK(t, low_before - vm_phys_freelist_pages(VM_FREELIST_DMA32) == N * NPD,
+	    "%d address spaces took %ld pages of the free list below 4 GiB, not %d",
+	    N, low_before - vm_phys_freelist_pages(VM_FREELIST_DMA32), N * NPD);
+	for (int i = 0; i < N; i++)
+		pmap_destroy(pm[i]);
+	fragment_freelist(VM_FREELIST_DEFAULT, true);
+	ktest_data(t, "frags %ld search_cycles %ju pdp_cycles %ju cycles_per_ms %ju", frags,
+	    (uintmax_t)old_cycles, (uintmax_t)new_cycles, (uintmax_t)per_ms);
+	ktest_detail(t, "%ld free blocks above 4 GiB: search %ju us, pmap_create %ju us per "
+	    "directory page", frags, (uintmax_t)(old_cycles * 1000 / MAX(per_ms, 1)),
+	    (uintmax_t)(new_cycles * 1000 / MAX(per_ms, 1)));
+	KT_CHECK(t, new_cycles * 10 < old_cycles, "a directory page cost %ju cycles, a search "
+	    "%ju: the pmap is not taking them from its free list", (uintmax_t)new_cycles,
+	    (uintmax_t)old_cycles);
+#else
+	ktest_detail(t, "no free list below 4 GiB on %s", MACHINE_CONFIG);
+#endif
 }

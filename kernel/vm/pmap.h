@@ -58,7 +58,16 @@ void	pmap_remove(pmap_t pmap, vm_offset_t sva, vm_offset_t eva);
 void	pmap_protect(pmap_t pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot);
 vm_paddr_t pmap_extract(pmap_t pmap, vm_offset_t va);	/* 0 if unmapped */
 
-/* Unmanaged kernel mappings. */
+/*
+ * Unmanaged kernel mappings.  pmap_map() maps a physical range for the
+ * kernel: at *virt, advancing it, on a machine without a direct map (i386);
+ * through the direct map, leaving *virt alone, on amd64 - so a caller
+ * reserves KVA at *virt and gives it back if the result is elsewhere.
+ * pmap_qenter() maps pages that need not be contiguous at consecutive va.
+ */
+vm_offset_t pmap_map(vm_offset_t *virt, vm_paddr_t start, vm_paddr_t end, int prot);
+void	pmap_qenter(vm_offset_t va, struct vm_page **ma, int count);
+void	pmap_qremove(vm_offset_t va, int count);
 void	pmap_kenter(vm_offset_t va, vm_paddr_t pa);
 void	pmap_kremove(vm_offset_t va);
 vm_paddr_t pmap_kextract(vm_offset_t va);		/* 0 if unmapped */
@@ -83,8 +92,5 @@ void	pmap_clear_reference(struct vm_page *m);
 int	pmap_ts_referenced(struct vm_page *m);	/* count mappings with PG_A, clear it */
 bool	pmap_page_is_mapped(struct vm_page *m);	/* has a managed mapping */
 int	pmap_page_mapcount(struct vm_page *m);	/* managed mappings of m */
-
-/* Where kernel virtual memory starts and ends (for kva_init). */
-extern vm_offset_t kva_start, kva_end;
 
 #endif

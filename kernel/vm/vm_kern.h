@@ -17,7 +17,4 @@ void		*contigmalloc(vm_size_t size, vm_paddr_t low, vm_paddr_t high,
 		    vm_paddr_t alignment, vm_paddr_t boundary);
 void		contigfree(void *addr, vm_size_t size);
 
-extern vm_offset_t kmem_arena_va;		/* set by pmap_bootstrap() */
-extern vm_size_t kmem_arena_size;
-
 #endif

@@ -28,6 +28,27 @@
 #include <vm/pmap.h>
 
 #define	KMEM_GROW_MIN	(64 * PAGE_SIZE)
+#define	KMEM_BATCH	64		/* pages mapped by one pmap_qenter() */
+
+/*
+ * Allocate up to `want` pages (at most KMEM_BATCH) and map them at va;
+ * returns how many it got.
+ */
+static int
+kmem_back_batch(vm_offset_t va, int want)
+{
+	vm_page_t ma[KMEM_BATCH];
+	int n;
+
+	for (n = 0; n < want; n++) {
+		ma[n] = vm_page_alloc(NULL, 0, VM_ALLOC_NOOBJ | VM_ALLOC_WIRED | VM_ALLOC_SYSTEM);
+		if (ma[n] == NULL)
+			break;
+		dump_add_page(VM_PAGE_TO_PHYS(ma[n]));
+	}
+	pmap_qenter(va, ma, n);
+	return (n);
+}
 
 static void *
 kmem_malloc_grow(size_t need, size_t *got)
@@ -36,21 +57,23 @@ kmem_malloc_grow(size_t need, size_t *got)
 	vm_offset_t va = kva_alloc(size);
 	vm_size_t off;
 	vm_page_t m;
+	int want, n;
 
 	if (va == 0)
 		return (NULL);
-	for (off = 0; off < size; off += PAGE_SIZE) {
-		m = vm_page_alloc(NULL, 0, VM_ALLOC_NOOBJ | VM_ALLOC_WIRED | VM_ALLOC_SYSTEM);
-		if (m == NULL)
+	for (off = 0; off < size; off += ptoa(n)) {
+		want = (int)MIN(atop(size - off), (vm_size_t)KMEM_BATCH);
+		n = kmem_back_batch(va + off, want);
+		if (n < want) {
+			off += ptoa(n);
 			break;
-		pmap_kenter(va + off, VM_PAGE_TO_PHYS(m));
-		dump_add_page(VM_PAGE_TO_PHYS(m));
+		}
 	}
 	if (off < MAX(round_page((vm_size_t)need), PAGE_SIZE)) {	/* not enough: undo */
 		while (off > 0) {
 			off -= PAGE_SIZE;
 			m = PHYS_TO_VM_PAGE(pmap_kextract(va + off));
-			pmap_kremove(va + off);
+			pmap_qremove(va + off, 1);
 			dump_drop_page(VM_PAGE_TO_PHYS(m));
 			vm_page_free(m);
 		}
@@ -63,7 +86,7 @@ kmem_malloc_grow(size_t need, size_t *got)
 	return ((void *)va);
 }
 
-/* Called at the end of vm_page_startup(): malloc may now grow. */
+/* Called by vm_mem_init() once the page allocator runs: malloc may now grow. */
 void
 kmem_init(void)
 {
@@ -75,7 +98,7 @@ contigmalloc(vm_size_t size, vm_paddr_t low, vm_paddr_t high, vm_paddr_t alignme
     vm_paddr_t boundary)
 {
 	u_long npages = atop(round_page(size));
-	vm_offset_t va;
+	vm_offset_t va, virt, mapped;
 	vm_page_t m;
 
 	if (npages == 0 || !vm_page_ready())
@@ -88,9 +111,12 @@ contigmalloc(vm_size_t size, vm_paddr_t low, vm_paddr_t high, vm_paddr_t alignme
 		kva_free(va, ptoa(npages));
 		return (NULL);
 	}
-	for (u_long i = 0; i < npages; i++)
-		pmap_kenter(va + ptoa(i), VM_PAGE_TO_PHYS(&m[i]));
-	return ((void *)va);
+	virt = va;
+	mapped = pmap_map(&virt, VM_PAGE_TO_PHYS(m), VM_PAGE_TO_PHYS(m) + ptoa(npages),
+	    VM_PROT_RW);
+	if (mapped != va)		/* a direct map: the KVA is not needed */
+		kva_free(va, ptoa(npages));
+	return ((void *)mapped);
 }
 
 void

@@ -62,17 +62,23 @@ ktest_need_vm(struct ktest_ctx *t)
 	return (vm_page_started);
 }
 
-/* Map [pa, pa + size) at fresh KVA, after `guard` unmapped bytes; returns the mapping. */
+/*
+ * Map [pa, pa + size) after `guard` unmapped bytes of fresh KVA; returns the
+ * mapping.  pmap_map() may map it elsewhere (amd64: the direct map), and
+ * then the KVA is not needed.
+ */
 static vm_offset_t
 vm_page_map_range(vm_paddr_t pa, vm_size_t size, vm_size_t guard)
 {
-	vm_offset_t va = kva_alloc(guard + size);
+	vm_offset_t va = kva_alloc(guard + size), virt, mapped;
 
 	if (va == 0)
 		panic("vm_page_startup: no kernel virtual space for %ju bytes", (uintmax_t)size);
-	for (vm_size_t off = 0; off < size; off += PAGE_SIZE)
-		pmap_kenter(va + guard + off, pa + off);
-	return (va + guard);
+	virt = va + guard;
+	mapped = pmap_map(&virt, pa, pa + size, VM_PROT_RW);
+	if (mapped != va + guard)
+		kva_free(va, guard + size);
+	return (mapped);
 }
 
 /*
@@ -257,7 +263,6 @@ vm_page_startup(void)
 	cnt.v_free_reserved = 32 + cnt.v_page_count / 512;
 	cnt.v_interrupt_free_min = 8;
 	vm_page_started = true;
-	kmem_init();
 	vm_page_startup_cycles = cpu_ticks() - t0;
 	printf("vm_page_startup: %ld pages in vm_page_array (%ju KiB, %s), "
 	    "bitmap %ju KiB, %d segments, %u pages free\n",
@@ -340,6 +345,29 @@ vm_page_alloc(struct vm_object *object, vm_pindex_t pindex, int req)
 		pagedaemon_wakeup();
 		return (NULL);
 	}
+	vm_page_alloc_init(m, req);
+	return (m);
+}
+
+/*
+ * A page from free list `flind` (VM_FREELIST_*) only, set up as
+ * vm_page_alloc() would with `req` (which must include VM_ALLOC_NOOBJ): for
+ * callers that need memory the machine keeps apart, such as the PAE pmap's
+ * page directories below 4 GiB.
+ */
+vm_page_t
+vm_page_alloc_freelist(int flind, int req)
+{
+	vm_page_t m;
+
+	KASSERT(flind >= 0 && flind < VM_NFREELIST, ("vm_page_alloc_freelist: free list %d",
+	    flind));
+	KASSERT((req & VM_ALLOC_NOOBJ) != 0,
+	    ("vm_page_alloc_freelist: a page without VM_ALLOC_NOOBJ"));
+	if (!vm_page_admit(req, 1))
+		return (NULL);
+	if ((m = vm_phys_alloc_freelist_pages(flind, VM_FREEPOOL_DIRECT, 0)) == NULL)
+		return (NULL);
 	vm_page_alloc_init(m, req);
 	return (m);
 }

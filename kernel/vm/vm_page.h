@@ -141,6 +141,7 @@ vm_page_dirty(vm_page_t m)
 #define	VM_ALLOC_NOBUSY		0x0200	/* do not mark the page busy */
 
 vm_page_t vm_page_alloc(struct vm_object *object, vm_pindex_t pindex, int req);
+vm_page_t vm_page_alloc_freelist(int flind, int req);
 vm_page_t vm_page_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
 	    vm_paddr_t alignment, vm_paddr_t boundary, int req);
 void	vm_page_free(vm_page_t m);

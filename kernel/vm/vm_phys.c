@@ -39,13 +39,9 @@ struct vmmeter cnt;
 
 static long sparse_next;	/* sparse: next unused vm_page_array index */
 
-static const char *const pool_names[] = {
-#if VM_NFREEPOOL == 2
-	"default", "cache",
-#else
-	"default", "cache", "direct",
-#endif
-};
+/* The machine's free lists and pools (machine/vmparam.h), by name. */
+const struct vm_freelist_desc vm_phys_freelists[VM_NFREELIST] = VM_FREELIST_TABLE;
+const char *const vm_phys_pool_names[VM_NFREEPOOL] = VM_FREEPOOL_NAMES;
 
 void
 vm_phys_init(void)
@@ -156,24 +152,43 @@ vm_phys_create_seg(vm_paddr_t start, vm_paddr_t end, int freelist)
 }
 
 /*
- * Add the RAM in [start, end) as one or two segments, split where the
- * ISA DMA free list ends.  Returns the number of segments made.
+ * The free list of the page at pa: the one with the lowest limit above pa.
+ * Sets *limit to that list's limit (where the next list begins).
+ */
+static int
+vm_phys_freelist_of(vm_paddr_t pa, uint64_t *limit)
+{
+	int best = -1;
+
+	for (int fl = 0; fl < VM_NFREELIST; fl++)
+		if (pa < vm_phys_freelists[fl].limit &&
+		    (best < 0 || vm_phys_freelists[fl].limit < vm_phys_freelists[best].limit))
+			best = fl;
+	KASSERT(best >= 0, ("vm_phys_freelist_of: %#jx is above every free list",
+	    (uintmax_t)pa));
+	*limit = vm_phys_freelists[best].limit;
+	return (best);
+}
+
+/*
+ * Add the RAM in [start, end) as segments, cut at every free-list limit
+ * inside it, each piece on its own list.  Returns the number of segments
+ * made.
  */
 int
 vm_phys_add_seg(vm_paddr_t start, vm_paddr_t end, vm_page_t unused __unused)
 {
-	int n = 0;
+	uint64_t limit;
+	int fl, n = 0;
 
-	if (start >= end)	/* a range the page-array carve used up */
-		return (0);
-	if (start < VM_ISADMA_LIMIT) {
-		vm_paddr_t split = MIN(end, (vm_paddr_t)VM_ISADMA_LIMIT);
+	while (start < end) {	/* empty: a range the page-array carve used up */
+		vm_paddr_t stop;
 
-		n += vm_phys_create_seg(start, split, VM_FREELIST_ISADMA) >= 0;
-		start = split;
+		fl = vm_phys_freelist_of(start, &limit);
+		stop = limit < (uint64_t)end ? (vm_paddr_t)limit : end;
+		n += vm_phys_create_seg(start, stop, fl) >= 0;
+		start = stop;
 	}
-	if (start < end)
-		n += vm_phys_create_seg(start, end, VM_FREELIST_DEFAULT) >= 0;
 	return (n);
 }
 
@@ -230,81 +245,94 @@ vm_phys_mark_free(vm_page_t m, int order, bool free)
 /* ---- Allocation --------------------------------------------------------- */
 
 /*
- * Allocate 2^order contiguous pages from `pool`.  For the DEFAULT free list,
- * then the ISA DMA one: take the head of the pool's lowest non-empty queue of
- * order >= `order`; if there is none, steal the head of the largest non-empty
- * queue of another pool (lowest pool index first) and re-tag its pages.  Keep
- * the block's first 2^order pages and put the upper halves back on the pool's
+ * Allocate 2^order contiguous pages from `pool` on free list `flind` only:
+ * take the head of the pool's lowest non-empty queue of order >= `order`;
+ * if there is none, steal the head of the largest non-empty queue of
+ * another pool (lowest pool index first) and re-tag its pages.  Keep the
+ * block's first 2^order pages and put the upper halves back on the pool's
  * queues, from order oind - 1 down to `order`.  Returns the first page, with
- * PG_FREE cleared on the 2^order pages (v_free_count down by as many), or NULL.
- * Lab 02.
+ * PG_FREE cleared on the 2^order pages (v_free_count down by as many), or
+ * NULL, changing nothing.  Lab 02.
  */
 vm_page_t
-vm_phys_alloc_pages(int pool, int order)
+vm_phys_alloc_freelist_pages(int flind, int pool, int order)
 {
-	KASSERT(pool >= 0 && pool < VM_NFREEPOOL, ("vm_phys_alloc_pages: pool %d", pool));
-	KASSERT(order >= 0 && order < VM_NFREEORDER, ("vm_phys_alloc_pages: order %d", order));
 	/* BEGIN LAB 02 alloc_pages
 	 * stub:
+	 * struct vm_freelist (*queues)[VM_NFREEORDER] = vm_phys_free_queues[flind];
 	 * static bool warned;
 	 *
 	 * if (!warned) {
 	 * 	warned = true;
-	 * 	printf("lab 02: vm_phys_alloc_pages: not implemented; slow path: the pool's "
-	 * 	    "smallest block or a steal, no splitting: the rest goes back as single pages\n");
+	 * 	printf("lab 02: vm_phys_alloc_freelist_pages: not implemented; slow path: the "
+	 * 	    "pool's smallest block or a steal, no splitting: the rest goes back as single pages\n");
 	 * }
-	 * for (int flind = 0; flind < VM_NFREELIST; flind++)
-	 * 	for (int pass = 0; pass < 2; pass++)
-	 * 		for (int k = 0; k < VM_NFREEORDER * VM_NFREEPOOL; k++) {
-	 * 			int p = pass == 0 ? pool : k % VM_NFREEPOOL;
-	 * 			int o = pass == 0 ? k / VM_NFREEPOOL : VM_NFREEORDER - 1 - k / VM_NFREEPOOL;
-	 * 			struct vm_freelist *fl = vm_phys_free_queues[flind][p];
-	 * 			vm_page_t m;
+	 * for (int pass = 0; pass < 2; pass++)
+	 * 	for (int k = 0; k < VM_NFREEORDER * VM_NFREEPOOL; k++) {
+	 * 		int p = pass == 0 ? pool : k % VM_NFREEPOOL;
+	 * 		int o = pass == 0 ? k / VM_NFREEPOOL : VM_NFREEORDER - 1 - k / VM_NFREEPOOL;
+	 * 		vm_page_t m;
 	 *
-	 * 			if (o < order || (pass == 1 && p == pool) || fl[o].lcnt == 0)
-	 * 				continue;
-	 * 			m = TAILQ_FIRST(&fl[o].pl);
-	 * 			vm_freelist_rem(fl, m, o);
-	 * 			vm_phys_set_pool(pool, m, o);
-	 * 			for (long j = 1L << order; j < (1L << o); j++)
-	 * 				vm_freelist_add(vm_phys_free_queues[flind][pool], &m[j], 0);
-	 * 			vm_phys_mark_free(m, order, false);
-	 * 			return (m);
-	 * 		}
+	 * 		if (o < order || (pass == 1 && p == pool) || queues[p][o].lcnt == 0)
+	 * 			continue;
+	 * 		m = TAILQ_FIRST(&queues[p][o].pl);
+	 * 		vm_freelist_rem(queues[p], m, o);
+	 * 		vm_phys_set_pool(pool, m, o);
+	 * 		for (long j = 1L << order; j < (1L << o); j++)
+	 * 			vm_freelist_add(queues[pool], &m[j], 0);
+	 * 		vm_phys_mark_free(m, order, false);
+	 * 		return (m);
+	 * 	}
 	 * return (NULL);
 	 */
-	for (int flind = 0; flind < VM_NFREELIST; flind++) {
-		struct vm_freelist (*queues)[VM_NFREEORDER] = vm_phys_free_queues[flind];
-		vm_page_t m;
-		int oind, p = pool;
+	struct vm_freelist (*queues)[VM_NFREEORDER] = vm_phys_free_queues[flind];
+	vm_page_t m;
+	int oind, p = pool;
 
-		for (oind = order; oind < VM_NFREEORDER; oind++)
-			if (queues[pool][oind].lcnt != 0)
+	for (oind = order; oind < VM_NFREEORDER; oind++)
+		if (queues[pool][oind].lcnt != 0)
+			goto found;
+	/* The twist: steal the largest block any other pool has. */
+	for (oind = VM_NFREEORDER - 1; oind >= order; oind--)
+		for (p = 0; p < VM_NFREEPOOL; p++)
+			if (p != pool && queues[p][oind].lcnt != 0)
 				goto found;
-		/* The twist: steal the largest block any other pool has. */
-		for (oind = VM_NFREEORDER - 1; oind >= order; oind--)
-			for (p = 0; p < VM_NFREEPOOL; p++)
-				if (p != pool && queues[p][oind].lcnt != 0)
-					goto found;
-		continue;
-found:
-		m = TAILQ_FIRST(&queues[p][oind].pl);
-		vm_freelist_rem(queues[p], m, oind);
-		if (p != pool)
-			vm_phys_set_pool(pool, m, oind);
-		/* Split: the upper half goes back, one order lower, until m fits. */
-		while (oind > order) {
-			vm_page_t half = &m[1L << --oind];
-
-			KASSERT(half->order == VM_NFREEORDER,
-			    ("vm_phys_alloc_pages: page %p has unexpected order %d", half, half->order));
-			vm_freelist_add(queues[pool], half, oind);
-		}
-		vm_phys_mark_free(m, order, false);
-		return (m);
-	}
 	return (NULL);
+found:
+	m = TAILQ_FIRST(&queues[p][oind].pl);
+	vm_freelist_rem(queues[p], m, oind);
+	if (p != pool)
+		vm_phys_set_pool(pool, m, oind);
+	/* Split: the upper half goes back, one order lower, until m fits. */
+	while (oind > order) {
+		vm_page_t half = &m[1L << --oind];
+
+		KASSERT(half->order == VM_NFREEORDER,
+		    ("vm_phys_alloc_freelist_pages: page %p has unexpected order %d", half,
+		    half->order));
+		vm_freelist_add(queues[pool], half, oind);
+	}
+	vm_phys_mark_free(m, order, false);
+	return (m);
 	/* END LAB 02 alloc_pages */
+}
+
+/*
+ * Allocate 2^order contiguous pages from `pool`, trying the free lists in
+ * index order (DEFAULT first, the scarce lists last).  Returns the first
+ * page, or NULL.
+ */
+vm_page_t
+vm_phys_alloc_pages(int pool, int order)
+{
+	vm_page_t m;
+
+	KASSERT(pool >= 0 && pool < VM_NFREEPOOL, ("vm_phys_alloc_pages: pool %d", pool));
+	KASSERT(order >= 0 && order < VM_NFREEORDER, ("vm_phys_alloc_pages: order %d", order));
+	for (int flind = 0; flind < VM_NFREELIST; flind++)
+		if ((m = vm_phys_alloc_freelist_pages(flind, pool, order)) != NULL)
+			return (m);
+	return (NULL);
 }
 
 /* ---- Freeing ------------------------------------------------------------ */
@@ -508,7 +536,7 @@ vm_phys_blocks_free(vm_page_t b, u_long nblocks)
 
 /*
  * The contiguous search: the first free block head b, in the order free lists
- * (DEFAULT, then ISA DMA), then orders (from oind_min up), then pools (by
+ * (by index: DEFAULT first), then orders (from oind_min up), then pools (by
  * index), then queue position (head first), at which a run of npages pages
  * fits: vm_phys_run_fits(b's address, ptoa(npages), low, high, alignment,
  * boundary), and, for nblocks > 1 (a run longer than the largest block, so
@@ -617,6 +645,17 @@ vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
 /* ---- Counting, checking, printing -------------------------------------- */
 
 long
+vm_phys_freelist_pages(int flind)
+{
+	long n = 0;
+
+	for (int p = 0; p < VM_NFREEPOOL; p++)
+		for (int o = 0; o < VM_NFREEORDER; o++)
+			n += (long)vm_phys_free_queues[flind][p][o].lcnt << o;
+	return (n);
+}
+
+long
 vm_phys_count_free(int pool, int order)
 {
 	long n = 0;
@@ -692,10 +731,10 @@ void
 vm_phys_print(void)
 {
 	for (int flind = 0; flind < VM_NFREELIST; flind++) {
-		printf("free list %d (%s):\n%6s", flind,
-		    flind == VM_FREELIST_ISADMA ? "below 16 MiB" : "default", "order");
+		printf("free list %d (%s, below %#jx):\n%6s", flind, vm_phys_freelists[flind].name,
+		    (uintmax_t)vm_phys_freelists[flind].limit, "order");
 		for (int p = 0; p < VM_NFREEPOOL; p++)
-			printf(" %9s", pool_names[p]);
+			printf(" %9s", vm_phys_pool_names[p]);
 		printf("\n");
 		for (int o = VM_NFREEORDER - 1; o >= 0; o--) {
 			printf("%6d", o);
@@ -705,4 +744,17 @@ vm_phys_print(void)
 		}
 	}
 	printf("free %u pages, cached %u\n", cnt.v_free_count, cnt.v_cache_count);
+}
+
+/*
+ * The free lists, one line each, for people and graders (grader/PROTOCOL.md):
+ *   vm_phys: free list <index> <name> below <limit> pages <free pages>
+ */
+void
+vm_phys_print_freelists(void)
+{
+	for (int fl = 0; fl < VM_NFREELIST; fl++)
+		printf("vm_phys: free list %d %s below %#jx pages %ld\n", fl,
+		    vm_phys_freelists[fl].name, (uintmax_t)vm_phys_freelists[fl].limit,
+		    vm_phys_freelist_pages(fl));
 }

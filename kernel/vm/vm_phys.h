@@ -5,9 +5,10 @@
  *   vm_phys_free_queues[freelist][pool][order]
  *
  * holds blocks of 2^order physically contiguous pages, aligned to their
- * size.  A free list separates memory a device can reach (below 16 MiB for
- * ISA DMA); a pool separates kinds of use (DEFAULT, DIRECT, CACHE).  All of
- * it is protected by the free-queue lock (f).
+ * size.  A free list separates memory only some users can reach (the
+ * machine's table, VM_FREELIST_TABLE in machine/vmparam.h, says which: e.g.
+ * below 16 MiB for ISA DMA); a pool separates kinds of use (DEFAULT, DIRECT,
+ * CACHE).  All of it is protected by the free-queue lock (f).
  */
 #ifndef _VM_VM_PHYS_H_
 #define _VM_VM_PHYS_H_
@@ -15,6 +16,18 @@
 #include <sys/types.h>
 #include <vm/vm_page.h>
 #include <vm/vm_param.h>
+
+/*
+ * The free lists, as the machine describes them: the memory below `limit`
+ * that no list with a lower limit holds.  vm_phys_freelists[] is the
+ * machine's VM_FREELIST_TABLE; GDB (tools/gdb) and the boot line read it.
+ */
+struct vm_freelist_desc {
+	uint64_t	limit;		/* (c) exclusive upper bound of its memory */
+	const char	*name;		/* (c) as printed: "default", "isadma", ... */
+};
+extern const struct vm_freelist_desc vm_phys_freelists[VM_NFREELIST];
+extern const char *const vm_phys_pool_names[VM_NFREEPOOL];
 
 /*
  * Segments: every phys_avail range, each cut at most once at every free-list
@@ -45,6 +58,7 @@ int	vm_phys_add_seg(vm_paddr_t start, vm_paddr_t end, vm_page_t first);
 vm_page_t vm_phys_seg_first_page(vm_paddr_t start, long *npages_left);
 void	vm_phys_add_free_range(vm_paddr_t start, vm_paddr_t end);
 vm_page_t vm_phys_alloc_pages(int pool, int order);
+vm_page_t vm_phys_alloc_freelist_pages(int flind, int pool, int order);
 void	vm_phys_free_pages(vm_page_t m, int order);
 bool	vm_phys_unfree_page(vm_page_t m);
 vm_page_t vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
@@ -52,7 +66,9 @@ vm_page_t vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
 void	vm_phys_free_contig(vm_page_t m, u_long npages);
 void	vm_phys_set_pool(int pool, vm_page_t m, int order);
 long	vm_phys_count_free(int pool, int order);	/* -1 for "any" */
+long	vm_phys_freelist_pages(int flind);	/* free pages on one free list */
 int	vm_phys_check(char *why, size_t size);	/* 0, or -1 with the broken invariant */
 void	vm_phys_print(void);
+void	vm_phys_print_freelists(void);	/* the boot's "vm_phys: free list" lines */
 
 #endif

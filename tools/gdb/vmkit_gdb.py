@@ -18,7 +18,9 @@
 #
 # Everything is read from kernel memory through the debug info (field offsets
 # from gdb.lookup_type, array bounds from the arrays' types), so it follows
-# the kernel's headers.  Flag names are parsed from kernel/vm/vm_page.h when
+# the kernel's headers; KERNBASE is the linker script's symbol, and the free
+# lists' names and limits are the kernel's own table (vm_phys_freelists, from
+# machine/vmparam.h).  Flag names are parsed from kernel/vm/vm_page.h when
 # it is found next to this file, else a built-in copy is used.
 # GDB Python, stdlib only.
 
@@ -28,13 +30,9 @@ import struct
 
 import gdb
 
-KERNBASE = 0xC0000000
 PAGE_SHIFT = 12
 PAGE_SIZE = 1 << PAGE_SHIFT
 MAX_VIOLATIONS = 20          # vmbuddy prints at most this many
-
-FREELIST_NAMES = {0: "default", 1: "isadma: below 16 MiB"}
-POOL_NAMES = {0: "default", 1: "cache", 2: "direct"}
 
 # Built-in copies of kernel/vm/vm_page.h; refreshed from the header below.
 PG_FLAGS = {"PG_CACHED": 0x0001, "PG_FREE": 0x0002, "PG_WINATCFLS": 0x0004,
@@ -86,6 +84,38 @@ def _sym(name):
     except gdb.error:
         raise VmkitError("no symbol %r in this kernel (is the VM code there yet? "
                          "`file build/CONFIG/kernel.elf`?)" % name) from None
+
+
+def _kernbase():
+    """KERNBASE, from the linker script's symbol of that name (its address)."""
+    try:
+        return int(gdb.parse_and_eval("(unsigned long)&KERNBASE"))
+    except gdb.error:
+        raise VmkitError("no KERNBASE symbol in this kernel (kernel/arch/*/kernel.ld "
+                         "defines it; `file build/CONFIG/kernel.elf`?)") from None
+
+
+def _size_text(n):
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift and n % (1 << shift) == 0:
+            return "%d %s" % (n >> shift, unit)
+    return "%#x" % n
+
+
+def _freelist_names():
+    """{index: "name: below LIMIT"} from the kernel's vm_phys_freelists[]."""
+    table = _sym("vm_phys_freelists")
+    out = {}
+    for fl in range(_array_dims(table.type)[0]):
+        e = table[fl]
+        out[fl] = "%s: below %s" % (e["name"].string(), _size_text(int(e["limit"])))
+    return out
+
+
+def _pool_names():
+    """{index: name} from the kernel's vm_phys_pool_names[]."""
+    table = _sym("vm_phys_pool_names")
+    return {p: table[p].string() for p in range(_array_dims(table.type)[0])}
 
 
 def _int(v):
@@ -156,6 +186,8 @@ class Kernel:
         self.pageq_off = next(f.bitpos // 8 for f in self.page_t.fields() if f.name == "pageq")
         self.layout = _field_layout(self.page_t, ["flags", "order", "pool", "segind", "phys_addr"])
         self.paddr_bits = 8 * self.page_t["phys_addr"].type.strip_typedefs().sizeof
+        self.freelist_names = _freelist_names()
+        self.pool_names = _pool_names()
 
     # -- the page array
     def started(self):
@@ -239,7 +271,7 @@ class VmPage(gdb.Command):
     """Decode one struct vm_page: vmpage [-p|-m] EXPR
 
 EXPR is a physical address or a struct vm_page pointer (any GDB expression):
-a vm_page_t value is a pointer; a plain number below KERNBASE (0xc0000000) or
+a vm_page_t value is a pointer; a plain number below KERNBASE (0xc0000000 on i386) or
 at/above 4 GiB is a physical address, resolved like PHYS_TO_VM_PAGE (search
 vm_phys_segs[], else the dense formula vm_page_array[atop(pa) - first_page]);
 other numbers are pointers.  -p forces a physical address, -m a pointer.
@@ -276,7 +308,7 @@ Examples:  vmpage 0x200000    vmpage -p 0x100000000    vmpage m    vmpage &vm_pa
                        t.target().strip_typedefs().code == gdb.TYPE_CODE_STRUCT and
                        t.target().strip_typedefs().tag == "vm_page")
         n = _int(v)
-        if mode == "-p" or (mode is None and not is_page_ptr and (n < KERNBASE or n >= 1 << 32)):
+        if mode == "-p" or (mode is None and not is_page_ptr and (n < _kernbase() or n >= 1 << 32)):
             if not k.started():
                 raise VmkitError(_not_started(k))
             addr = k.pa_to_page(n)
@@ -318,7 +350,7 @@ def print_page(k, addr):
     else:
         otext = "invalid (VM_NFREEORDER is %d)" % norder
     print("  order      %-7d %s" % (order, otext))
-    print("  pool       %-7d %s" % (pool, POOL_NAMES.get(pool, "unknown pool!")))
+    print("  pool       %-7d %s" % (pool, k.pool_names.get(pool, "unknown pool!")))
     if segind == VM_PHYSSEG_NONE:
         stext = "VM_PHYSSEG_NONE: in no segment (a hole in the dense array)"
     elif segind < len(k.segs):
@@ -368,7 +400,7 @@ class VmSegs(gdb.Command):
             idx = ("[%d]" % k.index(s["first_page"])) if k.in_array(s["first_page"]) else "OUTSIDE!"
             print("  %3d  %s  %s  %8d  %#010x %-9s  %d %s" % (
                 i, _hex64(s["start"]), _hex64(s["end"]), pages, s["first_page"], idx,
-                s["freelist"], FREELIST_NAMES.get(s["freelist"], "")))
+                s["freelist"], k.freelist_names.get(s["freelist"], "")))
         print("  total %d pages (%d MiB) in segments" % (total, total >> (20 - PAGE_SHIFT)))
 
 
@@ -475,7 +507,7 @@ def walk_buddy(k, quick=False, verbose=False):
     print("free blocks".ljust(16) + " | ".join(
         ("free list %d" % fl).center(w * npool + npool - 1) for fl in range(nfl)))
     print("order     pages " + " | ".join(
-        " ".join(("%s" % POOL_NAMES.get(p, p)).rjust(w) for p in range(npool)) for _ in range(nfl)))
+        " ".join(("%s" % k.pool_names.get(p, p)).rjust(w) for p in range(npool)) for _ in range(nfl)))
     for order in range(norder - 1, -1, -1):
         print("%5d %9d " % (order, 1 << order) + " | ".join(
             " ".join("%*d" % (w, counts[(fl, p, order)]) for p in range(npool)) for fl in range(nfl)))
@@ -488,7 +520,7 @@ def walk_buddy(k, quick=False, verbose=False):
         ctext = "; cnt.v_free_count %d, v_cache_count %d" % (free, cached)
     except VmkitError:
         ctext = ""
-    print("free lists: " + ", ".join("%d %s" % (fl, FREELIST_NAMES.get(fl, "?")) for fl in range(nfl)))
+    print("free lists: " + ", ".join("%d %s" % (fl, k.freelist_names.get(fl, "?")) for fl in range(nfl)))
     print("total: %d blocks, %d pages (%d KiB)%s" % (total_blocks, total_pages,
                                                      total_pages * (PAGE_SIZE >> 10), ctext))
     if violations:

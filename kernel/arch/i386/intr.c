@@ -10,7 +10,6 @@
 #include <sys/kernel.h>
 #include <machine/cpufunc.h>
 #include <machine/md_var.h>
-#include <sys/cons.h>
 
 #define	PIC1_CMD	0x20
 #define	PIC1_DATA	0x21
@@ -67,24 +66,4 @@ void
 clock_intr(void)
 {
 	ticks++;
-}
-
-/*
- * Wait for a console byte.  Interrupts are off between the empty check and
- * the halt (cpu_idle's sti takes effect only at its hlt), so a byte that
- * arrives in between wakes the hlt instead of waiting for the next tick.
- */
-int
-cons_getc_wait(void)
-{
-	int c;
-
-	for (;;) {
-		disable_intr();
-		if ((c = cons_getc()) >= 0)
-			break;
-		cpu_idle();
-	}
-	enable_intr();
-	return (c);
 }

@@ -8,7 +8,8 @@
  *   2. segments and the IDT, so a fault prints a report instead of rebooting;
  *   3. the command line, copied before anything can reuse its memory;
  *   4. the memory map -> phys_avail[] / dump_avail[];
- *   5. pmap_bootstrap(): real page tables, the kernel's low map, KVA;
+ *   5. pmap_bootstrap(): real page tables, the kernel's low map, and what
+ *      machine-independent start-up needs (free KVA, the malloc arena);
  *   6. the PIC and timer; then mi_startup() never returns.
  */
 #include <sys/systm.h>
@@ -115,15 +116,17 @@ read_cmdline(uint32_t mbi_pa)
 void
 i386_init(uint32_t magic, uint32_t mbi_pa)
 {
+	struct mi_bootinfo bi;
+
 	cons_init();
 	gdt_idt_init();
 	if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
 		panic("i386_init: not loaded by a Multiboot loader (magic %#x)", magic);
 	read_cmdline(mbi_pa);
 	getmemsize(mbi_pa);
-	pmap_bootstrap(round_page((vm_paddr_t)((uint32_t)kernel_end - KERNBASE)));
+	pmap_bootstrap(round_page((vm_paddr_t)((uint32_t)kernel_end - KERNBASE)), &bi);
 	intr_init();
-	mi_startup();
+	mi_startup(&bi);
 }
 
 /* ---- Leaving ----------------------------------------------------------- */

@@ -20,11 +20,15 @@
  * 4 GiB, since %cr3 holds only 32 bits, so PDPTs come from a pool inside the
  * kernel image.
  *
- * PAE page-table pages are kept below 4 GiB too, though the hardware does
- * not need it: QEMU 7.2's qemu-system-i386 truncates the physical address
- * of a paging structure to 32 bits when it walks the tables (data pages
- * above 4 GiB work).  qemu-system-x86_64 walks them correctly, but then GDB
- * cannot unwind 32-bit stacks, which students need more.
+ * PAE page-directory and page-table pages are kept below 4 GiB too, though
+ * the hardware does not need it: QEMU 7.2's qemu-system-i386 does not walk
+ * a paging structure above 4 GiB (measured: with the directory, or a table,
+ * at 0x17fe02000 every user access through it faults; data pages above
+ * 4 GiB work).  They come from the machine's free list below 4 GiB,
+ * VM_FREELIST_DMA32 (machine/vmparam.h): a queue pop, where a search of all
+ * free blocks for one below 4 GiB took milliseconds once high memory was
+ * fragmented.  qemu-system-x86_64 walks them correctly, but then GDB cannot
+ * unwind 32-bit stacks, which students need more.
  *
  * Managed mappings.  A mapping of a page without PG_UNMANAGED (in any pmap,
  * the kernel's too) gets a pv entry on the page's own list, m->md.pv_list,
@@ -75,9 +79,6 @@ static int ptp_pool_free;
 static int tmap_depth;
 
 vm_paddr_t boot_alloc_end;
-vm_offset_t kva_start, kva_end;
-vm_offset_t kmem_arena_va;
-vm_size_t kmem_arena_size;
 
 /* ---- Boot-time helpers ------------------------------------------------- */
 
@@ -118,8 +119,13 @@ pmap_check_ram(vm_paddr_t first_free)
 	machine_exit(EXIT_FAIL);
 }
 
+/*
+ * Build the kernel's page tables, the low map and the boot pools, load
+ * them, and tell machine-independent start-up (in *bi) which kernel virtual
+ * addresses are free and where the boot malloc arena is.
+ */
 void
-pmap_bootstrap(vm_paddr_t first_free)
+pmap_bootstrap(vm_paddr_t first_free, struct mi_bootinfo *bi)
 {
 	vm_paddr_t kpt, pd, pa;
 	pd_entry_t *kpd;
@@ -128,8 +134,8 @@ pmap_bootstrap(vm_paddr_t first_free)
 	boot_alloc_end = first_free;
 	kpt = boot_alloc(NKPT);
 	pd = boot_alloc(NPDPTE);
-	kmem_arena_va = KERNBASE + (vm_offset_t)boot_alloc(KMEM_ARENA_SIZE / PAGE_SIZE);
-	kmem_arena_size = KMEM_ARENA_SIZE;
+	bi->arena = (void *)(uintptr_t)(KERNBASE + boot_alloc(KMEM_ARENA_SIZE / PAGE_SIZE));
+	bi->arena_size = KMEM_ARENA_SIZE;
 	for (int i = 0; i < PTP_POOL_PAGES; i++)
 		ptp_pool[ptp_pool_free++] = boot_alloc(1);
 	KPTmap = (pt_entry_t *)(uintptr_t)(kpt + KERNBASE);
@@ -156,8 +162,8 @@ pmap_bootstrap(vm_paddr_t first_free)
 	load_cr3(kernel_pmap->pm_cr3);
 
 	physmem_exclude(phys_avail, PHYS_AVAIL_ENTRIES, KERNLOAD, boot_alloc_end);
-	kva_start = KERNBASE + (vm_offset_t)round_page(boot_alloc_end);
-	kva_end = KVA_END;
+	bi->kva_start = KERNBASE + (vm_offset_t)round_page(boot_alloc_end);
+	bi->kva_end = KVA_END;
 }
 
 /* ---- Temporary mappings ------------------------------------------------ */
@@ -199,7 +205,20 @@ pmap_zero_pa(vm_paddr_t pa)
 
 #define	PTP_ALLOC	(VM_ALLOC_NOOBJ | VM_ALLOC_WIRED | VM_ALLOC_SYSTEM)
 
-/* A zeroed page for a page table or directory; 0 when there is none. */
+/* A page for a page directory or table: on PAE from below 4 GiB (see the top). */
+static vm_page_t
+pmap_ptp_page(void)
+{
+#ifdef PAE
+	vm_page_t m = vm_page_alloc_freelist(VM_FREELIST_DMA32, PTP_ALLOC);
+
+	return (m != NULL ? m : vm_page_alloc_freelist(VM_FREELIST_ISADMA, PTP_ALLOC));
+#else
+	return (vm_page_alloc(NULL, 0, PTP_ALLOC));
+#endif
+}
+
+/* A zeroed page for a page directory or table; 0 when there is none. */
 static vm_paddr_t
 pmap_ptp_alloc(void)
 {
@@ -207,11 +226,7 @@ pmap_ptp_alloc(void)
 	vm_page_t m;
 
 	if (vm_page_ready() &&
-#ifdef PAE
-	    (m = vm_page_alloc_contig(1, 0, (vm_paddr_t)1 << 32, PAGE_SIZE, 0, PTP_ALLOC)) != NULL)
-#else
-	    (m = vm_page_alloc(NULL, 0, PTP_ALLOC)) != NULL)
-#endif
+	    (m = pmap_ptp_page()) != NULL)
 		pa = VM_PAGE_TO_PHYS(m);
 	else if (ptp_pool_free > 0)
 		pa = ptp_pool[--ptp_pool_free];
@@ -719,6 +734,41 @@ pmap_kremove(vm_offset_t va)
 	KASSERT(va >= KERNBASE && va < KVA_END, ("pmap_kremove: va %#x outside KVA", va));
 	*kpte(va) = 0;
 	invlpg(va);
+}
+
+/*
+ * Map the physical range [start, end) for the kernel, read-write, and
+ * return its virtual address.  i386 has no direct map: the range goes at
+ * *virt, page by page, and *virt moves past it.  (amd64 will return the
+ * range's direct-map address and leave *virt alone.)
+ */
+vm_offset_t
+pmap_map(vm_offset_t *virt, vm_paddr_t start, vm_paddr_t end, int prot __unused)
+{
+	vm_offset_t va = *virt, sva = *virt;
+
+	KASSERT((start & PAGE_MASK) == 0 && start <= end,
+	    ("pmap_map: bad range [%#jx, %#jx)", (uintmax_t)start, (uintmax_t)end));
+	for (vm_paddr_t pa = start; pa < end; pa += PAGE_SIZE, va += PAGE_SIZE)
+		pmap_kenter(va, pa);
+	*virt = va;
+	return (sva);
+}
+
+/* Map `count` pages, in order, at kernel va (unmanaged, read-write). */
+void
+pmap_qenter(vm_offset_t va, vm_page_t *ma, int count)
+{
+	for (int i = 0; i < count; i++)
+		pmap_kenter(va + ptoa(i), VM_PAGE_TO_PHYS(ma[i]));
+}
+
+/* Undo pmap_qenter: unmap `count` pages from kernel va. */
+void
+pmap_qremove(vm_offset_t va, int count)
+{
+	for (int i = 0; i < count; i++)
+		pmap_kremove(va + ptoa(i));
 }
 
 vm_paddr_t

@@ -1,6 +1,7 @@
 /*
  * sys/cons.h - the console, as machine-independent code sees it.
- * The machine layer provides a polled serial port (COM1 on i386).
+ * A driver provides the device (kernel/dev/uart.c: a 16550 on COM1, polled
+ * output, interrupt-driven input); kern_cons.c builds on it.
  */
 #ifndef _SYS_CONS_H_
 #define _SYS_CONS_H_
@@ -8,6 +9,6 @@
 void	cons_init(void);
 void	cons_putc(int c);
 int	cons_getc(void);	/* -1 when no character is waiting */
-int	cons_getc_wait(void);	/* blocks (halting between interrupts) */
+int	cons_getc_wait(void);	/* kern_cons.c: blocks, halting between interrupts */
 
 #endif

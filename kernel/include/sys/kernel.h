@@ -7,7 +7,18 @@
 
 #include <sys/types.h>
 
-void	mi_startup(void) __noreturn;
+/*
+ * What the machine layer hands machine-independent start-up: the kernel
+ * virtual addresses left free for kva_alloc(), and the boot malloc arena
+ * (mapped, before the page allocator exists).
+ */
+struct mi_bootinfo {
+	vm_offset_t	kva_start;
+	vm_offset_t	kva_end;
+	void		*arena;
+	vm_size_t	arena_size;
+};
+void	mi_startup(const struct mi_bootinfo *bi) __noreturn;
 
 /* Machine services (arch/<machine>/). */
 void	machine_exit(int v) __noreturn;	/* QEMU isa-debug-exit; see grader/PROTOCOL.md */

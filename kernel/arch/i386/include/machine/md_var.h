@@ -14,7 +14,8 @@ void	intr_eoi(int irq);
 void	clock_intr(void);
 void	uart_intr(void);		/* IRQ 4: COM1 received a byte */
 void	getmemsize(uint32_t mbi_pa);
-void	pmap_bootstrap(vm_paddr_t first_free);
+struct mi_bootinfo;
+void	pmap_bootstrap(vm_paddr_t first_free, struct mi_bootinfo *bi);
 
 extern volatile uint32_t probe_onfault;
 extern const uint32_t vector_table[];
