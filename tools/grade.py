@@ -41,7 +41,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "grader"))
-from vmkit import ROOT, driver, manifest, results, runner, submission  # noqa: E402
+from vmkit import ROOT, configs, driver, manifest, results, runner, submission  # noqa: E402
 
 EXIT_GRADER_ERROR = 3
 
@@ -67,9 +67,13 @@ def parse_args(argv):
     a = p.parse_args(argv)
     a.tests = [t for x in a.tests for t in x.split(",") if t]
     a.configs = [c for x in a.config for c in x.split(",") if c]
+    try:
+        known = configs.table().names()       # conf/configs.toml
+    except configs.ConfigError as e:
+        p.error(str(e))
     for c in a.configs:
-        if c not in manifest.KNOWN_CONFIGS:
-            p.error("unknown config %r (known: %s)" % (c, ", ".join(manifest.KNOWN_CONFIGS)))
+        if c not in known:
+            p.error("unknown config %r (known: %s)" % (c, ", ".join(known)))
     if a.seed is None:
         env = os.environ.get("VMKIT_SEED", "")
         a.seed = int(env) if env.isdigit() else secrets.randbelow(2 ** 32)

@@ -8,7 +8,8 @@ import os
 import re
 import tomllib
 
-KNOWN_CONFIGS = ("i386", "i386-pae", "amd64")
+from . import configs
+
 VISIBILITIES = ("visible", "after_published", "after_due_date", "hidden")
 _ID_RE = re.compile(r"^\d\d$")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -95,9 +96,13 @@ def _typed(path, data, key, typ, required=True, default=None):
 def _configs(path, where, v):
     if not v:
         _err(path, "%s: `configs` is empty" % where)
+    try:
+        known = configs.table().names()      # conf/configs.toml
+    except configs.ConfigError as e:
+        _err(path, "cannot check its configs: %s" % e)
     for c in v:
-        if c not in KNOWN_CONFIGS:
-            _err(path, "%s: unknown config %r (known: %s)" % (where, c, ", ".join(KNOWN_CONFIGS)))
+        if c not in known:
+            _err(path, "%s: unknown config %r (known: %s)" % (where, c, ", ".join(known)))
     return list(v)
 
 

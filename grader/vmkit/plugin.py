@@ -9,7 +9,8 @@ Gives tests a `vm` fixture bound to one kernel config:
 
 Configs and per-boot timeouts come from the lab manifest that lists the test's
 file (the [[test]] named like the function minus `test_`), else from a
-`@pytest.mark.vmkit(configs=[...], timeout=N)` marker, else i386 + i386-pae.
+`@pytest.mark.vmkit(configs=[...], timeout=N)` marker, else the configs marked
+`graded` in conf/configs.toml.
 Options: --vmkit-seed (or VMKIT_SEED), --vmkit-tree (or VMKIT_TREE),
 --vmkit-config, --vmkit-lab, --vmkit-hidden, --vmkit-report (raw outcomes as
 JSON for tools/grade.py). The session seed and build session are shared with
@@ -25,9 +26,8 @@ import signal
 
 import pytest
 
-from . import ROOT, manifest, runner
+from . import ROOT, configs, manifest, runner
 
-DEFAULT_CONFIGS = ("i386", "i386-pae")
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -60,8 +60,9 @@ def pytest_configure(config):
     config._vmkit_tree = os.path.abspath(config.getoption("--vmkit-tree")
                                          or os.environ.get("VMKIT_TREE") or ROOT)
     try:
+        configs.table()
         config._vmkit_labs = manifest.load_all(ROOT)
-    except manifest.ManifestError as e:
+    except (configs.ConfigError, manifest.ManifestError) as e:
         raise pytest.UsageError("vmkit: %s" % e)
     cf = config.getoption("--vmkit-config")
     config._vmkit_configs = [c for c in cf.split(",") if c] if cf else None
@@ -110,8 +111,8 @@ def _spec(config, module_path, func, marker):
     if lt:
         return lab, lt, list(lt.configs), lt.timeout
     kw = marker.kwargs if marker else {}
-    configs = kw.get("configs") or (lab.configs if lab else DEFAULT_CONFIGS)
-    return lab, None, list(configs), float(kw.get("timeout") or DEFAULT_TIMEOUT)
+    names = kw.get("configs") or (lab.configs if lab else configs.table().graded())
+    return lab, None, list(names), float(kw.get("timeout") or DEFAULT_TIMEOUT)
 
 
 def pytest_generate_tests(metafunc):
@@ -119,10 +120,10 @@ def pytest_generate_tests(metafunc):
         return
     cfg = metafunc.config
     marker = metafunc.definition.get_closest_marker("vmkit")
-    _, _, configs, _ = _spec(cfg, str(metafunc.definition.path), metafunc.function.__name__, marker)
+    _, _, names, _ = _spec(cfg, str(metafunc.definition.path), metafunc.function.__name__, marker)
     if cfg._vmkit_configs:
-        configs = [c for c in configs if c in cfg._vmkit_configs]
-    metafunc.parametrize("vmkit_config", configs, ids=configs)
+        names = [c for c in names if c in cfg._vmkit_configs]
+    metafunc.parametrize("vmkit_config", names, ids=names)
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -207,21 +208,23 @@ class VM:
     def __init__(self, request, runner_, config_name, seed, timeout):
         self.request, self.runner = request, runner_
         self.config, self.seed, self.timeout = config_name, seed, timeout
+        self.conf = configs.table().get(config_name)      # the row of conf/configs.toml
         self.rng = random.Random(seed)
-        self.pae = config_name == "i386-pae"
+        self.pae = self.conf.paddr64      # 64-bit physical addresses: RAM above 4 GiB counts
         self.runs = []
 
-    def run(self, tests, args=None, mem="128M", cpu=None, disks=(), timeout=None,
+    def run(self, tests, args=None, mem=None, cpu=None, disks=(), timeout=None,
             expect=("ok",), physseg=None):
         """Boot once (twice if the serial output arrived damaged) and return the result.
 
+        mem defaults to the config's (conf/configs.toml);
         timeout defaults to the manifest's for this test; expect names the run
         kinds the test is prepared for (e.g. ("panic",)): any other abnormal
         ending heads the failure message, before the test's own complaint.
         physseg ("dense"/"sparse") boots the config's VM_PHYSSEG build variant.
         """
         scale = float(os.environ.get("VMKIT_TIMEOUT_SCALE") or 1)
-        kw = dict(args=args, mem=mem, cpu=cpu, disks=disks,
+        kw = dict(args=args, mem=mem or self.conf.mem, cpu=cpu, disks=disks,
                   timeout=(timeout or self.timeout) * scale, seed=self.rng.randrange(2 ** 31))
         if physseg is not None:
             kw["physseg"] = physseg
@@ -307,7 +310,7 @@ def vmkit_runner(request):
 
 @pytest.fixture
 def vmkit_config():
-    return "i386"
+    return configs.table().default
 
 
 @pytest.fixture

@@ -429,7 +429,7 @@ class Runner:
             self._builds[key] = build_kernel(self.tree, config, self.session, physseg=physseg)
         return self._builds[key]
 
-    def boot(self, config, tests, args=None, mem="128M", cpu=None, disks=(),
+    def boot(self, config, tests, args=None, mem=None, cpu=None, disks=(),
              timeout=10.0, seed=0, kernel=None, physseg=None):
         tests = [tests] if isinstance(tests, str) else list(tests)
         variant = variant_name(config, physseg)     # hangs are remembered per kernel built
