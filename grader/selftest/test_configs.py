@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -218,7 +219,7 @@ def test_make_rejects_an_unknown_config(tree_copy: Path) -> None:
     (lambda s: s.replace("graded = true", "graded = false"), "no config has `graded = true`"),
     (lambda s: s.replace('default = "i386"', 'default = "i386'), "not valid TOML"),
 ])
-def test_bad_tables_have_clear_errors(tree_copy: Path, edit, msg: str) -> None:
+def test_bad_tables_have_clear_errors(tree_copy: Path, edit: Callable[[str], str], msg: str) -> None:
     table = tree_copy / "conf" / "configs.toml"
     table.write_text(edit(table.read_text()))
     with pytest.raises(configs.ConfigError) as e:
