@@ -17,16 +17,32 @@
 #   make compile_commands.json   for clangd
 #   make clean
 #
-# CONFIG=i386 (default) or i386-pae; MEM=128M (at least 8M); ARGS="key=value ..." adds to
-# the kernel command line; SEED=n replays a grade run; VM_PHYSSEG=dense|sparse.
+# CONFIG=i386 (default) or i386-pae: the rows of conf/configs.toml; MEM=128M (at
+# least 8M; default: the config's); ARGS="key=value ..." adds to the kernel command
+# line; SEED=n replays a grade run; VM_PHYSSEG=dense|sparse.
 
-CONFIG	?= i386
-MEM	?= 128M
-CPU	?= qemu32,pse36=on
-CONFIGS	:= i386 i386-pae
+# An interpreter that has pytest (Debian's); stdlib-only tools use it too.
+PYTHON	:= $(shell for p in /usr/bin/python3 python3; do \
+		$$p -c 'import pytest' >/dev/null 2>&1 && { command -v $$p; break; }; done)
+ifeq ($(PYTHON),)
+PYTHON	:= /usr/bin/python3
+endif
 
-ifeq ($(filter $(CONFIG),$(CONFIGS)),)
-$(error unknown CONFIG '$(CONFIG)': choose one of $(CONFIGS) (amd64 is not there yet))
+# The configuration.  conf/configs.toml is the one table of the configs and
+# their machine facts; make reads it as build/conf/$(CONFIG).mk, written by
+# tools/configs.py and re-made when the table changes.  The fragment sets
+# CONFIG (the table's default when unset), CONFIGS, ARCH, MACH_CFLAGS,
+# MACH_ASFLAGS, MACH_LDFLAGS, MACH_LIBGCC and GDB_ARCH; an unknown CONFIG
+# stops make there with the list of known ones.  Goals that need no config
+# do not read it (they run without Python).
+CONF_MK	:= build/conf/$(if $(CONFIG),$(CONFIG),default).mk
+ifneq ($(filter-out clean help deps fresh-check,$(or $(MAKECMDGOALS),all)),)
+include $(CONF_MK)
+endif
+build/conf/%.mk: conf/configs.toml tools/configs.py grader/vmkit/configs.py
+	@$(PYTHON) tools/configs.py --make $* --output $@
+ifneq ($(filter qemu qemu-gdb test grade bench,$(MAKECMDGOALS)),)
+$(CONF_MK): | deps	# on a new machine, deps installs Python first
 endif
 
 # VM_PHYSSEG=dense|sparse overrides the page-array mode (default: dense on
@@ -36,35 +52,24 @@ ifneq ($(filter-out dense sparse,$(VM_PHYSSEG)),)
 $(error unknown VM_PHYSSEG '$(VM_PHYSSEG)': choose dense or sparse)
 endif
 B	:= build/$(CONFIG)$(if $(VM_PHYSSEG),-$(VM_PHYSSEG))
-ARCH	:= i386
-
-# An interpreter that has pytest (Debian's); stdlib-only tools use it too.
-PYTHON	:= $(shell for p in /usr/bin/python3 python3; do \
-		$$p -c 'import pytest' >/dev/null 2>&1 && { command -v $$p; break; }; done)
-ifeq ($(PYTHON),)
-PYTHON	:= /usr/bin/python3
-endif
 
 CC	:= gcc
 LD	:= ld
 NM	:= nm
-CFLAGS	:= -m32 -march=i686 -std=gnu11 -ffreestanding -fno-pic -fno-pie \
+CFLAGS	:= $(MACH_CFLAGS) -std=gnu11 -ffreestanding -fno-pic -fno-pie \
 	   -fno-stack-protector -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
 	   -mgeneral-regs-only -mno-red-zone -O2 -g \
 	   -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	   -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
 	   -nostdinc -Ikernel/include -Ikernel -Ikernel/arch/$(ARCH)/include -MMD -MP
-ASFLAGS	:= -m32 -nostdinc -Ikernel/include -Ikernel/arch/$(ARCH)/include -g -MMD -MP
-LDFLAGS	:= -m elf_i386 -nostdlib -z noexecstack -z max-page-size=0x1000 -T kernel/arch/$(ARCH)/kernel.ld
-# 64-bit division for the kernel (gcc-multilib's 32-bit libgcc).  Expanded
-# at link time, not now: `make qemu` on a new machine installs gcc-multilib
-# (deps) after this file is read.
-LIBGCC	= $(shell $(CC) -m32 -print-libgcc-file-name)
+ASFLAGS	:= $(MACH_ASFLAGS) -nostdinc -Ikernel/include -Ikernel/arch/$(ARCH)/include -g -MMD -MP
+LDFLAGS	:= $(MACH_LDFLAGS) -nostdlib -z noexecstack -z max-page-size=0x1000 -T kernel/arch/$(ARCH)/kernel.ld
+# The compiler's libgcc for the config's flags (64-bit division on a 32-bit
+# machine: gcc-multilib's), when the table asks for it.  Expanded at link
+# time, not now: `make qemu` on a new machine installs gcc-multilib (deps)
+# after this file is read.
+LIBGCC	= $(if $(MACH_LIBGCC),$(shell $(CC) $(MACH_CFLAGS) -print-libgcc-file-name))
 
-ifeq ($(CONFIG),i386-pae)
-CFLAGS	+= -DPAE
-ASFLAGS	+= -DPAE
-endif
 ifeq ($(VM_PHYSSEG),dense)
 CFLAGS	+= -DVM_PHYSSEG_DENSE
 else ifeq ($(VM_PHYSSEG),sparse)
@@ -79,11 +84,11 @@ OBJS	:= $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 
 all kernel: $(B)/kernel.elf
 
-$(B)/obj/%.o: %.c Makefile
+$(B)/obj/%.o: %.c Makefile $(CONF_MK)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(B)/obj/%.o: %.S Makefile
+$(B)/obj/%.o: %.S Makefile $(CONF_MK)
 	@mkdir -p $(@D)
 	$(CC) $(ASFLAGS) -c -o $@ $<
 
@@ -106,7 +111,7 @@ $(B)/kernel.elf: $(OBJS) $(B)/ksyms.o kernel/arch/$(ARCH)/kernel.ld
 
 # ---- Running -------------------------------------------------------------
 GDBPORT	?= $(shell expr 25000 + $$(id -u) % 5000)
-QEMU	= $(PYTHON) tools/qemu --config $(CONFIG) --mem $(MEM) --cpu $(CPU) \
+QEMU	= $(PYTHON) tools/qemu --config $(CONFIG) $(if $(MEM),--mem $(MEM)) $(if $(CPU),--cpu $(CPU)) \
 	  --kernel $(B)/kernel.elf $(if $(ARGS),--append "$(ARGS)")
 
 qemu: deps $(B)/kernel.elf
@@ -117,9 +122,9 @@ qemu-gdb: deps $(B)/kernel.elf .gdbinit
 	$(QEMU) --gdb $(GDBPORT)
 
 .PHONY: .gdbinit	# remade every time: CONFIG and GDBPORT may differ from last time
-.gdbinit: $(B)/kernel.elf Makefile
+.gdbinit: $(B)/kernel.elf Makefile $(CONF_MK)
 	@printf '%s\n' "# generated by make; edits are lost" \
-	  "set architecture i386" "set confirm off" \
+	  "set architecture $(GDB_ARCH)" "set confirm off" \
 	  "file $(B)/kernel.elf" \
 	  "python import os; os.path.exists('tools/gdb/vmkit_gdb.py') and gdb.execute('source tools/gdb/vmkit_gdb.py')" \
 	  "target remote 127.0.0.1:$(GDBPORT)" >$@
@@ -155,8 +160,7 @@ test: deps
 	$(MAKE) hosttest
 	$(MAKE) typecheck
 	if [ -d grader/selftest ]; then $(PYTHON) -m pytest -q -n 2 grader/selftest; fi
-	$(MAKE) -s CONFIG=i386 kernel
-	$(MAKE) -s CONFIG=i386-pae kernel
+	$(foreach c,$(CONFIGS),$(MAKE) -s CONFIG=$(c) kernel &&) true
 	$(PYTHON) -m pytest -q -n 2 grader/tests/test_kernel.py
 	$(PYTHON) tools/grade.py --all $(if $(wildcard grader/hidden),--hidden)
 	if [ -f tools/stripcheck.py ]; then $(PYTHON) tools/stripcheck.py; fi
@@ -187,7 +191,7 @@ bench-vm:
 	$(PYTHON) tools/bench-vm.py
 
 # Mutation testing of a lab's grader (tools/mutation.py), outside `make test`:
-# MUTATION_ARGS="--max 40 --seeds 1,2,3 --config i386,i386-pae" narrows or widens it.
+# MUTATION_ARGS="--max 40 --seeds 1,2,3 --config i386" narrows or widens it.
 .PHONY: mutation
 mutation: deps
 	@test -n "$(LAB)" || { echo "usage: make mutation LAB=NN [MUTATION_ARGS=...]" >&2; exit 2; }

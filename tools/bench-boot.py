@@ -6,7 +6,7 @@ start to its exit, for each config and memory size, twice: with the trivial
 `boot` ktest (which runs before the VM system starts, so the kernel exits
 without building the page array) and with `vm_boot` (which runs after
 vm_page_startup(), so it includes the page array and the buddy queues).  A benchmark, not a test: it prints numbers and never fails on
-them.  Usage: tools/bench-boot.py [-n 10] [--configs i386,i386-pae] [--mems 128M,6G]
+them.  Usage: tools/bench-boot.py [-n 10] [--configs i386,i386-pae (default: the graded ones)] [--mems 128M,6G]
 """
 import argparse
 import os
@@ -17,6 +17,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 import vmkitpath  # noqa: F401,E402  (grader/ on sys.path: tools/vmkitpath.py)
+from vmkit import configs  # noqa: E402
 from vmkit.qemu import qemu_argv  # noqa: E402  (the one QEMU command line)
 
 
@@ -36,7 +37,7 @@ def boot_once(config: str, mem: str, test: str) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=10)
-    ap.add_argument("--configs", default="i386,i386-pae")
+    ap.add_argument("--configs", default=",".join(configs.table().graded()))
     ap.add_argument("--mems", default="128M,6G")
     args = ap.parse_args()
     for config in args.configs.split(","):

@@ -18,9 +18,10 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 import vmkitpath  # noqa: F401,E402  (grader/ on sys.path: tools/vmkitpath.py)
+from vmkit import configs  # noqa: E402
 from vmkit.qemu import qemu_argv  # noqa: E402
 
-VARIANTS = [("i386", "dense"), ("i386", "sparse"), ("i386-pae", "dense"), ("i386-pae", "sparse")]
+VARIANTS = [(c, mode) for c in configs.table().graded() for mode in ("dense", "sparse")]
 
 
 def build(config: str, mode: str) -> str:

@@ -73,15 +73,16 @@ def compile_entries(lines: Iterable[str], root: str, keep_gcc_flags: bool = Fals
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="compdb.py", description=__doc__.split("\n")[0])
-    p.add_argument("--config", default=os.environ.get("CONFIG", "i386"),
-                   help="kernel config (default $CONFIG or i386)")
+    p.add_argument("--config", default=os.environ.get("CONFIG", ""),
+                   help="kernel config (default $CONFIG, else the default of conf/configs.toml)")
     p.add_argument("--output", "-o", default=os.path.join(ROOT, "compile_commands.json"))
     p.add_argument("--make", default=os.environ.get("MAKE", "make"))
     p.add_argument("--keep-gcc-flags", action="store_true",
                    help="keep flags clang does not understand")
     a = p.parse_args(argv)
 
-    cmd = [a.make, "--no-print-directory", "-n", "-B", "-C", ROOT, "CONFIG=" + a.config, "kernel"]
+    cmd = [a.make, "--no-print-directory", "-n", "-B", "-C", ROOT] + \
+        (["CONFIG=" + a.config] if a.config else []) + ["kernel"]
     # MAKEFLAGS from a parent make (e.g. -s, -j) must not leak into the dry run.
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -98,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         json.dump(entries, f, indent=1)
         f.write("\n")
     os.replace(tmp, a.output)
-    print("compdb: %d files (%s) -> %s" % (len(entries), a.config, os.path.relpath(a.output)))
+    print("compdb: %d files (%s) -> %s" % (len(entries), a.config or "default config",
+                                           os.path.relpath(a.output)))
     return 0
 
 

@@ -46,7 +46,7 @@ from typing import IO, Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 import vmkitpath  # noqa: F401  (grader/ on sys.path: tools/vmkitpath.py)
-from vmkit import ROOT, driver, manifest, results, runner, submission
+from vmkit import ROOT, configs, driver, manifest, results, runner, submission
 
 EXIT_GRADER_ERROR = 3
 
@@ -72,9 +72,13 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.ArgumentParser, arg
     a = p.parse_args(argv)
     a.tests = [t for x in a.tests for t in x.split(",") if t]
     a.configs = [c for x in a.config for c in x.split(",") if c]
+    try:
+        known = configs.table().names()       # conf/configs.toml
+    except configs.ConfigError as e:
+        p.error(str(e))
     for c in a.configs:
-        if c not in manifest.KNOWN_CONFIGS:
-            p.error("unknown config %r (known: %s)" % (c, ", ".join(manifest.KNOWN_CONFIGS)))
+        if c not in known:
+            p.error("unknown config %r (known: %s)" % (c, ", ".join(known)))
     if a.seed is None:
         env = os.environ.get("VMKIT_SEED", "")
         a.seed = int(env) if env.isdigit() else secrets.randbelow(2 ** 32)

@@ -36,7 +36,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 import mklab
 import vmkitpath  # noqa: F401  (grader/ on sys.path: tools/vmkitpath.py)
-from vmkit import ROOT, driver, manifest, runner
+from vmkit import ROOT, configs, driver, manifest, runner
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,8 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="mutation.py", description=__doc__.split("\n")[0])
     p.add_argument("--lab", required=True, help="lab id (02 or 02-buddy)")
     p.add_argument("--seeds", default="1,2", help="comma-separated session seeds (default 1,2)")
-    p.add_argument("--config", default="i386,i386-pae",
-                   help="configs to build and grade (default i386,i386-pae)")
+    p.add_argument("--config", default=None,
+                   help="comma-separated configs to build and grade "
+                        "(default: the graded ones of conf/configs.toml)")
     p.add_argument("--max", type=int, default=0, help="grade a deterministic sample of this many")
     p.add_argument("--list", action="store_true", help="list the mutants and stop")
     p.add_argument("-j", "--jobs", type=int, default=2, help="parallel QEMU boots")
@@ -193,10 +194,14 @@ def main(argv: list[str] | None = None) -> int:
         p.error(str(e))
     except ValueError:
         p.error("--seeds takes decimal numbers: %r" % a.seeds)
-    configs = [c for c in a.config.split(",") if c]
-    for c in configs:
-        if c not in manifest.KNOWN_CONFIGS:
-            p.error("unknown config %r" % c)
+    try:
+        table = configs.table(root)
+    except configs.ConfigError as e:
+        p.error(str(e))
+    names = [c for c in a.config.split(",") if c] if a.config else list(table.graded())
+    for c in names:
+        if c not in table.names():
+            p.error("unknown config %r (known: %s)" % (c, ", ".join(table.names())))
     mutants = all_mutants(root, lab)
     if a.max and a.max < len(mutants):
         mutants = sorted(random.Random(lab.id).sample(mutants, a.max),
@@ -214,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     errs = mklab.generate(root, lab.id, tree, only=set())
     if errs:
         raise SystemExit("mutation: cannot generate the tree:\n  " + "\n  ".join(errs))
-    if not build(tree, configs):
+    if not build(tree, names):
         raise SystemExit("mutation: the reference does not build in %s" % tree)
     originals = {}
     for rel in sorted({m.path for m in mutants}):
@@ -222,9 +227,9 @@ def main(argv: list[str] | None = None) -> int:
             originals[rel] = f.read()
     # Equivalence is judged on every config: a mutant of a branch only one
     # config compiles (dense or sparse, PAE or not) differs only there.
-    reference = {rel: [object_code(tree, c, rel) for c in configs] for rel in originals}
+    reference = {rel: [object_code(tree, c, rel) for c in names] for rel in originals}
     print("mutation: lab %s, %d mutants, seeds %s, configs %s"
-          % (lab.id, len(mutants), ",".join(map(str, seeds)), ",".join(configs)), flush=True)
+          % (lab.id, len(mutants), ",".join(map(str, seeds)), ",".join(names)), flush=True)
 
     start = time.monotonic()
     nocompile, equivalent, graded = 0, 0, 0
@@ -234,17 +239,17 @@ def main(argv: list[str] | None = None) -> int:
         lines = originals[m.path].split("\n")
         lines[m.line] = m.new
         write_file(root, tree, lab.id, m.path, "\n".join(lines))
-        if not build(tree, configs):
+        if not build(tree, names):
             nocompile += 1
             verdict = "does not compile"
-        elif [object_code(tree, c, m.path) for c in configs] == reference[m.path]:
+        elif [object_code(tree, c, m.path) for c in names] == reference[m.path]:
             equivalent += 1
             verdict = "equivalent (same object code)"
         else:
             graded += 1
             lived = []
             for s in seeds:
-                failed = grade(tree, lab, s, configs, a.jobs)
+                failed = grade(tree, lab, s, names, a.jobs)
                 if failed:
                     killed[s] += 1
                 else:

@@ -14,7 +14,7 @@ from vmkit import physmem as pm
 #   low    just above the boot allocations, so that low memory (phys_avail[0], 632 KiB)
 #          ties with the range above the kernel (the carve must take the first) or, when
 #          QEMU's 8 KiB steps cannot make a tie, is the largest: the carve lies below 640 KiB.
-FIRST = {"i386": "3583M", "i386-pae": "4G"}
+FIRST = {False: "3583M", True: "4G"}        # by vm.pae (RAM above 4 GiB)
 
 
 def low_memory_size(post):
@@ -47,11 +47,11 @@ def test_odd_sizes(vm):
 
 
 def test_drain_high(vm):
-    check_drain(vm, "6G" if vm.config == "i386-pae" else "3583M", nblack=5)
+    check_drain(vm, "6G" if vm.pae else "3583M", nblack=5)
 
 
 def test_probe_layouts(vm):
-    layout = check_probes(vm, FIRST[vm.config])
+    layout = check_probes(vm, FIRST[vm.pae])
     for mem in (low_memory_size(layout.post), random_layout_mem(vm)):
         check_probes(vm, mem)
 

@@ -50,7 +50,7 @@ def replay(vm, r, mem, d, model):
 
 
 def test_workload_replay(vm):
-    for mem in ("128M", vm.rng.choice(BIG[vm.config])):
+    for mem in ("128M", vm.rng.choice(BIG[vm.pae])):
         r, d = run_workload(vm, mem, 1500, 6)
         model = model_for(vm, r, mem, d)
         check_counts(vm, r, mem, model, d["q"].get("start", {}), "start")
@@ -59,7 +59,7 @@ def test_workload_replay(vm):
 
 
 def test_long_workload(vm):
-    mem = vm.rng.choice(["97M", "300M", "1000M"] + (["5G"] if vm.config == "i386-pae" else []))
+    mem = vm.rng.choice(["97M", "300M", "1000M"] + (["5G"] if vm.pae else []))
     r, d = run_workload(vm, mem, 4000, 10)
     model = model_for(vm, r, mem, d)
     replay(vm, r, mem, d, model)

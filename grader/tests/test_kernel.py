@@ -10,10 +10,13 @@ from typing import Any
 
 import pytest
 
+from vmkit import configs
+
 GiB = 1 << 30
 MiB = 1 << 20
 PAGE = 4096
-BOTH = ("i386", "i386-pae")
+BOTH = configs.table().graded()          # conf/configs.toml
+ONE = (configs.table().default,)         # tests of tools and timing: one config is enough
 
 
 def qemu_ram(mem):
@@ -388,7 +391,7 @@ def test_monitor_refuses_bad_input(vm):
                    % len(long_contig))
 
 
-@pytest.mark.vmkit(configs=["i386"], timeout=60)
+@pytest.mark.vmkit(configs=ONE, timeout=60)
 def test_monitor_long_paste_is_fast(vm):
     """A 5000-character line took 34-46 s when input was polled at the clock's 100 Hz."""
     rc, out, replies, elapsed = monitor_session(vm, "x" * 5000 + "\nhalt\n", timeout=60)
@@ -397,7 +400,7 @@ def test_monitor_long_paste_is_fast(vm):
                    "well under 15 s)" % (rc, elapsed))
 
 
-@pytest.mark.vmkit(configs=["i386"], timeout=30)
+@pytest.mark.vmkit(configs=ONE, timeout=30)
 @pytest.mark.parametrize("mem", ["abc", "2M", "64G"])
 def test_tools_qemu_failures_are_failures(vm, mem):
     """tools/qemu (make qemu) must not turn a refused -m into success."""

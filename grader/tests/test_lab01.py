@@ -11,8 +11,8 @@ from typing import Any
 from vmkit import physmem as pm
 
 PAGE = pm.PAGE
-SIZES = {"i386": ["128M", "511M", "3583M", "6G"],
-         "i386-pae": ["128M", "511M", "3583M", "5G", "6G"]}
+SIZES = {False: ["128M", "511M", "3583M", "6G"],           # by vm.pae (RAM above 4 GiB)
+         True: ["128M", "511M", "3583M", "5G", "6G"]}
 
 
 # ------------------------------------------------------------------ parsing
@@ -48,7 +48,7 @@ class Layout:
 
     def __init__(self, vm, r, mem, info, physseg=None):
         self.vm, self.r, self.mem, self.info = vm, r, mem, info
-        pae = vm.config == "i386-pae"
+        pae = vm.pae
         self.ram = pm.addressable(pm.qemu_ram(mem), pae)
         self.kernel = pm.elf_load_range(vm.runner.build(vm.config, physseg).kernel)
         for key in ("mode", "size", "array", "bitmap", "guard", "contiguous"):
@@ -178,7 +178,7 @@ def boot_layout(vm, mem, tests=("page_array",), args=None, timeout=None):
 
 
 def random_mem(vm):
-    return vm.rng.choice(SIZES[vm.config])
+    return vm.rng.choice(SIZES[vm.pae])
 
 
 # ------------------------------------------------------------------ tests
@@ -239,7 +239,7 @@ def probe_errors(model, asked, answers):
 def check_probes(vm, mem, physseg=None, extra=()):
     """PHYS_TO_VM_PAGE of the grader's addresses and of every segment's first byte,
     a byte inside its first page, its last byte and the byte past its end."""
-    pae = vm.config == "i386-pae"
+    pae = vm.pae
     ram = pm.addressable(pm.qemu_ram(mem), pae)
     addrs = sorted(set(probe_addresses(vm, mem, ram, pae)) | set(extra))
     r = vm.run_pass(["phys_probe"], {"lab01.probe": ",".join("%x" % a for a in addrs)}, mem=mem,
@@ -296,7 +296,7 @@ def merge(runs):
 
 
 def check_drain(vm, mem, nblack=3):
-    pae = vm.config == "i386-pae"
+    pae = vm.pae
     ram = pm.addressable(pm.qemu_ram(mem), pae)
     lo_ok = [(max(s, 32 * pm.MiB), e - 64 * pm.MiB) for s, e in ram if e - 64 * pm.MiB > max(s, 32 * pm.MiB)]
     black = sorted({vm.rng.choice(lo_ok)[0] + vm.rng.randrange(1 << 12) * PAGE for _ in range(nblack)})

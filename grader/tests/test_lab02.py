@@ -14,7 +14,7 @@ from vmkit import krng, physmem as pm
 
 PAGE = pm.PAGE
 LIVE_MAX = 4096          # buddy_workload's bookkeeping array (kernel/tests/ktest_buddy.c)
-BIG = {"i386": ["511M", "3583M"], "i386-pae": ["511M", "6G"]}
+BIG = {False: ["511M", "3583M"], True: ["511M", "6G"]}      # by vm.pae (RAM above 4 GiB)
 
 
 def parse_header(line, d):
@@ -56,7 +56,7 @@ def parse(vm, r, test):
 
 
 def check_segments(vm, r, mem, d):
-    ram = pm.addressable(pm.qemu_ram(mem), vm.config == "i386-pae")
+    ram = pm.addressable(pm.qemu_ram(mem), vm.pae)
     limits = {fl: lim for fl, (_name, lim) in d["freelists"].items()}
     for s, e, fl in d["segs"]:
         vm.check(pm.inside((s, e), ram), r, "segment %#x-%#x is not RAM" % (s, e))
@@ -193,7 +193,7 @@ def run_workload(vm, mem, ops, maxorder):
 
 
 def test_workload_invariants(vm):
-    for mem in ("128M", vm.rng.choice(BIG[vm.config])):
+    for mem in ("128M", vm.rng.choice(BIG[vm.pae])):
         r, d = run_workload(vm, mem, 1500, 6)
         check_segments(vm, r, mem, d)
         check_log(vm, r, mem, d)
@@ -224,7 +224,7 @@ def test_split_pattern(vm):
 
 
 def test_restore_maximal(vm):
-    mem = vm.rng.choice(["128M"] + BIG[vm.config])
+    mem = vm.rng.choice(["128M"] + BIG[vm.pae])
     r, d = run_workload(vm, mem, 3000, 9)
     want = maximal_blocks(d["segs"], d["params"]["nfreeorder"])
     got = by_freelist_order(d["q"].get("end", {}))
@@ -273,7 +273,7 @@ def contig_requests(vm, mem):
         (1 << 20, 0, 1 << 40, PAGE, 0, False),              # 4 GiB of pages: too many
         (16, 2 * M, 2 * M + 8 * PAGE, PAGE, 0, False),      # range smaller than the run
     ]
-    if vm.config == "i386-pae" and pm.parse_size(mem) > 4 * pm.GiB:
+    if vm.pae and pm.parse_size(mem) > 4 * pm.GiB:
         reqs += [(512, 5 * pm.GiB, 6 * pm.GiB, 2 * M, 0, True),
                  (1000, 4 * pm.GiB, 7 * pm.GiB, PAGE, 4 * M, True),
                  # 64-bit alignment and boundary: 4 GiB itself, and "never cross 4 GiB"
@@ -310,7 +310,7 @@ def check_contig(vm, mem):
 
 def test_contig_constraints(vm):
     check_contig(vm, "128M")
-    if vm.config == "i386-pae":
+    if vm.pae:
         check_contig(vm, "6G")
 
 

@@ -12,7 +12,8 @@ import re
 import tomllib
 from typing import Any, NoReturn
 
-KNOWN_CONFIGS = ("i386", "i386-pae", "amd64")
+from . import configs
+
 VISIBILITIES = ("visible", "after_published", "after_due_date", "hidden")
 _ID_RE = re.compile(r"^\d\d$")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -107,9 +108,13 @@ def _typed(path: str, data: dict[str, Any], key: str, typ: type | tuple[type, ..
 def _configs(path: str, where: str, v: list[str]) -> list[str]:
     if not v:
         _err(path, "%s: `configs` is empty" % where)
+    try:
+        known = configs.table().names()      # conf/configs.toml
+    except configs.ConfigError as e:
+        _err(path, "cannot check its configs: %s" % e)
     for c in v:
-        if c not in KNOWN_CONFIGS:
-            _err(path, "%s: unknown config %r (known: %s)" % (where, c, ", ".join(KNOWN_CONFIGS)))
+        if c not in known:
+            _err(path, "%s: unknown config %r (known: %s)" % (where, c, ", ".join(known)))
     return list(v)
 
 

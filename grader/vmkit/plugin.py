@@ -10,7 +10,8 @@ Gives tests a `vm` fixture bound to one kernel config:
 
 Configs and per-boot timeouts come from the lab manifest that lists the test's
 file (the [[test]] named like the function minus `test_`), else from a
-`@pytest.mark.vmkit(configs=[...], timeout=N)` marker, else i386 + i386-pae.
+`@pytest.mark.vmkit(configs=[...], timeout=N)` marker, else the configs marked
+`graded` in conf/configs.toml.
 Options: --vmkit-seed (or VMKIT_SEED), --vmkit-tree (or VMKIT_TREE),
 --vmkit-config, --vmkit-lab, --vmkit-hidden, --vmkit-report (raw outcomes as
 JSON for tools/grade.py). The session seed and build session are shared with
@@ -37,10 +38,9 @@ from typing import Any, NoReturn
 
 import pytest
 
-from . import ROOT, kdata, manifest, runner
+from . import ROOT, configs, kdata, manifest, runner
 from .runner import RunKind, RunResult
 
-DEFAULT_CONFIGS = ("i386", "i386-pae")
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -97,10 +97,11 @@ def _session(config: pytest.Config) -> Session:
             raise pytest.UsageError("vmkit: seed must be a decimal number, not %r" % raw)
     cf = config.getoption("--vmkit-config")
     try:
+        configs.table()
         labs = manifest.load_all(ROOT)
         lab = manifest.find_lab(ROOT, config.getoption("--vmkit-lab")) \
             if config.getoption("--vmkit-lab") else None
-    except manifest.ManifestError as e:
+    except (configs.ConfigError, manifest.ManifestError) as e:
         raise pytest.UsageError("vmkit: %s" % e)
     return Session(seed=seed, build_session=wi.get("vmkit_session") or secrets.token_hex(8),
                    tree=os.path.abspath(config.getoption("--vmkit-tree")
@@ -164,8 +165,8 @@ def _spec(config: pytest.Config, module_path: str, func: str, marker: pytest.Mar
         spec = Spec(lab, lt, tuple(lt.configs), lt.timeout)
     else:
         kw = marker.kwargs if marker else {}
-        configs = kw.get("configs") or (lab.configs if lab else DEFAULT_CONFIGS)
-        spec = Spec(lab, None, tuple(configs), float(kw.get("timeout") or DEFAULT_TIMEOUT))
+        names = kw.get("configs") or (lab.configs if lab else configs.table().graded())
+        spec = Spec(lab, None, tuple(names), float(kw.get("timeout") or DEFAULT_TIMEOUT))
     cache[key] = spec
     return spec
 
@@ -175,11 +176,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     cfg = metafunc.config
     marker = metafunc.definition.get_closest_marker("vmkit")
-    configs = list(_spec(cfg, str(metafunc.definition.path), metafunc.function.__name__, marker).configs)
+    names = list(_spec(cfg, str(metafunc.definition.path), metafunc.function.__name__, marker).configs)
     only = session_of(cfg).configs
     if only:
-        configs = [c for c in configs if c in only]
-    metafunc.parametrize("vmkit_config", configs, ids=configs)
+        names = [c for c in names if c in only]
+    metafunc.parametrize("vmkit_config", names, ids=names)
 
 
 def _function_name(item: pytest.Item) -> str:
@@ -270,15 +271,17 @@ class VM:
                  seed: int, timeout: float) -> None:
         self.request, self.runner = request, runner_
         self.config, self.seed, self.timeout = config_name, seed, timeout
+        self.conf = configs.table().get(config_name)      # the row of conf/configs.toml
         self.rng = random.Random(seed)
-        self.pae = config_name == "i386-pae"
+        self.pae = self.conf.paddr64      # 64-bit physical addresses: RAM above 4 GiB counts
         self.runs: list[RunResult] = []
 
-    def run(self, tests: str | Sequence[str], args: Args = None, mem: str = "128M",
+    def run(self, tests: str | Sequence[str], args: Args = None, mem: str | None = None,
             cpu: str | None = None, disks: Sequence[str] = (), timeout: float | None = None,
             expect: Sequence[str] = (RunKind.OK,), physseg: str | None = None) -> RunResult:
         """Boot once (twice if the serial output arrived damaged) and return the result.
 
+        mem defaults to the config's (conf/configs.toml);
         timeout defaults to the manifest's for this test; expect names the run
         kinds the test is prepared for (e.g. ("panic",)): any other abnormal
         ending heads the failure message, before the test's own complaint.
@@ -288,7 +291,7 @@ class VM:
         seed = self.rng.randrange(2 ** 31)
 
         def boot() -> RunResult:
-            return self.runner.boot(self.config, tests, args=args, mem=mem, cpu=cpu, disks=disks,
+            return self.runner.boot(self.config, tests, args=args, mem=mem or self.conf.mem, cpu=cpu, disks=disks,
                                     timeout=(timeout or self.timeout) * scale, seed=seed,
                                     physseg=physseg)
         r = boot()
@@ -383,7 +386,7 @@ def vmkit_runner(request: pytest.FixtureRequest) -> runner.Runner:
 
 @pytest.fixture
 def vmkit_config() -> str:
-    return "i386"
+    return configs.table().default
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """The one place the QEMU command line for vmkit kernels is built.
 
 qemu_argv() is used by the grader's runner and by tools/qemu (the interactive
-launcher behind `make run` / `make gdb`); main() is that launcher's CLI.
-Stdlib only: tools/qemu runs with any Python 3.11.
+launcher behind `make run` / `make gdb`); main() is that launcher's CLI.  The
+binary, -cpu and default -m of each config come from conf/configs.toml
+(configs.py).  Stdlib only: tools/qemu runs with any Python 3.11.
 """
 from __future__ import annotations
 
@@ -13,12 +14,8 @@ import shutil
 import sys
 from collections.abc import Sequence
 
-DEFAULT_CPU = "qemu32,pse36=on"     # pse36: physical addresses >= 4 GiB on PAE
-CONFIG_QEMU = {
-    "i386": "qemu-system-i386",
-    "i386-pae": "qemu-system-i386",
-    "amd64": "qemu-system-x86_64",
-}
+from . import configs
+
 DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=0x04"
 
 # QEMU exit statuses (grader/PROTOCOL.md): (value << 1) | 1 through isa-debug-exit
@@ -46,12 +43,12 @@ def mem_mib(mem: str | int) -> float | None:
     return float(m.group(1)) * _SCALE[(m.group(2) or "m").lower()]
 
 
-def qemu_binary(config: str) -> str:
+def config_row(config: str) -> configs.Config:
+    """The table's row for config; ValueError naming the known ones if there is none."""
     try:
-        return CONFIG_QEMU[config]
-    except KeyError:
-        raise ValueError("unknown config %r (known: %s)"
-                         % (config, ", ".join(sorted(CONFIG_QEMU)))) from None
+        return configs.table().get(config)
+    except configs.ConfigError as e:
+        raise ValueError(str(e)) from None
 
 
 def gdb_port(uid: int | None = None) -> int:
@@ -61,11 +58,12 @@ def gdb_port(uid: int | None = None) -> int:
     return 25000 + (uid % 5000)
 
 
-def qemu_argv(kernel: str, config: str, mem: str = "128M", cpu: str | None = None, append: str = "",
+def qemu_argv(kernel: str, config: str, mem: str | None = None, cpu: str | None = None, append: str = "",
               disks: Sequence[str] = (), gdb: int | None = None, interactive: bool = False,
               trifault_log: str | None = None) -> list[str]:
     """argv for booting `kernel` (an ELF path) built for `config`.
 
+    mem, cpu: QEMU's -m and -cpu (default: the config's, conf/configs.toml).
     disks: raw image paths, attached as IDE drives in order.
     gdb: a TCP port; QEMU then waits (-S) for GDB on 127.0.0.1:port.
     interactive: for a person at a terminal: the serial port shares stdio
@@ -73,11 +71,12 @@ def qemu_argv(kernel: str, config: str, mem: str = "128M", cpu: str | None = Non
       reaches the QEMU monitor. Graders use plain stdio.
     trifault_log: file for `-d cpu_reset` output, where QEMU notes triple faults.
     """
-    argv = [qemu_binary(config), "-kernel", str(kernel)]
+    row = config_row(config)
+    argv = [row.qemu, "-kernel", str(kernel)]
     if append:
         argv += ["-append", append]
     argv += ["-display", "none", "-serial", "mon:stdio" if interactive else "stdio", "-no-reboot",
-             "-device", DEBUG_EXIT, "-m", str(mem), "-cpu", cpu or DEFAULT_CPU]
+             "-device", DEBUG_EXIT, "-m", str(mem or row.mem), "-cpu", cpu or row.cpu]
     for d in disks:
         if "," in str(d):
             raise ValueError("disk path may not contain a comma: %r" % (d,))
@@ -92,10 +91,16 @@ def qemu_argv(kernel: str, config: str, mem: str = "128M", cpu: str | None = Non
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="qemu", description="Boot a vmkit kernel interactively (serial on this terminal).")
-    p.add_argument("--config", default="i386", help="kernel config (default i386)")
+    try:
+        table = configs.table()
+    except configs.ConfigError as e:
+        print("qemu: %s" % e, file=sys.stderr)
+        return 2
+    p.add_argument("--config", default=table.default, choices=table.names(),
+                   help="kernel config (default %s; conf/configs.toml)" % table.default)
     p.add_argument("--kernel", help="kernel ELF (default build/CONFIG/kernel.elf)")
-    p.add_argument("--mem", default="128M", help="guest RAM, e.g. 128M or 6G")
-    p.add_argument("--cpu", default=None, help="QEMU -cpu (default %s)" % DEFAULT_CPU)
+    p.add_argument("--mem", default=None, help="guest RAM, e.g. 128M or 6G (default: the config's)")
+    p.add_argument("--cpu", default=None, help="QEMU -cpu (default: the config's)")
     p.add_argument("--append", default="", help="kernel command line")
     p.add_argument("--disk", action="append", default=[], help="raw disk image (repeatable)")
     p.add_argument("--gdb", nargs="?", type=int, const=-1, default=None, metavar="PORT",
@@ -106,18 +111,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if a.print_gdb_port:
         print(gdb_port())
         return 0
-    mib = mem_mib(a.mem)
+    row = table.get(a.config)
+    mem = a.mem or row.mem
+    mib = mem_mib(mem)
     if mib is None:
-        print("qemu: --mem %r is not a size (examples: 128M, 6G)" % a.mem, file=sys.stderr)
+        print("qemu: --mem %r is not a size (examples: 128M, 6G)" % mem, file=sys.stderr)
         return 2
     if mib < MIN_MEM_MIB:
-        print("qemu: --mem %s is too little: vmkit needs at least %dM" % (a.mem, MIN_MEM_MIB),
+        print("qemu: --mem %s is too little: vmkit needs at least %dM" % (mem, MIN_MEM_MIB),
               file=sys.stderr)
         return 2
     kernel = a.kernel or os.path.join("build", a.config, "kernel.elf")
     gdb = None if a.gdb is None else (gdb_port() if a.gdb < 0 else a.gdb)
     try:
-        cmd = qemu_argv(kernel, a.config, mem=a.mem, cpu=a.cpu, append=a.append,
+        cmd = qemu_argv(kernel, a.config, mem=mem, cpu=a.cpu, append=a.append,
                         disks=a.disk, gdb=gdb, interactive=sys.stdin.isatty())
     except ValueError as e:
         p.error(str(e))

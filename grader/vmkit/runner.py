@@ -488,7 +488,7 @@ class Runner:
         return self._builds[key]
 
     def boot(self, config: str, tests: str | Sequence[str], args: CmdArgs = None,
-             mem: str = "128M", cpu: str | None = None, disks: Sequence[str] = (),
+             mem: str | None = None, cpu: str | None = None, disks: Sequence[str] = (),
              timeout: float = 10.0, seed: int = 0, kernel: str | None = None,
              physseg: str | None = None) -> RunResult:
         tests = [tests] if isinstance(tests, str) else list(tests)
