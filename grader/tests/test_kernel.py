@@ -131,7 +131,7 @@ def test_freelist_table(vm, mem):
     free = [int(w) for w in __import__("re").findall(r"vm_page_startup: .* (\d+) pages free", r.log)]
     vm.check(len(free) == 1 and sum(pages.values()) == free[0], r,
              "the free lists hold %d pages; vm_page_startup said %s free" % (sum(pages.values()), free))
-    ram = pm.addressable(pm.qemu_ram(mem), vm.config == "i386-pae")
+    ram = pm.addressable(pm.qemu_ram(mem), vm.pae)
     limits = sorted(lim for _name, lim in table.values())
     for fl, (name, lim) in table.items():
         low = max([x for x in limits if x < lim], default=0)
