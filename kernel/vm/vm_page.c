@@ -238,6 +238,8 @@ vm_page_startup(void)
 	uint64_t t0 = cpu_ticks();
 	int error;
 
+	vm_page_started = false;	/* until this run completes (the host boots many times) */
+
 	/* 1. Page-align every range (vm_physmem keeps them aligned; be sure). */
 	for (int i = 0; phys_avail[2 * i + 1] != 0; i++) {
 		phys_avail[2 * i] = round_page(phys_avail[2 * i]);
@@ -421,6 +423,8 @@ vm_page_free_contig(vm_page_t m, u_long npages)
 {
 	KASSERT(npages > 0, ("%s: npages is 0", __func__));
 	for (u_long i = 0; i < npages; i++) {
+		KASSERT((m[i].flags & PG_FREE) == 0, ("%s: freeing free page %p (pa %#jx)",
+		    __func__, &m[i], (uintmax_t)m[i].phys_addr));
 		KASSERT((m[i].flags & PG_UNMANAGED) != 0,
 		    ("%s: page %lu of %lu (pa %#jx) is managed: not from vm_page_alloc_contig",
 		    __func__, i, npages, (uintmax_t)m[i].phys_addr));

@@ -1,6 +1,10 @@
 /*
- * machine/vmparam.h for the hosted build: the same free lists and pools as
- * i386, over simulated segments the tests lay out.
+ * machine/vmparam.h for the hosted build (tests/host).  The host is x86_64,
+ * described as FreeBSD describes amd64: a free list for ISA DMA below
+ * 16 MiB, and a real DIRECT pool (amd64 reaches such pages through its
+ * direct map; i386 aliases DIRECT to DEFAULT), so the tests exercise
+ * stealing between three pools.  Dense or sparse page array as the build
+ * asks (-DVM_PHYSSEG_DENSE), sparse by default.
  */
 #ifndef _MACHINE_VMPARAM_H_
 #define _MACHINE_VMPARAM_H_
@@ -14,7 +18,7 @@
 #define	VM_NFREEPOOL		3
 #define	VM_FREEPOOL_DEFAULT	0
 #define	VM_FREEPOOL_CACHE	1
-#define	VM_FREEPOOL_DIRECT	2	/* real here, as on amd64, to test stealing */
+#define	VM_FREEPOOL_DIRECT	2
 #if !defined(VM_PHYSSEG_DENSE) && !defined(VM_PHYSSEG_SPARSE)
 #define	VM_PHYSSEG_SPARSE
 #endif
