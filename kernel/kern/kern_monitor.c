@@ -4,18 +4,18 @@
  * at the kernel's state without a debugger.
  *
  * Commands register themselves with MONITOR_CMD (sys/monitor.h) into the
- * monitor_cmds linker section, so a lab's commands live beside its code.
- * This file has the generic ones: help, meminfo, kerninfo, backtrace, ktest,
+ * monitor_cmds linker section, so each subsystem's commands live beside its
+ * code (meminfo in vm_physmem.c, buddy and contig in vm_phys.c, page and
+ * pages in vm_page.c, vmstat in vm_meter.c).  This file has the monitor
+ * itself and the kernel-wide commands: help, kerninfo, backtrace, ktest,
  * halt.
  */
 #include <sys/systm.h>
 #include <sys/cons.h>
 #include <sys/kernel.h>
 #include <sys/ktest.h>
-#include <sys/malloc.h>
 #include <sys/monitor.h>
 #include <vm/vm_param.h>
-#include <vm/vm_kern.h>
 #include <vm/pmap.h>
 
 #define	MON_LINE	128
@@ -40,23 +40,6 @@ MONITOR_CMD(help, "", "list the commands")
 		printf("  %-10s %-32s %s\n", next->name, next->args, next->help);
 		last = next->name;
 	}
-}
-
-MONITOR_CMD(meminfo, "", "phys_avail, dump_avail and totals")
-{
-	struct malloc_stats ms;
-
-	printf("phys_avail (what the page allocator may use):\n");
-	physmem_print("phys_avail", phys_avail);
-	printf("dump_avail (what a crash dump may contain):\n");
-	physmem_print("dump_avail", dump_avail);
-	printf("total: avail %ju KiB, dump %ju KiB, ignored %ju KiB\n",
-	    (uintmax_t)physmem_total(phys_avail) >> 10,
-	    (uintmax_t)physmem_total(dump_avail) >> 10, (uintmax_t)phys_ignored >> 10);
-	malloc_stats(&ms);
-	printf("malloc: %zu of %zu bytes in use, %d allocations; kva free %u KiB\n",
-	    ms.in_use, ms.arena, ms.allocations, (unsigned)(kva_free_bytes() >> 10));
-	return (0);
 }
 
 MONITOR_CMD(kerninfo, "", "the kernel image's layout")

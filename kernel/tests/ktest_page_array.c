@@ -25,6 +25,15 @@
 
 #define	RUN_LINES_MAX	64
 
+/* For VM ktests: fail the test, saying why, if there is no page array. */
+bool
+ktest_need_vm(struct ktest_ctx *t)
+{
+	if (!vm_page_ready())
+		ktest_fail(t, "the VM system is off: vm_page_startup() built no page array");
+	return (vm_page_ready());
+}
+
 
 /* The array's and the bitmap's placement, as the pmap sees it. */
 static void

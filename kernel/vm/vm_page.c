@@ -20,18 +20,21 @@
  * vm_phys, and every page not on the vm.blacklist tunable is freed into the
  * buddy queues.  All of it is linear in the number of pages, with no
  * tunable lookups or printing per page.
+ *
+ * This file is the page layer's arithmetic - carving, per-page state,
+ * allocation and freeing - and maps nothing itself: the mapping of the
+ * array and bitmap is vm_page_map_range() in vm_kmem.c.  So the hosted build
+ * (tests/host) compiles this very file, with its own vm_page_map_range().
  */
 #include <sys/systm.h>
 #include <sys/kenv.h>
 #include <sys/kernel.h>
-#include <sys/ktest.h>
 #include <sys/monitor.h>
 #include <vm/vm_param.h>
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
 #include <vm/vmmeter.h>
-#include <vm/pmap.h>
 
 vm_page_t vm_page_array;
 long vm_page_array_size;
@@ -53,34 +56,6 @@ vm_page_ready(void)
 	return (vm_page_started);
 }
 
-/* For VM ktests: fail the test, saying why, if there is no page array. */
-bool
-ktest_need_vm(struct ktest_ctx *t)
-{
-	if (!vm_page_started)
-		ktest_fail(t, "the VM system is off: vm_page_startup() built no page array");
-	return (vm_page_started);
-}
-
-/*
- * Map [pa, pa + size) after `guard` unmapped bytes of fresh KVA; returns the
- * mapping.  pmap_map() may map it elsewhere (amd64: the direct map), and
- * then the KVA is not needed.
- */
-static vm_offset_t
-vm_page_map_range(vm_paddr_t pa, vm_size_t size, vm_size_t guard)
-{
-	vm_offset_t va = kva_alloc(guard + size), virt, mapped;
-
-	if (va == 0)
-		panic("vm_page_startup: no kernel virtual space for %ju bytes", (uintmax_t)size);
-	virt = va + guard;
-	mapped = pmap_map(&virt, pa, pa + size, VM_PROT_RW);
-	if (mapped != va + guard)
-		kva_free(va, guard + size);
-	return (mapped);
-}
-
 /*
  * Size the page array and the minidump bitmap, carve both from the top of
  * the largest phys_avail range, map them (the array behind a guard page),
@@ -97,7 +72,6 @@ vm_page_array_carve(void)
 /* BEGIN LAB 01 page_array_carve
  * stub:
  *	printf("lab 01: vm_page_array_carve: not implemented; the VM system stays off\n");
- *	(void)vm_page_map_range;
  *	return (ENOSYS);
  */
 	vm_paddr_t low = phys_avail[0], high = 0, pages = 0, biggest_size = 0;
@@ -225,11 +199,46 @@ vm_page_init_holes(void)
 }
 #endif
 
+/*
+ * vm_page_startup() steps 4 and 5: a segment per phys_avail range (vm_phys
+ * cuts them at its free-list boundaries), then a struct vm_page for every
+ * page in them; in a dense array, for the frames between them too.
+ */
+void
+vm_page_init_segs(void)
+{
+	vm_phys_init();
+	for (int i = 0; phys_avail[2 * i + 1] != 0; i++)
+		vm_phys_add_seg(phys_avail[2 * i], phys_avail[2 * i + 1], NULL);
+	for (int s = 0; s < vm_phys_nsegs; s++) {
+		struct vm_phys_seg *seg = &vm_phys_segs[s];
+		long n = (long)atop(seg->end - seg->start);
+
+		for (long i = 0; i < n; i++)
+			vm_page_init_page(&seg->first_page[i], seg->start + ptoa(i), s);
+		cnt.v_page_count += (u_int)n;
+	}
+#ifdef VM_PHYSSEG_DENSE
+	vm_page_init_holes();
+#endif
+}
+
+/* Step 6: every page of every segment not on vm.blacklist to the buddy allocator. */
+void
+vm_page_free_segs(void)
+{
+	vm_page_blacklist_load();
+	for (int s = 0; s < vm_phys_nsegs; s++)
+		vm_page_free_range_checked(vm_phys_segs[s].start, vm_phys_segs[s].end);
+}
+
 void
 vm_page_startup(void)
 {
 	uint64_t t0 = cpu_ticks();
-	int error, s;
+	int error;
+
+	vm_page_started = false;	/* until this run completes (the host boots many times) */
 
 	/* 1. Page-align every range (vm_physmem keeps them aligned; be sure). */
 	for (int i = 0; phys_avail[2 * i + 1] != 0; i++) {
@@ -242,24 +251,9 @@ vm_page_startup(void)
 		return;
 	}
 	/* 4, 5. Segments, and a struct vm_page for every page in them. */
-	vm_phys_init();
-	for (int i = 0; phys_avail[2 * i + 1] != 0; i++)
-		vm_phys_add_seg(phys_avail[2 * i], phys_avail[2 * i + 1], NULL);
-	for (s = 0; s < vm_phys_nsegs; s++) {
-		struct vm_phys_seg *seg = &vm_phys_segs[s];
-		long n = (long)atop(seg->end - seg->start);
-
-		for (long i = 0; i < n; i++)
-			vm_page_init_page(&seg->first_page[i], seg->start + ptoa(i), s);
-		cnt.v_page_count += (u_int)n;
-	}
-#ifdef VM_PHYSSEG_DENSE
-	vm_page_init_holes();
-#endif
+	vm_page_init_segs();
 	/* 6. Everything not blacklisted goes to the buddy allocator. */
-	vm_page_blacklist_load();
-	for (s = 0; s < vm_phys_nsegs; s++)
-		vm_page_free_range_checked(vm_phys_segs[s].start, vm_phys_segs[s].end);
+	vm_page_free_segs();
 	cnt.v_free_reserved = 32 + cnt.v_page_count / 512;
 	cnt.v_interrupt_free_min = 8;
 	vm_page_started = true;
@@ -377,7 +371,7 @@ vm_page_alloc_freelist(int flind, int req)
  * `boundary` (see vm_phys_alloc_contig), each set up as vm_page_alloc would
  * with `req` (which must include VM_ALLOC_NOOBJ: contiguous pages have no
  * object).  Free them one by one with vm_page_free, or together with
- * vm_phys_free_contig after resetting them.
+ * vm_page_free_contig.
  */
 vm_page_t
 vm_page_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high, vm_paddr_t alignment,
@@ -395,18 +389,35 @@ vm_page_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high, vm_paddr_t 
 	return (m);
 }
 
+/*
+ * Make an allocated page ready for the free queues: owned by nobody, on no
+ * paging queue, its wiring (a NOOBJ page may be freed wired) and its data
+ * state gone.  Only PG_ZERO may survive, when the caller knows it holds.
+ */
 static void
-vm_page_free_toq(vm_page_t m, bool zeroed)
+vm_page_free_prep(vm_page_t m, bool zeroed)
 {
 	KASSERT((m->flags & PG_FREE) == 0,
-	    ("vm_page_free: freeing free page %p (pa %#jx)", m, (uintmax_t)m->phys_addr));
-	if (m->wire_count != 0) {	/* a wired NOOBJ page may be freed directly */
+	    ("%s: freeing free page %p (pa %#jx)", __func__, m, (uintmax_t)m->phys_addr));
+	KASSERT(m->object == NULL && m->queue == PQ_NONE && m->hold_count == 0,
+	    ("%s: page %p (pa %#jx) is still in use: object %p, queue %u, hold_count %u",
+	    __func__, m, (uintmax_t)m->phys_addr, m->object, m->queue, m->hold_count));
+	if (m->wire_count != 0) {
+		KASSERT(m->wire_count == 1 && cnt.v_wire_count > 0,
+		    ("%s: page %p (pa %#jx) wired %u times", __func__, m,
+		    (uintmax_t)m->phys_addr, m->wire_count));
 		cnt.v_wire_count--;
 		m->wire_count = 0;
 	}
 	m->flags = zeroed ? PG_ZERO : 0;
 	m->oflags = 0;
 	m->valid = m->dirty = 0;
+}
+
+static void
+vm_page_free_toq(vm_page_t m, bool zeroed)
+{
+	vm_page_free_prep(m, zeroed);
 	vm_phys_free_pages(m, 0);
 }
 
@@ -421,6 +432,30 @@ void
 vm_page_free_zero(vm_page_t m)
 {
 	vm_page_free_toq(m, true);
+}
+
+/*
+ * Free `npages` contiguous pages from m, as vm_page_alloc_contig() (or
+ * contigmalloc) returned them: no object, unmanaged, each wired at most once.
+ * Each page is reset as vm_page_free would; then the run goes back in the
+ * largest aligned blocks (vm_phys_free_contig), not page by page.
+ */
+void
+vm_page_free_contig(vm_page_t m, u_long npages)
+{
+	KASSERT(npages > 0, ("%s: npages is 0", __func__));
+	for (u_long i = 0; i < npages; i++) {
+		KASSERT((m[i].flags & PG_FREE) == 0, ("%s: freeing free page %p (pa %#jx)",
+		    __func__, &m[i], (uintmax_t)m[i].phys_addr));
+		KASSERT((m[i].flags & PG_UNMANAGED) != 0,
+		    ("%s: page %lu of %lu (pa %#jx) is managed: not from vm_page_alloc_contig",
+		    __func__, i, npages, (uintmax_t)m[i].phys_addr));
+		KASSERT(i == 0 || m[i].phys_addr == m[0].phys_addr + ptoa(i),
+		    ("%s: page %lu (pa %#jx) does not follow %#jx", __func__, i,
+		    (uintmax_t)m[i].phys_addr, (uintmax_t)m[0].phys_addr));
+		vm_page_free_prep(&m[i], false);
+	}
+	vm_phys_free_contig(m, npages);
 }
 
 /* ---- The minidump bitmap ------------------------------------------------ */

@@ -96,16 +96,24 @@ vm_page_t vm_phys_paddr_to_vm_page(vm_paddr_t pa);
 
 void	vm_page_startup(void);
 int	vm_page_array_carve(void);
+void	vm_page_init_segs(void);	/* startup steps 4, 5: segments, struct vm_pages */
+void	vm_page_free_segs(void);	/* startup step 6: free all but vm.blacklist */
 bool	vm_page_ready(void);		/* vm_page_startup() completed */
 struct ktest_ctx;
-bool	ktest_need_vm(struct ktest_ctx *t);	/* fails t unless vm_page_ready() */
+bool	ktest_need_vm(struct ktest_ctx *t);	/* fails t unless vm_page_ready() (ktest_page_array.c) */
+
+/*
+ * Map [pa, pa + size) into kernel virtual memory after `guard` unmapped
+ * bytes; returns the mapping's start (vm_kmem.c: the only part of start-up
+ * that maps memory).  Panics if there is no room.
+ */
+vm_offset_t vm_page_map_range(vm_paddr_t pa, vm_size_t size, vm_size_t guard);
 void	dump_add_page(vm_paddr_t pa);
 void	dump_drop_page(vm_paddr_t pa);
 
 /*
  * A page's state when vm_page_startup() creates it: its address and
- * segment, not free (the allocator gets it next), owned by nobody.  Inline
- * so the hosted simulation of start-up (tests/host/sim_phys.c) uses it too.
+ * segment, not free (the allocator gets it next), owned by nobody.
  */
 static inline void
 vm_page_init_page(vm_page_t m, vm_paddr_t pa, int segind)
@@ -146,6 +154,7 @@ vm_page_t vm_page_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
 	    vm_paddr_t alignment, vm_paddr_t boundary, int req);
 void	vm_page_free(vm_page_t m);
 void	vm_page_free_zero(vm_page_t m);
+void	vm_page_free_contig(vm_page_t m, u_long npages);
 void	vm_page_print(vm_page_t m);
 const char *vm_page_state(vm_page_t m);
 

@@ -35,7 +35,6 @@
 struct vm_phys_seg vm_phys_segs[VM_PHYSSEG_MAX];
 int vm_phys_nsegs;
 struct vm_freelist vm_phys_free_queues[VM_NFREELIST][VM_NFREEPOOL][VM_NFREEORDER];
-struct vmmeter cnt;
 
 static long sparse_next;	/* sparse: next unused vm_page_array index */
 

@@ -8,7 +8,10 @@
  * sorted, non-empty, and ended by a 0,0 pair.
  */
 #include <sys/systm.h>
+#include <sys/malloc.h>
+#include <sys/monitor.h>
 #include <vm/vm_param.h>
+#include <vm/vm_kern.h>
 
 vm_paddr_t phys_avail[PHYS_AVAIL_ENTRIES * 2];
 vm_paddr_t dump_avail[PHYS_AVAIL_ENTRIES * 2];
@@ -169,4 +172,21 @@ physmem_print(const char *name, const vm_paddr_t *avail)
 		printf("  %s[%d] 0x%09jx - 0x%09jx  %6ju KiB\n", name, i,
 		    (uintmax_t)avail[2 * i], (uintmax_t)avail[2 * i + 1],
 		    (uintmax_t)(avail[2 * i + 1] - avail[2 * i]) >> 10);
+}
+
+MONITOR_CMD(meminfo, "", "phys_avail, dump_avail and totals")
+{
+	struct malloc_stats ms;
+
+	printf("phys_avail (what the page allocator may use):\n");
+	physmem_print("phys_avail", phys_avail);
+	printf("dump_avail (what a crash dump may contain):\n");
+	physmem_print("dump_avail", dump_avail);
+	printf("total: avail %ju KiB, dump %ju KiB, ignored %ju KiB\n",
+	    (uintmax_t)physmem_total(phys_avail) >> 10,
+	    (uintmax_t)physmem_total(dump_avail) >> 10, (uintmax_t)phys_ignored >> 10);
+	malloc_stats(&ms);
+	printf("malloc: %zu of %zu bytes in use, %d allocations; kva free %u KiB\n",
+	    ms.in_use, ms.arena, ms.allocations, (unsigned)(kva_free_bytes() >> 10));
+	return (0);
 }

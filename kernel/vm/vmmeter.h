@@ -1,6 +1,7 @@
 /*
- * vm/vmmeter.h - the VM system's counters, one global set (uniprocessor).
- * Locks as in vm_page.h: (f) free-queue lock, (q) page-queues lock.
+ * vm/vmmeter.h - the VM system's counters, one global set (uniprocessor),
+ * defined in vm_meter.c.  Locks as in vm_page.h: (f) free-queue lock,
+ * (q) page-queues lock, (c) constant after vm_page_startup().
  */
 #ifndef _VM_VMMETER_H_
 #define _VM_VMMETER_H_
@@ -24,5 +25,7 @@ struct vmmeter {
 	u_int	v_zfod;			/* zero-fill faults */
 };
 extern struct vmmeter cnt;
+
+void	vm_meter_print(void);		/* the monitor's vmstat */
 
 #endif

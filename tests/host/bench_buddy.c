@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sim_phys.h"
+#include "host_machine.h"
 
 #define	MB	(1024ull * 1024)
 #define	BASE	(16 * MB)		/* one segment on the default free list */

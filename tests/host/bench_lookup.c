@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "sim_phys.h"
+#include "host_machine.h"
 
 #define	MB	(1024ull * 1024)
 #define	NPG	32768			/* 128 MiB in all */

@@ -5,7 +5,7 @@
  *
  * The model is deliberately dumb: one "free?" byte per page and a list of
  * live allocations.  Each model_* operation performs the real operation on
- * the simulated machine (sim_phys.h) and checks the result against the
+ * the simulated machine (host_machine.h) and checks the result against the
  * model; it returns 0, or -1 with the broken property in model_why.  The
  * caller decides what a failure means (a test failure, or an abort for
  * the fuzzer).
@@ -19,7 +19,7 @@
 #define BUDDY_MODEL_H
 
 #include <stdbool.h>
-#include "sim_phys.h"
+#include "host_machine.h"
 
 extern char model_why[512];
 

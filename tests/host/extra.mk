@@ -8,9 +8,12 @@ CLANG	?= clang
 FUZZTIME ?= 60
 KINC	:= -nostdinc -fno-builtin -Ikernel/include -Ikernel -Itests/host/include \
 	   -include tests/host/hostnames.h
-# The kernel's libkern, printf and allocator, and the simulated machine.
-KSRCS	:= kernel/libkern/libkern.c kernel/kern/subr_prf.c kernel/vm/vm_phys.c tests/host/sim_phys.c
-KDEPS	:= tests/host/hostnames.h tests/host/sim_phys.h tests/host/extra.mk
+# The kernel's libkern, printf, kenv, page layer and allocator, and the
+# hosted machine (host_machine.c, kernel side; host_mem.c, libc side).
+KSRCS	:= kernel/libkern/libkern.c kernel/kern/subr_prf.c kernel/libkern/subr_strtoul.c \
+	   kernel/kern/kern_environment.c kernel/vm/vm_physmem.c kernel/vm/vm_meter.c \
+	   kernel/vm/vm_page.c kernel/vm/vm_phys.c tests/host/host_machine.c
+KDEPS	:= tests/host/hostnames.h tests/host/host_machine.h tests/host/extra.mk
 
 .PHONY: fuzz fuzz-build fuzz-deps bench-build
 
@@ -20,7 +23,7 @@ FZSAN	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-
 FZFLAGS	:= -std=gnu11 -O1 -g -fsanitize=fuzzer-no-link $(FZSAN) -Wall -Wno-unused-parameter -MMD -MP
 FZOBJS	:= $(patsubst %.c,$(FZ)/k/%.o,$(KSRCS)) \
 	   $(patsubst %.c,$(FZ)/t/%.o,tests/host/fuzz_buddy.c tests/host/buddy_model.c \
-	   tests/host/sim_panic.c)
+	   tests/host/sim_panic.c tests/host/host_mem.c)
 
 fuzz-build: fuzz-deps $(FZ)/fuzz_buddy
 
@@ -41,7 +44,7 @@ $(FZ)/k/%.o: %.c $(KDEPS)
 	@mkdir -p $(@D)
 	$(CLANG) $(FZFLAGS) $(KINC) -c -o $@ $<
 
-$(FZ)/t/%.o: %.c tests/host/buddy_model.h tests/host/sim_phys.h
+$(FZ)/t/%.o: %.c tests/host/buddy_model.h tests/host/host_machine.h
 	@mkdir -p $(@D)
 	$(CLANG) $(FZFLAGS) -Itests/host -c -o $@ $<
 
@@ -49,7 +52,7 @@ $(FZ)/t/%.o: %.c tests/host/buddy_model.h tests/host/sim_phys.h
 # The allocator is built twice, with a dense and with a sparse page array.
 BB	:= $(HB)/bench
 BFLAGS	:= -std=gnu11 -O2 -g -Wall -Wno-unused-parameter -MMD -MP
-BHOST	:= $(patsubst %.c,$(BB)/t/%.o,tests/host/sim_panic.c)
+BHOST	:= $(patsubst %.c,$(BB)/t/%.o,tests/host/sim_panic.c tests/host/host_mem.c)
 BENCHES	:= $(BB)/bench_buddy $(BB)/bench_lookup-dense $(BB)/bench_lookup-sparse
 
 bench-build: $(BENCHES)
@@ -67,7 +70,7 @@ $(BB)/dense/%.o: %.c $(KDEPS)
 $(BB)/sparse/%.o: %.c $(KDEPS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(BFLAGS) -DVM_PHYSSEG_SPARSE $(KINC) -c -o $@ $<
-$(BB)/t/%.o: %.c tests/host/sim_phys.h
+$(BB)/t/%.o: %.c tests/host/host_machine.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(BFLAGS) -Itests/host -c -o $@ $<
 

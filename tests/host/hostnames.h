@@ -28,3 +28,13 @@
 #define	calloc		vmk_calloc
 #define	free		vmk_free
 #define	panic		vmk_panic
+
+/*
+ * No monitor to register commands with: each MONITOR_CMD in a hosted file
+ * (vm_page.c, vm_physmem.c, ...) compiles as a plain unused function.
+ */
+#define	MONITOR_CMD(cname, cargs, chelp)				\
+	static int mon_##cname(int argc __attribute__((unused)),	\
+	    char **argv __attribute__((unused))) __attribute__((unused));	\
+	static int mon_##cname(int argc __attribute__((unused)),	\
+	    char **argv __attribute__((unused)))

@@ -1,6 +1,6 @@
 /*
  * test_buddy.c - unit tests of the buddy allocator (kernel/vm/vm_phys.c)
- * on small simulated machines (sim_phys.h): splitting, coalescing,
+ * on small simulated machines (host_machine.h): splitting, coalescing,
  * segments, pool stealing, unfree, contiguous allocation with its
  * constraints (above 4 GiB too), double frees and the counters.  Each test
  * states the exact queue contents it expects, so a regression says where.
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "sim_phys.h"
+#include "host_machine.h"
 
 #define	KB	1024ull
 #define	MB	(1024ull * KB)

@@ -12,7 +12,7 @@
 
 #include "harness.h"
 #include "kernel_api.h"
-#include "sim_phys.h"
+#include "host_machine.h"
 
 #define	EINVAL_K	22	/* the kernel's errno values (sys/types.h) */
 #define	ERANGE_K	34

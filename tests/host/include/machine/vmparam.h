@@ -1,6 +1,10 @@
 /*
- * machine/vmparam.h for the hosted build: the same free lists and pools as
- * i386, over simulated segments the tests lay out.
+ * machine/vmparam.h for the hosted build (tests/host).  The host is x86_64,
+ * described as FreeBSD describes amd64: a free list for ISA DMA below
+ * 16 MiB, and a real DIRECT pool (amd64 reaches such pages through its
+ * direct map; i386 aliases DIRECT to DEFAULT), so the tests exercise
+ * stealing between three pools.  Dense or sparse page array as the build
+ * asks (-DVM_PHYSSEG_DENSE), sparse by default.
  */
 #ifndef _MACHINE_VMPARAM_H_
 #define _MACHINE_VMPARAM_H_
