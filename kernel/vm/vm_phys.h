@@ -45,6 +45,7 @@ int	vm_phys_add_seg(vm_paddr_t start, vm_paddr_t end, vm_page_t first);
 vm_page_t vm_phys_seg_first_page(vm_paddr_t start, long *npages_left);
 void	vm_phys_add_free_range(vm_paddr_t start, vm_paddr_t end);
 vm_page_t vm_phys_alloc_pages(int pool, int order);
+vm_page_t vm_phys_alloc_freelist_pages(int flind, int pool, int order);
 void	vm_phys_free_pages(vm_page_t m, int order);
 bool	vm_phys_unfree_page(vm_page_t m);
 vm_page_t vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
