@@ -54,34 +54,15 @@ kenv_check(void)
 void
 mi_startup(void)
 {
-	const char *tests, *nonce;
-	uint64_t seed = 1;
-
 	print_memory();
 	kenv_check();
 	kva_init(kva_start, kva_end);
 	malloc_init((void *)kmem_arena_va, kmem_arena_size);
-
-	/* Tests named on the command line run, and then the kernel leaves QEMU. */
-	tests = kenv_get("test");
-	if (tests != NULL) {
-		nonce = kenv_get("nonce");
-		if (nonce == NULL || *nonce == '\0')
-			nonce = "-";
-		(void)tunable_u64("seed", &seed);
-		kenv_check();
-		ktest_begin(tests, nonce, seed);
-		ktest_run_phase(0);
-		kenv_check();
-		if (!ktest_wants(KTEST_VM))
-			machine_exit(ktest_end() == 0 ? EXIT_PASS : EXIT_FAIL);
-	}
+	/* test=: the tests that need no VM; leaves QEMU if no VM test was named. */
+	ktest_run_phase(KTEST_PHASE_BOOT);
 	vm_page_startup();
 	kenv_check();
-	if (tests != NULL) {
-		ktest_run_phase(KTEST_VM);
-		kenv_check();
-		machine_exit(ktest_end() == 0 ? EXIT_PASS : EXIT_FAIL);
-	}
+	/* test=: the VM tests, then END, and leave QEMU. */
+	ktest_run_phase(KTEST_PHASE_VM);
 	monitor();
 }
