@@ -78,11 +78,11 @@ vm_phys_init(void)
 vm_page_t
 vm_phys_seg_first_page(vm_paddr_t start, long *npages_left)
 {
-/* BEGIN LAB 01 seg_first_page
- * stub:
- *	(void)start; (void)npages_left; (void)sparse_next;
- *	panic("lab 01: vm_phys_seg_first_page: not implemented");
- */
+	/* BEGIN LAB 01 seg_first_page
+	 * stub:
+	 * (void)start; (void)npages_left; (void)sparse_next;
+	 * panic("lab 01: vm_phys_seg_first_page: not implemented");
+	 */
 #ifdef VM_PHYSSEG_DENSE
 	(void)sparse_next;
 	*npages_left = vm_page_array_size - (long)(atop(start) - first_page);
@@ -94,7 +94,7 @@ vm_phys_seg_first_page(vm_paddr_t start, long *npages_left)
 	*npages_left = vm_page_array_size - sparse_next;
 	return (m);
 #endif
-/* END LAB 01 seg_first_page */
+	/* END LAB 01 seg_first_page */
 }
 
 /*
@@ -108,10 +108,10 @@ vm_phys_seg_first_page(vm_paddr_t start, long *npages_left)
 vm_page_t
 vm_phys_paddr_to_vm_page(vm_paddr_t pa)
 {
-/* BEGIN LAB 01 paddr_to_vm_page
- * stub:
- *	panic("lab 01: PHYS_TO_VM_PAGE(%#jx): not implemented", (uintmax_t)pa);
- */
+	/* BEGIN LAB 01 paddr_to_vm_page
+	 * stub:
+	 * panic("lab 01: PHYS_TO_VM_PAGE(%#jx): not implemented", (uintmax_t)pa);
+	 */
 #ifdef VM_PHYSSEG_DENSE
 	vm_paddr_t pi = atop(pa);	/* compared in vm_paddr_t: a long may be 32 bits */
 
@@ -128,7 +128,7 @@ vm_phys_paddr_to_vm_page(vm_paddr_t pa)
 	}
 	return (NULL);
 #endif
-/* END LAB 01 paddr_to_vm_page */
+	/* END LAB 01 paddr_to_vm_page */
 }
 
 /* Register one segment on one free list; returns its index, or -1. */
