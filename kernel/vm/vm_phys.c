@@ -293,7 +293,7 @@ vm_phys_alloc_freelist_pages(int flind, int pool, int order)
 	 * 		vm_freelist_rem(fl, m, o);
 	 * 		vm_phys_set_pool(pool, m, o);
 	 * 		for (long i = 1L << order; i < (1L << o); i++)
-	 * 			vm_freelist_add(vm_phys_free_queues[flind][pool], &m[i], 0, true);
+	 * 			vm_freelist_add(vm_phys_free_queues[flind][pool], &m[i], 0, false);
 	 * 		vm_phys_mark_free(m, order, false);
 	 * 		return (m);
 	 * 	}
