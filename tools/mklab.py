@@ -10,12 +10,15 @@ earlier labs keep their reference code and lose their two marker comments.
 Marker syntax and the manifest format: labs/README.md. Malformed markers are
 reported as `file:line: message` and nothing is written. Stdlib only.
 """
+from __future__ import annotations
+
 import argparse
 import os
 import re
 import shutil
 import subprocess
 import sys
+from typing import List
 
 import vmkitpath  # noqa: F401  (grader/ on sys.path: tools/vmkitpath.py)
 from vmkit import manifest
@@ -215,6 +218,13 @@ def scan(root, files, labs):
         rs, es = parse_markers(rel, text)
         regions += rs
         errors += es
+    for rel in sorted({r.path for r in regions}):
+        if rel.endswith(".c") and not is_makefile(rel):
+            with open(os.path.join(root, rel), encoding="utf-8", errors="surrogateescape") as f:
+                lines = f.read().split("\n")
+            for r in regions:
+                if r.path == rel:
+                    errors += check_whole_function(r, lines)
     found = set()
     for r in regions:
         lab = labs.get(r.lab)
@@ -230,6 +240,53 @@ def scan(root, files, labs):
                 errors.append("%s: marker %r is listed in `markers` but no BEGIN LAB %s %s "
                               "is in the sources" % (os.path.relpath(lab.path, root), mk, lab.id, mk))
     return regions, errors
+
+
+def _braces(text: str) -> int:
+    """Opening minus closing braces of C text, outside comments, strings and
+    character constants (enough for a kernel's own code)."""
+    text = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.S)
+    text = re.sub(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', " ", text)
+    return text.count("{") - text.count("}")
+
+
+def check_whole_function(r: Region, lines: List[str]) -> List[str]:
+    """Errors for a C region of a .c file that is not exactly one whole function
+    body: the line before BEGIN must be the function's opening `{` alone at
+    column 0, the line after END its closing `}`, the markers at body
+    indentation (one tab), nothing in between at column 0 that opens or closes
+    a function, and the reference code and the stub each balanced in braces
+    with the stub's first line at body indentation.  labs/README.md, "Markers"."""
+    where, errs = r.where(), []
+    what = "a C region in a .c file must be a whole function body"
+    if r.begin == 0 or lines[r.begin - 1] != "{":
+        errs.append("%s: %s: the line before BEGIN LAB %s %s must be the function's opening `{` "
+                    "alone at column 0; it is %r" % (where, what, r.lab, r.id,
+                                                      lines[r.begin - 1][:60] if r.begin else "(none)"))
+    if r.end + 1 >= len(lines) or lines[r.end + 1] != "}":
+        errs.append("%s: %s: the line after END LAB %s %s (line %d) must be the function's closing `}` "
+                    "alone at column 0; it is %r" % (where, what, r.lab, r.id, r.end + 1,
+                                                      lines[r.end + 1][:60] if r.end + 1 < len(lines) else "(none)"))
+    end_indent = lines[r.end][:len(lines[r.end]) - len(lines[r.end].lstrip())]
+    if r.indent != "\t" or end_indent != "\t":
+        errs.append("%s: %s: BEGIN and END LAB %s %s must sit at body indentation (one tab), "
+                    "so that the stub does" % (where, what, r.lab, r.id))
+    body = lines[r.body:r.end]
+    for i, ln in enumerate(body):
+        if ln[:1] in ("{", "}"):
+            errs.append("%s:%d: %s: LAB %s %s spans a function boundary here"
+                        % (r.path, r.body + i + 1, what, r.lab, r.id))
+            break
+    if _braces("\n".join(body)) != 0:
+        errs.append("%s: %s: the reference code of LAB %s %s does not balance its braces"
+                    % (where, what, r.lab, r.id))
+    stub = [s for s in r.stub or [] if s.strip()]       # a missing stub is reported elsewhere
+    if _braces("\n".join(stub)) != 0:
+        errs.append("%s: %s: the stub of LAB %s %s does not balance its braces" % (where, what, r.lab, r.id))
+    elif stub and stub[0][:1] in (" ", "\t"):
+        errs.append("%s: %s: the stub of LAB %s %s must start at body indentation (no indentation "
+                    "of its own after ` * `)" % (where, what, r.lab, r.id))
+    return errs
 
 
 def excluded(rel, lab, labs):

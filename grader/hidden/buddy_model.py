@@ -3,14 +3,17 @@
 It lives beside the hidden tests, not in grader/vmkit/, so it never reaches
 student trees: it is, in effect, lab 02's answer written in Python.
 
-It follows the contract in handouts/02-buddy.md exactly - queues are LIFO
-(a block goes in at the head and is taken from the head), allocation takes
-the lowest order that has a block, splitting returns upper halves from the
-largest down, an empty pool steals the largest block of another pool, and
-freeing merges with buddies as far as they go - so replaying a kernel's log
-of allocations and frees predicts every address the kernel must return.
+It follows the contract in handouts/02-buddy.md exactly - FreeBSD's queue
+order (allocation takes a queue's head; a freed, merged block goes in at the
+tail; the halves of a split, and the pieces unfree puts back, go in at the
+head), allocation takes the lowest order that has a block, splitting returns
+upper halves from the largest down, an empty pool steals the largest block of
+another pool, and freeing merges with buddies as far as they go - so
+replaying a kernel's log of allocations and frees predicts every address the
+kernel must return.
 """
 from collections import deque
+from typing import Optional
 
 PAGE = 4096
 
@@ -31,8 +34,12 @@ class Buddy:
         raise ValueError("address %#x is in no segment" % pa)
 
     # -- queues
-    def _add(self, pa, order, pool, fl):
-        self.q[fl][pool][order].appendleft(pa)
+    def _add(self, pa, order, pool, fl, tail=False):
+        """A block onto its queue: freed blocks at the tail, split halves at the head."""
+        if tail:
+            self.q[fl][pool][order].append(pa)
+        else:
+            self.q[fl][pool][order].appendleft(pa)
         self.heads[pa] = (order, pool, fl)
 
     def _rem(self, pa):
@@ -70,7 +77,7 @@ class Buddy:
             self._rem(buddy)
             order += 1
             pa &= ~((PAGE << order) - 1)
-        self._add(pa, order, pool, fl)
+        self._add(pa, order, pool, fl, tail=True)
 
     def _split(self, pa, oind, order, pool, fl):
         while oind > order:
@@ -136,8 +143,13 @@ class Buddy:
                                self.heads.get(pa + i * bsize, (None,))[0] == top for i in range(1, nblocks)):
                             for i in range(nblocks):
                                 self._rem(pa + i * (PAGE << oind))
-                            if (nblocks << oind) > npages:
-                                self.free_contig(pa + size, (nblocks << oind) - npages, 0)
+                            # FreeBSD's order: split down to the least order
+                            # that holds npages (halves at the heads), then
+                            # free what is left past npages (at the tails).
+                            keep = min(omin, oind) if nblocks == 1 else oind
+                            self._split(pa, oind, keep, 0, fl)
+                            if (nblocks << keep) > npages:
+                                self.free_contig(pa + size, (nblocks << keep) - npages, 0)
                             return pa
         return None
 

@@ -26,20 +26,44 @@ SRC = """\
 int
 f(int a)
 {
-/* BEGIN LAB 00 m0
- * Explain the exercise here.
- * stub:
- *	(void)a;
- *	return (-1);
- */
+	/* BEGIN LAB 00 m0
+	 * Explain the exercise here.
+	 * stub:
+	 * (void)a;
+	 * return (-1);
+	 */
 	return (a + 1);
-/* END LAB 00 m0 */
+	/* END LAB 00 m0 */
 }
 
 int
 g(int b)
 {
+	/* BEGIN LAB 01 m1
+	 * stub:
+	 * panic("lab 01: g");
+	 */
 	if (b > 0) {
+		b *= 2;
+		b += 1;
+	}
+	return (b);
+	/* END LAB 01 m1 */
+}
+"""
+
+# The same two functions as holes that are not whole function bodies.
+PARTIAL = SRC.replace("""	/* BEGIN LAB 01 m1
+	 * stub:
+	 * panic("lab 01: g");
+	 */
+	if (b > 0) {
+		b *= 2;
+		b += 1;
+	}
+	return (b);
+	/* END LAB 01 m1 */
+""", """	if (b > 0) {
 		/* BEGIN LAB 01 m1
 		 * stub:
 		 * panic("lab 01: g");
@@ -49,8 +73,12 @@ g(int b)
 		/* END LAB 01 m1 */
 	}
 	return (b);
-}
-"""
+""")
+COLUMN0 = SRC.replace("\t/* BEGIN LAB 00 m0\n\t * Explain the exercise here.\n\t * stub:\n\t * (void)a;\n"
+                      "\t * return (-1);\n\t */\n", "/* BEGIN LAB 00 m0\n * stub:\n *\t(void)a;\n"
+                      " *\treturn (-1);\n */\n").replace("\t/* END LAB 00 m0 */", "/* END LAB 00 m0 */")
+TWO_FUNCTIONS = SRC.replace("\treturn (a + 1);\n\t/* END LAB 00 m0 */\n}\n",
+                            "\treturn (a + 1);\n}\n\nint\nf2(void)\n{\n\treturn (0);\n\t/* END LAB 00 m0 */\n}\n")
 
 MAKEFILE = """\
 all:
@@ -95,7 +123,7 @@ def test_good_tree_for_lab01(ref, tmp_path):
     assert gen(ref, "01", dest) == []
     x = (dest / "kernel/kern/x.c").read_text()
     assert "\treturn (a + 1);\n}" in x                       # lab 00 code kept
-    assert "\t\tpanic(\"lab 01: g\");\n\t}" in x              # stub at the region's indentation
+    assert "{\n\tpanic(\"lab 01: g\");\n}" in x              # stub at body indentation
     assert "b *= 2" not in x and "Explain" not in x and "stub:" not in x
     assert "\t@echo stub\n" in (dest / "Makefile").read_text()
     assert "solution" not in (dest / "Makefile").read_text()
@@ -111,7 +139,7 @@ def test_good_tree_for_lab00_has_no_residue(ref, tmp_path):
     assert gen(ref, "00-a", dest) == []
     x = (dest / "kernel/kern/x.c").read_text()
     assert "{\n\t(void)a;\n\treturn (-1);\n}" in x
-    assert "\t\tpanic(\"lab 01: g\");\n\t}" in x              # a later lab is a stub too
+    assert "{\n\tpanic(\"lab 01: g\");\n}" in x              # a later lab is a stub too
     assert "b *= 2" not in x and "solution" not in (dest / "Makefile").read_text()
     for d, _, fs in os.walk(dest):
         for f in fs:
@@ -132,16 +160,17 @@ def test_unknown_lab_lists_labs(ref, tmp_path):
     assert "unknown lab 'bogus'" in errs[0] and "00-a" in errs[0] and "01-b" in errs[0]
 
 
+WHOLE = "a C region in a .c file must be a whole function body"
 BAD = [
-    ("end without begin", SRC.replace("/* BEGIN LAB 00 m0\n * Explain the exercise here.\n"
-                                      " * stub:\n *\t(void)a;\n *\treturn (-1);\n */\n", ""),
+    ("end without begin", SRC.replace("\t/* BEGIN LAB 00 m0\n\t * Explain the exercise here.\n"
+                                      "\t * stub:\n\t * (void)a;\n\t * return (-1);\n\t */\n", ""),
      "x.c:7: END LAB 00 m0 without a BEGIN"),
-    ("begin without end", SRC.replace("\t\t/* END LAB 01 m1 */\n", ""),
-     "x.c:20: BEGIN LAB 01 m1 has no END"),
-    ("begin without end, then begin", SRC.replace("/* END LAB 00 m0 */\n", ""),
-     "x.c:19: BEGIN LAB 01 m1 is nested inside BEGIN LAB 00 m0 (line 6)"),
-    ("nested", SRC.replace("\treturn (a + 1);\n", "/* BEGIN LAB 01 m1\n * stub:\n * x;\n */\n"
-                           "\treturn (a + 1);\n/* END LAB 01 m1 */\n"),
+    ("begin without end", SRC.replace("\t/* END LAB 01 m1 */\n", ""),
+     "x.c:19: BEGIN LAB 01 m1 has no END"),
+    ("begin without end, then begin", SRC.replace("\t/* END LAB 00 m0 */\n", ""),
+     "x.c:18: BEGIN LAB 01 m1 is nested inside BEGIN LAB 00 m0 (line 6)"),
+    ("nested", SRC.replace("\treturn (a + 1);\n", "\t/* BEGIN LAB 01 m1\n\t * stub:\n\t * x;\n\t */\n"
+                           "\treturn (a + 1);\n\t/* END LAB 01 m1 */\n"),
      "x.c:12: BEGIN LAB 01 m1 is nested inside BEGIN LAB 00 m0"),
     ("mismatched id", SRC.replace("/* END LAB 00 m0 */", "/* END LAB 00 m9 */"),
      "x.c:13: END LAB 00 m9 does not match BEGIN LAB 00 m0 at line 6"),
@@ -153,9 +182,9 @@ BAD = [
      "x.c:6: marker 'other' is not listed in `markers`"),
     ("manifest marker not in source", SRC.replace("LAB 00 m0", "LAB 01 m1"),
      "lab.toml: marker 'm0' is listed in `markers` but no BEGIN LAB 00 m0"),
-    ("missing stub", SRC.replace(" * stub:\n *\t(void)a;\n *\treturn (-1);\n", ""),
+    ("missing stub", SRC.replace("\t * stub:\n\t * (void)a;\n\t * return (-1);\n", ""),
      "x.c:6: BEGIN LAB 00 m0: missing stub"),
-    ("empty stub", SRC.replace(" *\t(void)a;\n *\treturn (-1);\n", " *\n"),
+    ("empty stub", SRC.replace("\t * (void)a;\n\t * return (-1);\n", "\t *\n"),
      "x.c:6: BEGIN LAB 00 m0: empty stub"),
     ("one-line begin", SRC.replace("/* BEGIN LAB 00 m0\n", "/* BEGIN LAB 00 m0 */\n"),
      "x.c:6: BEGIN LAB 00 m0: missing stub"),
@@ -163,6 +192,19 @@ BAD = [
      "x.c:13: malformed lab marker"),
     ("one-digit lab", SRC.replace("LAB 00 m0", "LAB 0 m0"),
      "x.c:6: lab number '0' must have two digits"),
+    # Holes are whole function bodies (labs/README.md, "Markers").
+    ("part of a body", PARTIAL,
+     "x.c:20: %s: the line before BEGIN LAB 01 m1 must be the function's opening `{`" % WHOLE),
+    ("part of a body, its end", PARTIAL,
+     "x.c:20: %s: the line after END LAB 01 m1 (line 26) must be the function's closing `}`" % WHOLE),
+    ("markers at column 0", COLUMN0,
+     "x.c:6: %s: BEGIN and END LAB 00 m0 must sit at body indentation" % WHOLE),
+    ("stub indented twice", COLUMN0,
+     "x.c:6: %s: the stub of LAB 00 m0 must start at body indentation" % WHOLE),
+    ("two functions in one region", TWO_FUNCTIONS,
+     "x.c:13: %s: LAB 00 m0 spans a function boundary here" % WHOLE),
+    ("unbalanced stub", SRC.replace("\t * return (-1);\n", "\t * if (a) {\n\t * return (-1);\n"),
+     "x.c:6: %s: the stub of LAB 00 m0 does not balance its braces" % WHOLE),
 ]
 
 
@@ -181,6 +223,13 @@ def test_check_passes_on_good_tree(ref, capsys):
     assert "OK" in capsys.readouterr().out
 
 
+def test_whole_function_rule_spares_headers_and_makefiles(ref, capsys):
+    """Regions in headers (a struct's fields) and Makefiles need not be function bodies."""
+    write(ref, "kernel/include/x.h", "struct s {\n\tint a;\n\t/* BEGIN LAB 01 m1\n\t * stub:\n"
+          "\t * int b;\n\t */\n\tint c;\n\t/* END LAB 01 m1 */\n};\n")
+    assert mklab.main(["--root", ref, "--check"]) == 0, capsys.readouterr().err
+
+
 def test_reference_tree_markers_parse():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
     files = mklab.list_files(root)
@@ -194,6 +243,7 @@ def test_reference_tree_markers_parse():
 def test_only_selected_markers_are_stubbed():
     regions, errs = mklab.parse_markers("kernel/kern/x.c", SRC)
     assert errs == [] and len(regions) == 2
+    assert [e for r in regions for e in mklab.check_whole_function(r, SRC.split("\n"))] == []
     none = mklab.render(SRC, regions, "00", only=set())
     assert "return (a + 1);" in none and "LAB" not in none
     only = mklab.render(SRC, regions, "00", only={"m0"})

@@ -37,6 +37,17 @@ def test_good_log_parses():
     assert classify(t, 33, False, False) == "ok"
 
 
+def test_skip_verdict_and_the_skipped_count_parse():
+    t = protocol.parse(sealed("KTEST {n} pae_high SKIP needs RAM at or above 4 GiB\n"
+                              "KTEST {n} boot PASS ok\n"
+                              "KTEST {n} END passed=1 failed=0 skipped=1\n".format(n=N)), N)
+    assert t.tests["pae_high"] == ("SKIP", "needs RAM at or above 4 GiB")
+    assert t.end == (1, 0) and t.end_skipped == 1 and not t.bad_lines
+    assert classify(t, 33, False, False) == "ok"
+    bad = protocol.parse(sealed("KTEST {n} END passed=1 failed=0 skipped=x\n".format(n=N)), N)
+    assert bad.end is None and len(bad.bad_lines) == 1
+
+
 def test_seal_matches_the_kernels():
     # Recorded from the reference kernel (kern_ktest.c) booted with nonce=abc.
     assert protocol.seal("KTEST abc boot PASS config=i386", 0) == "KTEST abc boot PASS config=i386 #0:28df7f30"

@@ -92,3 +92,18 @@ def test_run_uses_the_given_timeout_by_default(request, fake_tree):
     vm, r = make_vm(request, fake_tree, "hang", bad=1, timeout=1.5)
     res = vm.run(["boot"], ARGS)
     assert res.kind == "timeout" and res.timeout == 1.5
+
+
+def test_a_skip_of_a_requested_test_fails_with_its_reason(request, fake_tree):
+    """A kernel that SKIPs a test the grader asked for has not passed it: the
+    failure says SKIP and gives the kernel's reason; PASSes beside it still count."""
+    vm, r = make_vm(request, fake_tree, "good", bad=0)
+    res = vm.run(["boot", "skip"], ARGS)
+    assert res.kind == "ok" and res.tests["skip"] == ("SKIP", "needs fake.arg= on the command line")
+    assert res.end == (1, 0) and res.transcript.end_skipped == 1
+    vm.expect_pass(res, "boot")
+    with pytest.raises(pytest.fail.Exception) as e:
+        vm.expect_pass(res)
+    msg = str(e.value)
+    assert msg.startswith("SKIP skip: the kernel skipped a test the grader asked for: "
+                          "needs fake.arg= on the command line"), msg

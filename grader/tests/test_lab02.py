@@ -348,56 +348,94 @@ def test_double_free(vm):
 # One fixed sequence of operations (ktest buddy_script) that reaches, on every
 # seed, the cases random workloads reach only by chance.  32 MiB and 40 MiB lie
 # in the middle of the DEFAULT free list at 128 MiB, in whole top-order blocks.
+# The queue order is FreeBSD's: a freed block goes in at the tail, a split's
+# halves at the head, allocation takes the head.  Boot frees each segment from
+# its lowest address up, so the top-order queue runs up from 16 MiB; the steal
+# (op 14) takes its head, which the script makes 36 MiB (S): it unfrees a page
+# of every top-order block below it (4 MiB blocks on i386, 2 MiB under PAE,
+# hence the 2 MiB steps), after the merged block at 32 MiB went to the tail.
 M32, M40 = 0x2000000, 0x2800000
 M41 = M40 + 0x100000     # 41 MiB: aligned to 8 pages, inside the [40 MiB, 44 MiB) block
+S = 0x2400000            # 36 MiB: the block the steal takes, a CACHE block from then on
+P = 0x1000               # one page
+DRAIN = [("u", 0x1000000 + i * 0x200000) for i in range(8)] + [("u", 0x2200000)]
 SCRIPT: list[tuple[Any, ...]] = [
     ("s",),                                         # 0: the state to start from
     ("u", M32),                                     # 1: unfree splits a top block toward 32 MiB
     ("s",),                                         # 2: ... its halves at the heads of their queues
     ("f", M32, 0),                                  # 3: freeing the page merges it all back
-    ("s",),                                         # 4: ... at the head of the top-order queue
-    ("a", 1, 0),                                    # 5: CACHE is empty: steal that very block
+    ("s",),                                         # 4: ... at the tail of the top-order queue
+] + DRAIN + [                                       # 5-13: S is now the top-order queue's head
+    ("a", 1, 0),                                    # 14: CACHE is empty: steal that very block
     ("s",),
-    ("u", M40),                                     # 7: small free blocks at 40 MiB + 4 KiB ...
+    ("u", M40),                                     # 16: small free blocks at 40 MiB + 4 KiB ...
     ("s",),
-    ("c", 1, M40, M40 + 0x200000, 0x10000, 0),      # 9: alignment stricter than the blocks'
+    ("c", 1, M40, M40 + 0x200000, 0x10000, 0),      # 18: alignment stricter than the blocks'
     ("F",),
-    ("c", 16, M40, M40 + 0x200000, 0x20000, 0),     # 11: 16 pages on 128 KiB: an order-5 head
+    ("c", 16, M40, M40 + 0x200000, 0x20000, 0),     # 20: 16 pages on 128 KiB: an order-5 head
     ("F",),
-    ("c", 4, M40, M40 + 0x6000, 0x1000, 0),         # 13: high cuts through the only order-2 block
-    ("c", 2, M40, M40 + 0x6000, 0x1000, 0),         # 14: ... but an order-1 block fits
+    ("c", 4, M40, M40 + 0x6000, 0x1000, 0),         # 22: high cuts through the only order-2 block
+    ("c", 2, M40, M40 + 0x6000, 0x1000, 0),         # 23: ... but an order-1 block fits
     ("F",),
-    ("c", 4, M40 + 0x4000, M40 + 0x7000, 0x1000, 0),  # 16: window smaller than the run, on a free block
-    ("c", 8, M40, M40 + 0x10000, 0x1000, 0),        # 17: a window holding only small blocks
+    ("c", 4, M40 + 0x4000, M40 + 0x7000, 0x1000, 0),  # 25: window smaller than the run, on a free block
+    ("c", 8, M40, M40 + 0x10000, 0x1000, 0),        # 26: a window holding only small blocks
     ("F",),
-    ("c", 16, M40, M40 + 0x10000, 0x1000, 0),       # 19: ... none of them big enough
-    ("c", 3, 0, 0xa0000, 0x1000, 0),                # 20: low memory: only the ISA DMA list
+    ("c", 16, M40, M40 + 0x10000, 0x1000, 0),       # 28: ... none of them big enough
+    ("c", 3, 0, 0xa0000, 0x1000, 0),                # 29: low memory: only the ISA DMA list
     ("F",),
-    ("c", 512, 0, 0x1000000, 0x200000, 0),          # 22: 2 MiB below 16 MiB: the ISA DMA list
+    ("c", 512, 0, 0x1000000, 0x200000, 0),          # 31: 2 MiB below 16 MiB: the ISA DMA list
     ("F",),
-    ("c", 1, M32, M32 + 0x200000, 0x10000, 0),      # 24: lands in a CACHE block; re-tagged DEFAULT
+    ("c", 1, S, S + 0x200000, 0x10000, 0),          # 33: lands in a CACHE block; re-tagged DEFAULT
     ("s",),
-    ("F",),                                         # 26: freed into DEFAULT, next to CACHE blocks
+    ("F",),                                         # 35: freed into DEFAULT, next to CACHE blocks
     ("s",),
-    ("f", M32, 0),                                  # 28: the CACHE page: merges across pools
+    ("f", S, 0),                                    # 37: the CACHE page: merges across pools
     ("s",),
-    ("f", M40, 0),                                  # 30
-    ("u", 0xc01000),                                # 31: unfree and free on the ISA DMA list
+    ("f", M40, 0),                                  # 39
+    ("u", 0xc01000),                                # 40: unfree and free on the ISA DMA list
     ("s",),
     ("f", 0xc01000, 0),
     ("s",),
-    ("u", M41 + 0x2000),                            # 34: leaves [M41, +2 pages) and M41 + 3 pages free
-    ("u", M41 + 0x3000),                            # 35: an odd page heading an order-0 block
-    ("u", M41 + 0x2000),                            # 36: an allocated page: no free block holds it
+    ("u", M41 + 0x2000),                            # 44: leaves [M41, +2 pages) and M41 + 3 pages free
+    ("u", M41 + 0x3000),                            # 45: an odd page heading an order-0 block
+    ("u", M41 + 0x2000),                            # 46: an allocated page: no free block holds it
     ("s",),
     ("f", M41 + 0x2000, 0),
     ("f", M41 + 0x3000, 0),
     ("s",),
+    # FIFO against LIFO, in the CACHE pool, which only this script uses (one
+    # top-order block at S since op 37): take S's first four pages, free the
+    # second and the fourth (neither can merge), and take two pages again:
+    # the first freed comes back first (at a stack's head, the last would).
+    ("a", 1, 0), ("a", 1, 0), ("a", 1, 0), ("a", 1, 0),   # 51-54: S, S+1, S+2, S+3 pages
+    ("f", S + P, 0),                                # 55
+    ("f", S + 3 * P, 0),                            # 56
+    ("a", 1, 0),                                    # 57: S + 1 page (LIFO: S + 3 pages)
+    ("a", 1, 0),                                    # 58: S + 3 pages (LIFO: S + 1 page)
+    ("s",),
+    ("f", S, 0), ("f", S + P, 0), ("f", S + 2 * P, 0), ("f", S + 3 * P, 0),
+    ("s",),                                         # 64: S is one top-order CACHE block again
 ]
 
 
 def script_arg(script):
     return ";".join(":".join([op[0]] + ["%x" % v for v in op[1:]]) for op in script)
+
+
+def run_script(vm, script):
+    """Boot buddy_script on `script`; all PASS.  For SCRIPT, a steal that took
+    another block than S is reported as what it is, a wrong queue order, before
+    the double free the script's later frees of S's pages would then cause."""
+    r = vm.run(["buddy_script"], {"lab02.script": script_arg(script)}, mem="128M", expect=("panic",))
+    if script is SCRIPT:
+        stolen = [w[3] for w in (ln.split() for ln in r.data.get("buddy_script", []))
+                  if w[:2] == ["op", "14"] and len(w) > 3]
+        vm.check(not stolen or stolen[0] == "%#x" % S, r,
+                 "operation 14 (a:1:0), a steal, took %s; it must take the head of the top-order DEFAULT "
+                 "queue, %#x: boot freed the blocks in ascending order, and the script freed the block at "
+                 "%#x after that, so it must have gone in at the tail (handouts/02-buddy.md, queue order)"
+                 % (stolen[0] if stolen else "?", S, M32))
+    return vm.expect_pass(r)
 
 
 def parse_script(vm, r, script):
@@ -458,7 +496,7 @@ def test_directed_ops(vm):
     contig requests at the edges of their constraints.  The grader tracks the free
     pages itself; after every snapshot the free blocks must be exactly that set cut
     into canonical buddy blocks, and the queue heads must follow the contract."""
-    r = vm.run_pass(["buddy_script"], {"lab02.script": script_arg(SCRIPT)}, mem="128M")
+    r = run_script(vm, SCRIPT)
     d = parse_script(vm, r, SCRIPT)
     top = d["params"]["nfreeorder"] - 1
     free = free_at_start(d)
@@ -583,36 +621,48 @@ def check_snapshot(vm, r, d, i, segs, free, norder):
 
 
 def check_queue_heads(vm, r, d, top):
-    """The queue discipline (handouts/02-buddy.md): blocks go in at the head."""
-    m32_fl = pm.freelist_of(M32, {fl: lim for fl, (_name, lim) in d["freelists"].items()})
-
-    def head(tag, _fl, pool, o):
-        """The head of M32's free list's queue (pool, o) after operation `tag`."""
-        q = d["snap"][tag].get((m32_fl, pool, o), [])
-        return q[0][0] if q else None
-    for o in range(top):
-        vm.check(head(2, 0, 0, o) == M32 + (PAGE << o), r, "after unfreeing %#x, the order-%d DEFAULT "
-                 "queue should start with the half %#x it put back; it starts with %s"
-                 % (M32, o, M32 + (PAGE << o), _hex(head(2, 0, 0, o))))
-    vm.check(head(4, 0, 0, top) == M32, r, "freeing %#x merged it into the top-order block %#x, which "
-             "goes in at the head of its queue; the queue starts with %s" % (M32, M32, _hex(head(4, 0, 0, top))))
-    vm.check(d["res"].get(5) == M32, r, "vm_phys_alloc_pages(CACHE, 0) with CACHE empty must steal the "
-             "head of the largest non-empty queue, %#x; it returned %s" % (M32, _hex(d["res"].get(5))))
+    """The queue order (handouts/02-buddy.md): a split's halves at the head, a
+    freed block at the tail, allocation from the head."""
+    fl = next(sfl for s, e, sfl in d["segs"] if s <= M32 < e)      # the free list of 32 MiB
     cache = 1
+
+    def queue(tag, pool, o):
+        return [pa for pa, _, _ in d["snap"][tag].get((fl, pool, o), [])]
+
+    def head(tag, pool, o):
+        q = queue(tag, pool, o)
+        return q[0] if q else None
+
+    def tail(tag, pool, o):
+        q = queue(tag, pool, o)
+        return q[-1] if q else None
     for o in range(top):
-        vm.check(head(6, 0, cache, o) == M32 + (PAGE << o), r, "after the steal the CACHE pool's order-%d "
-                 "queue should hold the half %#x; it starts with %s" % (o, M32 + (PAGE << o), _hex(head(6, 0, cache, o))))
-    # 24-26: the contig run came out of a CACHE block and went back as DEFAULT;
-    # 28: the CACHE page merged with it across pools, into one CACHE block.
-    vm.check((M32 + 0x10000, 4) not in {(pa, o) for (_f, p, o), bl in d["snap"][25].items() if p == cache
-                                        for pa, _, _ in bl}, r, "the contig run at %#x is still on a CACHE queue")
-    vm.check(head(27, 0, 0, 4) == M32 + 0x10000, r, "the contig run freed at %#x should head the order-4 "
-             "DEFAULT queue (contig re-tags its pages DEFAULT); the queue starts with %s"
-             % (M32 + 0x10000, _hex(head(27, 0, 0, 4))))
-    vm.check(head(29, 0, cache, top) == M32 and not any(pa == M32 for (_f, p, o), bl in d["snap"][29].items()
-                                                         if p != cache for pa, _, _ in bl), r,
+        vm.check(head(2, 0, o) == M32 + (PAGE << o), r, "after unfreeing %#x, the order-%d DEFAULT "
+                 "queue should start with the half %#x it put back; it starts with %s"
+                 % (M32, o, M32 + (PAGE << o), _hex(head(2, 0, o))))
+    vm.check(tail(4, 0, top) == M32, r, "freeing %#x merged it into the top-order block %#x, which "
+             "goes in at the tail of its queue; the queue ends with %s" % (M32, M32, _hex(tail(4, 0, top))))
+    vm.check(d["res"].get(14) == S, r, "vm_phys_alloc_pages(CACHE, 0) with CACHE empty must steal the "
+             "head of the largest non-empty queue, %#x; it returned %s" % (S, _hex(d["res"].get(14))))
+    for o in range(top):
+        vm.check(head(15, cache, o) == S + (PAGE << o), r, "after the steal the CACHE pool's order-%d "
+                 "queue should hold the half %#x; it starts with %s" % (o, S + (PAGE << o), _hex(head(15, cache, o))))
+    # 33-35: the contig run came out of a CACHE block and went back as DEFAULT;
+    # 37: the CACHE page merged with it across pools, into one CACHE block.
+    vm.check(S + 0x10000 not in queue(34, cache, 4), r, "the contig run at %#x is still on a CACHE queue"
+             % (S + 0x10000))
+    vm.check(tail(36, 0, 4) == S + 0x10000, r, "the contig run freed at %#x should end the order-4 "
+             "DEFAULT queue (a freed block goes in at the tail; contig re-tags its pages DEFAULT); the "
+             "queue ends with %s" % (S + 0x10000, _hex(tail(36, 0, 4))))
+    vm.check(head(38, cache, top) == S and not any(pa == S for (_f, p, o), bl in d["snap"][38].items()
+                                                    if p != cache for pa, _, _ in bl), r,
              "freeing the CACHE page %#x must merge it with its CACHE halves and the DEFAULT block at %#x "
-             "into one top-order CACHE block" % (M32, M32 + 0x10000))
+             "into one top-order CACHE block" % (S, S + 0x10000))
+    got = (d["res"].get(57), d["res"].get(58))
+    vm.check(got == (S + P, S + 3 * P), r, "%#x and then %#x were freed onto the empty order-0 CACHE queue, "
+             "so the next two order-0 CACHE allocations must return them in that order (a freed block "
+             "goes in at the tail, allocation takes the head); they returned %s and %s"
+             % (S + P, S + 3 * P, _hex(got[0]), _hex(got[1])))
 
 
 def _hex(v):

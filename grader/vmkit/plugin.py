@@ -341,6 +341,9 @@ class VM:
     def expect_pass(self, r: RunResult, *names: str) -> RunResult:
         for name in names or r.requested:
             verdict, detail = self.result(r, name)
+            if verdict == "SKIP":
+                self.fail(r, "SKIP %s: the kernel skipped a test the grader asked for: %s"
+                          % (name, detail or "(no reason given)"))
             if verdict != "PASS":
                 self.fail(r, "FAIL %s: the kernel reported: %s" % (name, detail or "(no detail)"))
         return r

@@ -24,6 +24,9 @@ BACKTRACE_MAX = 64
 _BT_RE = re.compile(r"^\s+#\d+\s")
 _TAIL_RE = re.compile(r" #(\d{1,9}):([0-9a-f]{8})$")
 KINDS = ("KTEST", "KDATA", "KPANIC")
+# A test's verdict.  SKIP: it could not run here (a missing argument, another
+# config); its detail is the reason.  A grader that asked for it fails it.
+VERDICTS = ("PASS", "FAIL", "SKIP")
 
 
 def seal(body: str, seq: int) -> str:
@@ -48,9 +51,10 @@ class Transcript:
 
     def __init__(self, nonce: str) -> None:
         self.nonce = nonce
-        self.tests: dict[str, tuple[str, str]] = {}          # name -> (PASS|FAIL, detail), in order of appearance
-        self.data: dict[str, list[str]] = {}           # name -> [payload, ...]
-        self.end: tuple[int, int] | None = None          # (passed, failed) from the END line
+        self.tests: dict[str, tuple[str, str]] = {}   # name -> (PASS|FAIL|SKIP, detail), in order of appearance
+        self.data: dict[str, list[str]] = {}          # name -> [payload, ...]
+        self.end: tuple[int, int] | None = None       # (passed, failed) from the END line
+        self.end_skipped: int | None = None           # skipped= from the END line (None: not given)
         self.kpanic = False      # saw KPANIC <nonce>
         self.panic_msg: str | None = None    # text after the last `panic: `
         self.backtrace: list[str] = []      # frames after the last `backtrace:`
@@ -111,6 +115,7 @@ class Transcript:
         if self.damage is None:
             self.damage = "line %d: %s" % (self.lineno, why)
             self.tests, self.data, self.end, self.kpanic = {}, {}, None, False
+            self.end_skipped = None
 
     def _line(self, s: str) -> None:
         parts = s.split(" ", 3)
@@ -142,13 +147,14 @@ class Transcript:
         name = rest[0]
         tail = rest[1] if len(rest) > 1 else ""
         if name == "END":
-            m = re.match(r"passed=(\d+)\s+failed=(\d+)", tail)
+            m = re.match(r"passed=(\d+)\s+failed=(\d+)(?:\s+skipped=(\d+))?\s*$", tail)
             if not m:
                 return self._bad(line)
             self.end = (int(m.group(1)), int(m.group(2)))
+            self.end_skipped = int(m.group(3)) if m.group(3) is not None else None
             return
         verdict, _, detail = tail.partition(" ")
-        if verdict not in ("PASS", "FAIL"):
+        if verdict not in VERDICTS:
             return self._bad(line)
         new = (verdict, detail.strip())
         old = self.tests.get(name)

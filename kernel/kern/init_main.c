@@ -54,34 +54,13 @@ kenv_check(void)
 void
 mi_startup(const struct mi_bootinfo *bi)
 {
-	const char *tests, *nonce;
-	uint64_t seed = 1;
-
 	print_memory();				/* what RAM the machine found */
 	kenv_check();				/* stop on a bad command line */
 	kva_init(bi->kva_start, bi->kva_end);	/* kernel virtual addresses for kva_alloc() */
 	malloc_init(bi->arena, bi->arena_size);	/* malloc, in the boot arena for now */
-
-	/* Tests named on the command line run, and then the kernel leaves QEMU. */
-	tests = kenv_get("test");
-	if (tests != NULL) {
-		nonce = kenv_get("nonce");
-		if (nonce == NULL || *nonce == '\0')
-			nonce = "-";
-		(void)tunable_u64("seed", &seed);
-		kenv_check();
-		ktest_begin(tests, nonce, seed);
-		ktest_run_phase(0);
-		kenv_check();
-		if (!ktest_wants(KTEST_VM))
-			machine_exit(ktest_end() == 0 ? EXIT_PASS : EXIT_FAIL);
-	}
+	ktest_run_phase(KTEST_PHASE_BOOT);	/* test=: tests that need no VM; may leave QEMU */
 	vm_mem_init();				/* the VM system: page array, allocator, kmem */
 	kenv_check();				/* vm.blacklist= may have been refused */
-	if (tests != NULL) {
-		ktest_run_phase(KTEST_VM);
-		kenv_check();
-		machine_exit(ktest_end() == 0 ? EXIT_PASS : EXIT_FAIL);
-	}
+	ktest_run_phase(KTEST_PHASE_VM);	/* test=: the VM tests, END, leave QEMU */
 	monitor();				/* the console shell, until `halt` */
 }

@@ -40,11 +40,11 @@ static bool kenv_testrun;	/* test= given: a bad value is an error */
 int
 cmdline_parse(char *buf, struct kenv_entry *tab, int max)
 {
-/* BEGIN LAB 00 cmdline_parse
- * stub:
- *	(void)buf; (void)tab; (void)max;
- *	panic("lab 00: cmdline_parse: not implemented");
- */
+	/* BEGIN LAB 00 cmdline_parse
+	 * stub:
+	 * (void)buf; (void)tab; (void)max;
+	 * panic("lab 00: cmdline_parse: not implemented");
+	 */
 	char *p = buf, *word, *eq;
 	int n = 0;
 
@@ -67,7 +67,7 @@ cmdline_parse(char *buf, struct kenv_entry *tab, int max)
 		n++;
 	}
 	return (n);
-/* END LAB 00 cmdline_parse */
+	/* END LAB 00 cmdline_parse */
 }
 
 /* The words cmdline_parse() would record, had it room for all of them. */

@@ -11,8 +11,14 @@
  * line damaged or lost on the serial line (under host load) from a wrong
  * answer; they are no defence against forgery, which the nonce and the
  * grader's recomputation are for.
+ *
+ * A run resolves its list of names once, at its start, into a table
+ * (run.req): each entry the test it names, or NULL for an unknown name.
+ * The phases and the END line read the table, never the list again.
  */
 #include <sys/systm.h>
+#include <sys/kenv.h>
+#include <sys/kernel.h>
 #include <sys/ktest.h>
 
 extern const struct ktest __start_ktest_set[], __stop_ktest_set[];
@@ -90,12 +96,28 @@ ktest_fail(struct ktest_ctx *t, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The test cannot run here (an argument or configuration it needs is missing). */
+void
+ktest_skip(struct ktest_ctx *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->failed)
+		return;
+	t->skipped = true;
+	va_start(ap, fmt);
+	ktest_vformat(t->detail, sizeof(t->detail), fmt, ap);
+	va_end(ap);
+	if (t->detail[0] == '\0')	/* a SKIP always says why */
+		strlcpy(t->detail, "(no reason given)", sizeof(t->detail));
+}
+
 void
 ktest_detail(struct ktest_ctx *t, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (t->failed)
+	if (t->failed || t->skipped)
 		return;
 	va_start(ap, fmt);
 	ktest_vformat(t->detail, sizeof(t->detail), fmt, ap);
@@ -134,121 +156,201 @@ ktest_seed(uint64_t seed, const char *name)
 	return (seed ^ h);
 }
 
-static bool
+/* The verdict of one test: a failure overrides a skip. */
+enum ktest_verdict { KTEST_PASS, KTEST_FAIL, KTEST_SKIP };
+
+static enum ktest_verdict
 ktest_run_one(const struct ktest *k, const char *nonce, uint64_t seed)
 {
+	static const char *const words[] = { "PASS", "FAIL", "SKIP" };
 	struct ktest_ctx t = { .name = k->name, .nonce = nonce };
+	enum ktest_verdict v;
 
 	t.seed = ktest_seed(seed, k->name);
 	rng_seed(&t.rng, t.seed);
 	k->fn(&t);
-	ktest_emit("KTEST %s %s %s %s", nonce, k->name, t.failed ? "FAIL" : "PASS", t.detail);
-	return (!t.failed);
+	v = t.failed ? KTEST_FAIL : t.skipped ? KTEST_SKIP : KTEST_PASS;
+	ktest_emit("KTEST %s %s %s %s", nonce, k->name, words[v], t.detail);
+	return (v);
 }
+
+#define	KTEST_REQ_MAX	256	/* names one list may hold (a command line has 4095 bytes) */
+
+/* One requested name, resolved. */
+struct ktest_req {
+	const struct ktest *k;		/* NULL: no test has this name */
+	const char	*name;		/* into the list; not NUL-terminated */
+	int		len;
+};
 
 /* The run in progress: what was asked for, and the tally so far. */
 static struct {
+	bool		active;		/* between ktest_begin() and ktest_end() */
 	const char	*list;
 	uint64_t	seed;
-	int		passed, failed;
-	int		named;		/* names in the list (unknown ones too) */
+	struct ktest_req req[KTEST_REQ_MAX];
+	int		nreq;
+	bool		overflow;	/* the list named more than KTEST_REQ_MAX */
+	int		passed, failed, skipped;
 } run;
 
-/* Call fn for each requested test (or every test, for "all"); NULL = unknown name. */
-static void
-ktest_foreach_requested(void (*fn)(const struct ktest *, const char *, size_t, void *), void *arg)
+static int
+ktest_phase_of(const struct ktest *k)
 {
-	if (strcmp(run.list, "all") == 0) {
-		for (const struct ktest *k = __start_ktest_set; k < __stop_ktest_set; k++)
-			if ((k->flags & KTEST_EXPLICIT) == 0)
-				fn(k, k->name, strlen(k->name), arg);
+	return ((k->flags & KTEST_VM) != 0 ? KTEST_PHASE_VM : KTEST_PHASE_BOOT);
+}
+
+static void
+ktest_request(const struct ktest *k, const char *name, int len)
+{
+	if (run.nreq == KTEST_REQ_MAX) {
+		run.overflow = true;
 		return;
 	}
-	for (const char *p = run.list; *p != '\0';) {
+	run.req[run.nreq++] = (struct ktest_req){ k, name, len };
+}
+
+/* Start a run: resolve `list` ("all", or names separated by commas) once. */
+static void
+ktest_begin(const char *list, const char *nonce, uint64_t seed)
+{
+	cur_nonce = nonce;
+	cur_seq = 0;
+	run.active = true;
+	run.list = list;
+	run.seed = seed;
+	run.nreq = 0;
+	run.overflow = false;
+	run.passed = run.failed = run.skipped = 0;
+	if (strcmp(list, "all") == 0) {
+		for (const struct ktest *k = __start_ktest_set; k < __stop_ktest_set; k++)
+			if ((k->flags & KTEST_EXPLICIT) == 0)
+				ktest_request(k, k->name, (int)strlen(k->name));
+		return;
+	}
+	for (const char *p = list; *p != '\0';) {
 		size_t len = 0;
 
 		while (p[len] != '\0' && p[len] != ',')
 			len++;
+
 		if (len > 0)
-			fn(ktest_find(p, len), p, len, arg);
+			ktest_request(ktest_find(p, len), p, (int)len);
 		p += len;
 		if (*p == ',')
 			p++;
 	}
 }
 
-void
-ktest_begin(const char *list, const char *nonce, uint64_t seed)
-{
-	cur_nonce = nonce;
-	cur_seq = 0;
-	run.list = list;
-	run.seed = seed;
-	run.passed = run.failed = run.named = 0;
-}
-
-static void
-want_one(const struct ktest *k, const char *name __unused, size_t len __unused, void *arg)
-{
-	int *phase = arg;
-
-	if (k != NULL && (k->flags & KTEST_VM) == *phase)
-		*phase = -1;
-}
-
-bool
+/* Does the run ask for a test of this phase? */
+static bool
 ktest_wants(int phase)
 {
-	int p = phase & KTEST_VM;
-
-	ktest_foreach_requested(want_one, &p);
-	return (p == -1);
+	for (int i = 0; i < run.nreq; i++)
+		if (run.req[i].k != NULL && ktest_phase_of(run.req[i].k) == phase)
+			return (true);
+	return (false);
 }
 
 static void
-run_one_in_phase(const struct ktest *k, const char *name __unused, size_t len __unused, void *arg)
+ktest_run_tests(int phase)
 {
-	if (k != NULL && (k->flags & KTEST_VM) == *(int *)arg) {
-		if (ktest_run_one(k, cur_nonce, run.seed))
+	for (int i = 0; i < run.nreq; i++) {
+		const struct ktest *k = run.req[i].k;
+
+		if (k == NULL || ktest_phase_of(k) != phase)
+			continue;
+		switch (ktest_run_one(k, cur_nonce, run.seed)) {
+		case KTEST_PASS:
 			run.passed++;
-		else
+			break;
+		case KTEST_FAIL:
 			run.failed++;
-	}
-}
-
-void
-ktest_run_phase(int phase)
-{
-	int p = phase & KTEST_VM;
-
-	ktest_foreach_requested(run_one_in_phase, &p);
-}
-
-static void
-report_unknown(const struct ktest *k, const char *name, size_t len, void *arg __unused)
-{
-	run.named++;
-	if (k == NULL) {
-		ktest_emit("KTEST %s %.*s FAIL unknown test", cur_nonce, (int)len, name);
-		run.failed++;
+			break;
+		case KTEST_SKIP:
+			run.skipped++;
+			break;
+		}
 	}
 }
 
 /*
- * Unknown names count as failures, and so does a list that names nothing
- * ("test=" or "test=,"): running no test must never look like passing.
+ * End the run: report unknown names as failures, and a list that names
+ * nothing ("test=" or "test=,"), so that running no test never looks like
+ * passing; then END.  Returns the number of failures.
  */
-int
+static int
 ktest_end(void)
 {
-	ktest_foreach_requested(report_unknown, NULL);
-	if (run.named == 0) {
+	for (int i = 0; i < run.nreq; i++)
+		if (run.req[i].k == NULL) {
+			ktest_emit("KTEST %s %.*s FAIL unknown test", cur_nonce, run.req[i].len,
+			    run.req[i].name);
+			run.failed++;
+		}
+	if (run.overflow) {
+		ktest_emit("KTEST %s (list) FAIL the list names more than %d tests; the rest "
+		    "did not run", cur_nonce, KTEST_REQ_MAX);
+		run.failed++;
+	}
+	if (run.nreq == 0) {
 		ktest_emit("KTEST %s (none) FAIL empty test list \"%s\": name tests, or test=all",
 		    cur_nonce, run.list);
 		run.failed++;
 	}
-	ktest_emit("KTEST %s END passed=%d failed=%d", cur_nonce, run.passed, run.failed);
+	ktest_emit("KTEST %s END passed=%d failed=%d skipped=%d", cur_nonce, run.passed,
+	    run.failed, run.skipped);
+	run.active = false;
 	return (run.failed);
+}
+
+/*
+ * A refused tunable in a test run stops it (grader/PROTOCOL.md): no result
+ * computed from other input than the grader gave.
+ */
+static void
+ktest_check_cmdline(void)
+{
+	if (kenv_errors() == 0)
+		return;
+	printf("vmkit: stopping: the kernel command line is bad (see the errors above)\n");
+	machine_exit(EXIT_FAIL);
+}
+
+/* END, then leave QEMU: a pass when nothing failed. */
+static void __noreturn
+ktest_exit(void)
+{
+	machine_exit(ktest_end() == 0 ? EXIT_PASS : EXIT_FAIL);
+}
+
+/*
+ * Start-up's hook.  Without test= on the command line, nothing.  With it:
+ * the boot phase reads test=, nonce= and seed=, resolves the names, runs
+ * the boot-phase tests, and leaves QEMU at once if no VM test was asked
+ * for; the VM phase runs the VM tests and leaves QEMU.
+ */
+void
+ktest_run_phase(int phase)
+{
+	const char *tests, *nonce;
+	uint64_t seed = 1;
+
+	if (phase == KTEST_PHASE_BOOT) {
+		if ((tests = kenv_get("test")) == NULL)
+			return;
+		nonce = kenv_get("nonce");
+		if (nonce == NULL || *nonce == '\0')
+			nonce = "-";
+		(void)tunable_u64("seed", &seed);
+		ktest_check_cmdline();
+		ktest_begin(tests, nonce, seed);
+	} else if (!run.active)
+		return;
+	ktest_run_tests(phase);
+	ktest_check_cmdline();
+	if (phase == KTEST_PHASE_VM || !ktest_wants(KTEST_PHASE_VM))
+		ktest_exit();
 }
 
 /*
@@ -260,8 +362,8 @@ int
 ktest_run_list(const char *list, const char *nonce, uint64_t seed)
 {
 	ktest_begin(list, nonce, seed);
-	ktest_run_phase(0);
-	ktest_run_phase(KTEST_VM);
+	ktest_run_tests(KTEST_PHASE_BOOT);
+	ktest_run_tests(KTEST_PHASE_VM);
 	return (ktest_end());
 }
 

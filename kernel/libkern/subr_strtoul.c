@@ -33,13 +33,13 @@ digit_value(int c)
 uint64_t
 strtoull(const char *s, char **end, int base)
 {
-/* BEGIN LAB 00 strtoull
- * stub:
- *	(void)digit_value;
- *	if (end != NULL)
- *		*end = (char *)s;
- *	panic("lab 00: strtoull(\"%s\", base %d): not implemented", s, base);
- */
+	/* BEGIN LAB 00 strtoull
+	 * stub:
+	 * (void)digit_value;
+	 * if (end != NULL)
+	 * 	*end = (char *)s;
+	 * panic("lab 00: strtoull(\"%s\", base %d): not implemented", s, base);
+	 */
 	const char *p = s;
 	uint64_t v = 0;
 	bool neg = false, any = false, overflow = false;
@@ -68,5 +68,5 @@ strtoull(const char *s, char **end, int base)
 	if (overflow)
 		return (UINT64_MAX);
 	return (neg ? -v : v);
-/* END LAB 00 strtoull */
+	/* END LAB 00 strtoull */
 }

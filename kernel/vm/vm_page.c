@@ -69,11 +69,11 @@ vm_page_ready(void)
 int
 vm_page_array_carve(void)
 {
-/* BEGIN LAB 01 page_array_carve
- * stub:
- *	printf("lab 01: vm_page_array_carve: not implemented; the VM system stays off\n");
- *	return (ENOSYS);
- */
+	/* BEGIN LAB 01 page_array_carve
+	 * stub:
+	 * printf("lab 01: vm_page_array_carve: not implemented; the VM system stays off\n");
+	 * return (ENOSYS);
+	 */
 	vm_paddr_t low = phys_avail[0], high = 0, pages = 0, biggest_size = 0;
 	vm_size_t array_bytes, dump_bytes;
 	int biggest = -1;
@@ -108,7 +108,7 @@ vm_page_array_carve(void)
 	first_page = (long)atop(low);
 	phys_avail[2 * biggest + 1] = vm_page_array_pa;
 	return (0);
-/* END LAB 01 page_array_carve */
+	/* END LAB 01 page_array_carve */
 }
 
 /*

@@ -18,6 +18,11 @@
  * order); if the buddy is a free block of the same order, the two merge and
  * the search goes one order up.
  *
+ * Queue order is FreeBSD's (2007 on): allocation takes a queue's head; a
+ * freed (merged) block goes in at the tail, and only the halves of a split
+ * go in at the head.  So free memory ages first in, first out, and memory
+ * just split is what the next small request reuses.
+ *
  * The twist (FreeBSD, 2007): when a pool has no block big enough, it steals
  * the *largest* block of another pool, so each pool grows in big, physically
  * clustered blocks.  Kernel pages reached through a direct map (DIRECT pool)
@@ -68,11 +73,11 @@ vm_phys_init(void)
 vm_page_t
 vm_phys_seg_first_page(vm_paddr_t start, long *npages_left)
 {
-/* BEGIN LAB 01 seg_first_page
- * stub:
- *	(void)start; (void)npages_left; (void)sparse_next;
- *	panic("lab 01: vm_phys_seg_first_page: not implemented");
- */
+	/* BEGIN LAB 01 seg_first_page
+	 * stub:
+	 * (void)start; (void)npages_left; (void)sparse_next;
+	 * panic("lab 01: vm_phys_seg_first_page: not implemented");
+	 */
 #ifdef VM_PHYSSEG_DENSE
 	(void)sparse_next;
 	*npages_left = vm_page_array_size - (long)(atop(start) - first_page);
@@ -84,7 +89,7 @@ vm_phys_seg_first_page(vm_paddr_t start, long *npages_left)
 	*npages_left = vm_page_array_size - sparse_next;
 	return (m);
 #endif
-/* END LAB 01 seg_first_page */
+	/* END LAB 01 seg_first_page */
 }
 
 /*
@@ -98,10 +103,10 @@ vm_phys_seg_first_page(vm_paddr_t start, long *npages_left)
 vm_page_t
 vm_phys_paddr_to_vm_page(vm_paddr_t pa)
 {
-/* BEGIN LAB 01 paddr_to_vm_page
- * stub:
- *	panic("lab 01: PHYS_TO_VM_PAGE(%#jx): not implemented", (uintmax_t)pa);
- */
+	/* BEGIN LAB 01 paddr_to_vm_page
+	 * stub:
+	 * panic("lab 01: PHYS_TO_VM_PAGE(%#jx): not implemented", (uintmax_t)pa);
+	 */
 #ifdef VM_PHYSSEG_DENSE
 	vm_paddr_t pi = atop(pa);	/* compared in vm_paddr_t: a long may be 32 bits */
 
@@ -118,7 +123,7 @@ vm_phys_paddr_to_vm_page(vm_paddr_t pa)
 	}
 	return (NULL);
 #endif
-/* END LAB 01 paddr_to_vm_page */
+	/* END LAB 01 paddr_to_vm_page */
 }
 
 /* Register one segment on one free list; returns its index, or -1. */
@@ -201,11 +206,18 @@ vm_phys_seg_of(vm_page_t m)
 	return (&vm_phys_segs[m->segind]);
 }
 
+/*
+ * Put the block headed by m on fl[order]: at the tail for a freed block, at
+ * the head for the halves of a split (FreeBSD's rule; see the top).
+ */
 static inline void
-vm_freelist_add(struct vm_freelist *fl, vm_page_t m, int order)
+vm_freelist_add(struct vm_freelist *fl, vm_page_t m, int order, bool tail)
 {
 	m->order = (uint8_t)order;
-	TAILQ_INSERT_HEAD(&fl[order].pl, m, pageq);
+	if (tail)
+		TAILQ_INSERT_TAIL(&fl[order].pl, m, pageq);
+	else
+		TAILQ_INSERT_HEAD(&fl[order].pl, m, pageq);
 	fl[order].lcnt++;
 }
 
@@ -241,25 +253,42 @@ vm_phys_mark_free(vm_page_t m, int order, bool free)
 		cnt.v_free_count -= 1u << order;
 }
 
+/*
+ * Split the block of order oind headed by m (off its queue) down to `order`:
+ * each upper half goes back, at the head of its queue in fl, one order lower.
+ */
+static void
+vm_phys_split(struct vm_freelist *fl, vm_page_t m, int oind, int order)
+{
+	while (oind > order) {
+		vm_page_t half = &m[1L << --oind];
+
+		KASSERT(half->order == VM_NFREEORDER,
+		    ("vm_phys_split: page %p has unexpected order %d", half, half->order));
+		vm_freelist_add(fl, half, oind, false);
+	}
+}
+
 /* ---- Allocation --------------------------------------------------------- */
 
 /*
- * Allocate 2^order contiguous pages from `pool` on free list `flind` only:
- * take the head of the pool's lowest non-empty queue of order >= `order`;
- * if there is none, steal the head of the largest non-empty queue of
- * another pool (lowest pool index first) and re-tag its pages.  Keep the
- * block's first 2^order pages and put the upper halves back on the pool's
- * queues, from order oind - 1 down to `order`.  Returns the first page, with
- * PG_FREE cleared on the 2^order pages (v_free_count down by as many), or
- * NULL, changing nothing.  Lab 02.
+ * Allocate 2^order contiguous pages from `pool` on free list `flind` alone:
+ * take the head of the pool's lowest non-empty queue of order >= `order`; if
+ * there is none, steal the head of the largest non-empty queue of another
+ * pool (lowest pool index first) and re-tag its pages.  Keep the block's
+ * first 2^order pages and put the upper halves back at the heads of the
+ * pool's queues, from order oind - 1 down to `order`.  Returns the first
+ * page, with PG_FREE cleared on the 2^order pages (v_free_count down by as
+ * many), or NULL, changing nothing.  Lab 02.
  */
 vm_page_t
 vm_phys_alloc_freelist_pages(int flind, int pool, int order)
 {
 	/* BEGIN LAB 02 alloc_pages
 	 * stub:
-	 * struct vm_freelist (*queues)[VM_NFREEORDER] = vm_phys_free_queues[flind];
+	 * struct vm_freelist *fl;
 	 * static bool warned;
+	 * vm_page_t m;
 	 *
 	 * if (!warned) {
 	 * 	warned = true;
@@ -270,15 +299,15 @@ vm_phys_alloc_freelist_pages(int flind, int pool, int order)
 	 * 	for (int k = 0; k < VM_NFREEORDER * VM_NFREEPOOL; k++) {
 	 * 		int p = pass == 0 ? pool : k % VM_NFREEPOOL;
 	 * 		int o = pass == 0 ? k / VM_NFREEPOOL : VM_NFREEORDER - 1 - k / VM_NFREEPOOL;
-	 * 		vm_page_t m;
 	 *
-	 * 		if (o < order || (pass == 1 && p == pool) || queues[p][o].lcnt == 0)
+	 * 		fl = vm_phys_free_queues[flind][p];
+	 * 		if (o < order || (pass == 1 && p == pool) || fl[o].lcnt == 0)
 	 * 			continue;
-	 * 		m = TAILQ_FIRST(&queues[p][o].pl);
-	 * 		vm_freelist_rem(queues[p], m, o);
+	 * 		m = TAILQ_FIRST(&fl[o].pl);
+	 * 		vm_freelist_rem(fl, m, o);
 	 * 		vm_phys_set_pool(pool, m, o);
-	 * 		for (long j = 1L << order; j < (1L << o); j++)
-	 * 			vm_freelist_add(queues[pool], &m[j], 0);
+	 * 		for (long i = 1L << order; i < (1L << o); i++)
+	 * 			vm_freelist_add(vm_phys_free_queues[flind][pool], &m[i], 0, false);
 	 * 		vm_phys_mark_free(m, order, false);
 	 * 		return (m);
 	 * 	}
@@ -302,15 +331,7 @@ found:
 	vm_freelist_rem(queues[p], m, oind);
 	if (p != pool)
 		vm_phys_set_pool(pool, m, oind);
-	/* Split: the upper half goes back, one order lower, until m fits. */
-	while (oind > order) {
-		vm_page_t half = &m[1L << --oind];
-
-		KASSERT(half->order == VM_NFREEORDER,
-		    ("vm_phys_alloc_freelist_pages: page %p has unexpected order %d", half,
-		    half->order));
-		vm_freelist_add(queues[pool], half, oind);
-	}
+	vm_phys_split(queues[pool], m, oind, order);
 	vm_phys_mark_free(m, order, false);
 	return (m);
 	/* END LAB 02 alloc_pages */
@@ -318,8 +339,8 @@ found:
 
 /*
  * Allocate 2^order contiguous pages from `pool`, trying the free lists in
- * index order (DEFAULT first, the scarce lists last).  Returns the first
- * page, or NULL.
+ * index order (DEFAULT first, the scarce lists last) with
+ * vm_phys_alloc_freelist_pages.  Returns the first page, or NULL.
  */
 vm_page_t
 vm_phys_alloc_pages(int pool, int order)
@@ -342,36 +363,23 @@ vm_phys_alloc_pages(int pool, int order)
  * top, merge it with its buddy (pa XOR (PAGE_SIZE << order)) if the buddy is
  * in m's segment and heads a free block of exactly this order, whatever its
  * pool: the buddy leaves its own queue and takes m's pool.  The merged block
- * goes at the head of its queue.  Freeing a page that is already free panics.
- * Lab 02.
+ * goes at the tail of its queue.  vm_phys_free_pages() has checked that m
+ * heads 2^order allocated pages.  Lab 02.
  */
-void
-vm_phys_free_pages(vm_page_t m, int order)
+static void
+vm_phys_free_merge(vm_page_t m, int order)
 {
-	KASSERT(order >= 0 && order < VM_NFREEORDER, ("vm_phys_free_pages: order %d", order));
-	KASSERT(m->order == VM_NFREEORDER && (m->flags & PG_FREE) == 0,
-	    ("vm_phys_free_pages: double free: page %p (pa %#jx) is already free "
-	    "(unexpected order %d)", m, (uintmax_t)m->phys_addr, m->order));
-	KASSERT((m->phys_addr & (((vm_paddr_t)PAGE_SIZE << order) - 1)) == 0,
-	    ("vm_phys_free_pages: pa %#jx is not aligned to order %d",
-	    (uintmax_t)m->phys_addr, order));
-	/* The rest of the block too: a free overlapping a free block corrupts the queues. */
-	for (long i = 1; i < (1L << order); i++)
-		KASSERT((m[i].flags & PG_FREE) == 0,
-		    ("vm_phys_free_pages: double free: page %p (pa %#jx) of the order-%d "
-		    "block at %#jx is already free", &m[i], (uintmax_t)m[i].phys_addr, order,
-		    (uintmax_t)m->phys_addr));
 	/* BEGIN LAB 02 free_pages
 	 * stub:
 	 * static bool warned;
 	 *
 	 * if (!warned) {
 	 * 	warned = true;
-	 * 	printf("lab 02: vm_phys_free_pages: not implemented; slow path: "
+	 * 	printf("lab 02: vm_phys_free_merge: not implemented; slow path: "
 	 * 	    "freed blocks are not merged\n");
 	 * }
 	 * vm_phys_mark_free(m, order, true);
-	 * vm_freelist_add((*vm_phys_seg_of(m)->free_queues)[m->pool], m, order);
+	 * vm_freelist_add((*vm_phys_seg_of(m)->free_queues)[m->pool], m, order, true);
 	 */
 	struct vm_phys_seg *seg = vm_phys_seg_of(m);
 	vm_paddr_t pa = m->phys_addr;
@@ -393,8 +401,32 @@ vm_phys_free_pages(vm_page_t m, int order)
 		pa &= ~(((vm_paddr_t)PAGE_SIZE << order) - 1);
 		m = &seg->first_page[atop(pa - seg->start)];
 	}
-	vm_freelist_add((*seg->free_queues)[m->pool], m, order);
+	vm_freelist_add((*seg->free_queues)[m->pool], m, order, true);
 	/* END LAB 02 free_pages */
+}
+
+/*
+ * Free the block of 2^order pages headed by m (vm_phys_free_merge), after
+ * checking that it is one: a double free or a misaligned block panics here,
+ * before it can corrupt the queues.
+ */
+void
+vm_phys_free_pages(vm_page_t m, int order)
+{
+	KASSERT(order >= 0 && order < VM_NFREEORDER, ("vm_phys_free_pages: order %d", order));
+	KASSERT(m->order == VM_NFREEORDER && (m->flags & PG_FREE) == 0,
+	    ("vm_phys_free_pages: double free: page %p (pa %#jx) is already free "
+	    "(unexpected order %d)", m, (uintmax_t)m->phys_addr, m->order));
+	KASSERT((m->phys_addr & (((vm_paddr_t)PAGE_SIZE << order) - 1)) == 0,
+	    ("vm_phys_free_pages: pa %#jx is not aligned to order %d",
+	    (uintmax_t)m->phys_addr, order));
+	/* The rest of the block too: a free overlapping a free block corrupts the queues. */
+	for (long i = 1; i < (1L << order); i++)
+		KASSERT((m[i].flags & PG_FREE) == 0,
+		    ("vm_phys_free_pages: double free: page %p (pa %#jx) of the order-%d "
+		    "block at %#jx is already free", &m[i], (uintmax_t)m[i].phys_addr, order,
+		    (uintmax_t)m->phys_addr));
+	vm_phys_free_merge(m, order);
 }
 
 /* Free `npages` pages from m, in the largest aligned blocks that fit. */
@@ -431,8 +463,8 @@ vm_phys_add_free_range(vm_paddr_t start, vm_paddr_t end)
  * Pull the one page m out of the free block that contains it: the block
  * leaves its queue, and the parts of it that are not m go back to the same
  * pool as free blocks, the largest first (halving toward m, each half that
- * does not hold m at the head of its queue).  m ends allocated (PG_FREE
- * clear, v_free_count down by one), on no queue.  False, changing nothing,
+ * does not hold m at the head of its queue, as a split's halves go).  m ends
+ * allocated (PG_FREE clear, v_free_count down by one), on no queue.  False, changing nothing,
  * if m is in no free block.  Lab 02; lab 03's cache queue rests on it.
  */
 bool
@@ -457,7 +489,7 @@ vm_phys_unfree_page(vm_page_t m)
 	 * 			vm_freelist_rem((*seg->free_queues)[p], b, o);
 	 * 			for (long i = 0; i < (1L << o); i++)
 	 * 				if (&b[i] != m)
-	 * 					vm_freelist_add((*seg->free_queues)[p], &b[i], 0);
+	 * 					vm_freelist_add((*seg->free_queues)[p], &b[i], 0, true);
 	 * 			m->flags &= ~PG_FREE;
 	 * 			cnt.v_free_count--;
 	 * 			return (true);
@@ -487,12 +519,12 @@ vm_phys_unfree_page(vm_page_t m)
 	while (order > 0) {
 		order--;
 		pa_half = m_set->phys_addr ^ ((vm_paddr_t)PAGE_SIZE << order);
-		if (pa >= pa_half) {	/* m is in the upper half: free the lower */
-			vm_freelist_add((*seg->free_queues)[m_set->pool], m_set, order);
+		if (pa >= pa_half) {	/* m is in the upper half: the lower goes back */
+			vm_freelist_add((*seg->free_queues)[m_set->pool], m_set, order, false);
 			m_set = &seg->first_page[atop(pa_half - seg->start)];
 		} else
 			vm_freelist_add((*seg->free_queues)[m_set->pool],
-			    &seg->first_page[atop(pa_half - seg->start)], order);
+			    &seg->first_page[atop(pa_half - seg->start)], order, false);
 	}
 	KASSERT(m_set == m, ("vm_phys_unfree_page: lost page %p", m));
 	m->flags &= ~PG_FREE;
@@ -577,20 +609,25 @@ vm_phys_find_contig(u_long npages, int oind_min, u_long nblocks, vm_paddr_t low,
 
 /*
  * Take the free block headed by m, and the nblocks - 1 top-order blocks
- * after it, off their queues; re-tag them DEFAULT, mark them allocated, and
- * free again (into DEFAULT, coalescing) every page from npages on.
+ * after it, off their queues and re-tag them DEFAULT.  As FreeBSD does: a
+ * single block is split down to the least order that holds npages, its
+ * unused upper halves going to the heads of DEFAULT's queues; what is left
+ * past npages in the kept block(s) is marked allocated with them and then
+ * freed (so to the tails of the queues, coalescing).
  */
 static vm_page_t
 vm_phys_take_blocks(vm_page_t m, u_long nblocks, u_long npages)
 {
 	struct vm_phys_seg *seg = vm_phys_seg_of(m);
-	int oind = m->order;
+	int oind = m->order, order = 0;
 
 	KASSERT(oind < VM_NFREEORDER && (nblocks == 1 || oind == VM_NFREEORDER - 1),
 	    ("vm_phys_take_blocks: page %p (pa %#jx) heads no usable free block (order %d)",
 	    m, (uintmax_t)m->phys_addr, oind));
 	KASSERT((nblocks << oind) >= npages, ("vm_phys_take_blocks: %lu blocks of order %d "
 	    "cannot hold %lu pages", nblocks, oind, npages));
+	while (order < oind && (1UL << order) < npages)
+		order++;
 	for (u_long i = 0; i < nblocks; i++) {
 		vm_page_t b = &m[i << oind];
 
@@ -599,10 +636,12 @@ vm_phys_take_blocks(vm_page_t m, u_long nblocks, u_long npages)
 		    i, (uintmax_t)b->phys_addr, oind));
 		vm_freelist_rem((*seg->free_queues)[b->pool], b, oind);
 		vm_phys_set_pool(VM_FREEPOOL_DEFAULT, b, oind);
-		vm_phys_mark_free(b, oind, false);
 	}
-	if ((nblocks << oind) > npages)
-		vm_phys_free_contig(&m[npages], (nblocks << oind) - npages);
+	vm_phys_split((*seg->free_queues)[VM_FREEPOOL_DEFAULT], m, oind, order);
+	for (u_long i = 0; i < nblocks; i++)
+		vm_phys_mark_free(&m[i << order], order, false);
+	if ((nblocks << order) > npages)
+		vm_phys_free_contig(&m[npages], (nblocks << order) - npages);
 	return (m);
 }
 
@@ -611,7 +650,7 @@ vm_phys_take_blocks(vm_page_t m, u_long nblocks, u_long npages)
  * at a multiple of `alignment` bytes and not crossing a multiple of
  * `boundary` bytes (0: no boundary).  Both are powers of two.  Returns the
  * first page, or NULL.  The pages come out of any pool, re-tagged DEFAULT;
- * the rest of the block found goes back, in the largest aligned blocks.
+ * the rest of the block found goes back (vm_phys_take_blocks).
  */
 vm_page_t
 vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,

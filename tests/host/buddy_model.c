@@ -14,7 +14,9 @@
  *    examines block heads only (by design, as FreeBSD 7's did).  A run of
  *    more than 1024 pages takes adjacent free order-10 blocks of one
  *    segment, the first of which is the head that must fit;
- *  - the queues hold exactly the canonical decomposition of the free pages.
+ *  - the queues hold exactly the canonical decomposition of the free pages;
+ *  - queue order is FreeBSD's: a freed (merged) block is the tail of its
+ *    queue, the upper halves a split puts back are the heads of theirs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,6 +223,39 @@ check_taken(sim_pa_t pa, unsigned long n, int pool)
 	return (0);
 }
 
+/* ---- Queue order ---------------------------------------------------------- */
+
+/*
+ * (A split in vm_phys_alloc_pages puts its halves on empty queues, so only
+ * unfree and contig show where halves go.)
+ */
+struct qend {
+	int fl, pool, order;
+	sim_pa_t first, last;
+};
+
+static void
+qend_walk(void *arg, sim_pa_t head, int order, int pool, int fl)
+{
+	struct qend *q = arg;
+
+	if (fl != q->fl || pool != q->pool || order != q->order)
+		return;
+	if (q->first == SIM_NONE)
+		q->first = head;
+	q->last = head;
+}
+
+/* The first and last block of queue [fl][pool][order] (SIM_NONE if empty). */
+static struct qend
+queue_ends(int fl, int pool, int order)
+{
+	struct qend q = { fl, pool, order, SIM_NONE, SIM_NONE };
+
+	sim_walk_queues(qend_walk, &q);
+	return (q);
+}
+
 /* ---- Order allocations --------------------------------------------------- */
 
 typedef long qcount_t[SIM_NFREELIST][SIM_NPOOL][SIM_NORDER];
@@ -324,6 +359,15 @@ model_free(unsigned which)
 		    l.pa, l.npages, o, l.pa & ~(BLK(o) - 1));
 	if (sim_free_count() != (unsigned)nfree)
 		FAIL("after free(%#llx): v_free_count %u, model %ld", l.pa, sim_free_count(), nfree);
+	/* A freed block (one call, so one merged block) goes in at the tail. */
+	if (l.order >= 0) {
+		sim_pa_t head = l.pa & ~(BLK(o) - 1);
+		struct qend q = queue_ends(segs[s].fl, sim_pool_of(head), o);
+
+		if (q.last != head)
+			FAIL("free(%#llx, order %d): the merged order-%d block %#llx should end its "
+			    "queue; the tail is %#llx", l.pa, l.order, o, head, q.last);
+	}
 	return (0);
 }
 
@@ -332,7 +376,14 @@ model_unfree(long index)
 {
 	sim_pa_t pa = model_pa_of(index);
 	bool was_free = isfree[index];
-	int took = sim_unfree(pa);
+	int s = seg_of(pa), horder = 0, took;
+
+	/* The order of the free block holding pa, before. */
+	if (was_free)
+		for (horder = SIM_NORDER - 1; horder > 0 &&
+		    !run_free(s, pa & ~(BLK(horder) - 1), 1ul << horder); horder--)
+			;
+	took = sim_unfree(pa);
 
 	if (took != was_free)
 		FAIL("unfree(%#llx) returned %d; the page was %s", pa, took,
@@ -342,6 +393,15 @@ model_unfree(long index)
 		return (0);
 	}
 	model_stats.unfree_ok++;
+	/* The pieces that are not pa went in at the heads of their queues. */
+	for (int o = 0; o < horder; o++) {
+		sim_pa_t piece = (pa ^ BLK(o)) & ~(BLK(o) - 1);
+		struct qend q = queue_ends(segs[s].fl, sim_pool_of(piece), o);
+
+		if (q.first != piece)
+			FAIL("unfree(%#llx): the order-%d piece %#llx should head its queue; the head "
+			    "is %#llx", pa, o, piece, q.first);
+	}
 	push_live(pa, 1, 0);
 	return (check_taken(pa, 1, -1));
 }
@@ -416,6 +476,14 @@ model_contig(unsigned long n, sim_pa_t low, sim_pa_t high,
 	if (got_fl != best_fl || got_o != best_o)
 		FAIL("contig(%lu pages) = %#llx: an order-%d block on list %d; expected "
 		    "order %d on list %d", n, pa, got_o, got_fl, best_o, best_fl);
+	/* A single block was split down to `need` pages' order: halves at the heads. */
+	for (int o = need; (1ul << need) >= n && o < got_o; o++) {
+		struct qend q = queue_ends(got_fl, 0, o);
+
+		if (q.first != pa + BLK(o))
+			FAIL("contig(%lu pages) = %#llx: the split's order-%d half %#llx should head "
+			    "its queue; the head is %#llx", n, pa, o, pa + BLK(o), q.first);
+	}
 	push_live(pa, n, -1);
 	return (check_taken(pa, n, 0));
 }

@@ -3,7 +3,7 @@
  * (grader/PROTOCOL.md) well or badly, for the grader's own tests.
  * The behaviour is chosen on the command line with fake.mode=, or at build
  * time with make FAKE_MODE=<mode> (the default when fake.mode= is absent):
- *   good (default)  run the requested tests (boot, strtoull, kenv, fail, panic)
+ *   good (default)  run the requested tests (boot, strtoull, kenv, fail, skip, panic)
  *   hang            print a banner, then spin forever
  *   wrongnonce      print PASS lines with a nonce that is not the grader's
  *   nononce         print PASS lines without any nonce
@@ -223,8 +223,9 @@ static u64 fake_strtoull(const char *s, const char **end, int base, int buggy)
 
 static const char *nonce;
 static char nonce_buf[80];
-static int passed, failed;
+static int passed, failed, skipped;
 
+/* ok: 1 PASS, 0 FAIL, -1 SKIP (detail: the reason) */
 static void result(const char *name, int ok, const char *detail)
 {
 	line_begin();
@@ -232,13 +233,15 @@ static void result(const char *name, int ok, const char *detail)
 	puts(nonce);
 	puts(" ");
 	puts(name);
-	puts(ok ? " PASS " : " FAIL ");
+	puts(ok > 0 ? " PASS " : ok == 0 ? " FAIL " : " SKIP ");
 	puts(detail);
 	line_end();
-	if (ok)
+	if (ok > 0)
 		passed++;
-	else
+	else if (ok == 0)
 		failed++;
+	else
+		skipped++;
 }
 static void kdata(const char *name)
 {
@@ -499,6 +502,8 @@ void fake_main(u32 magic, u32 *mbi)
 			t_cmdline();
 		else if (streq(t, "fail", tl))
 			result(t, 0, "deliberate failure");
+		else if (streq(t, "skip", tl))
+			result(t, -1, "needs fake.arg= on the command line");
 		else if (streq(t, "panic", tl))
 			do_panic("deliberate panic");
 		else if (streq(t, "triple", tl))
@@ -514,6 +519,8 @@ void fake_main(u32 magic, u32 *mbi)
 		putu(passed);
 		puts(" failed=");
 		putu(failed);
+		puts(" skipped=");
+		putu(skipped);
 		line_end();
 	}
 	qexit(failed ? 0x11 : 0x10);
