@@ -41,6 +41,9 @@ typedef struct pmap *pmap_t;
 struct vm_page;
 extern pmap_t kernel_pmap;
 
+/* Start-up: after the page array and kmem exist (vm_mem_init). */
+void	pmap_init(void);
+
 /* Address spaces. */
 pmap_t	pmap_create(void);
 void	pmap_destroy(pmap_t pmap);

@@ -10,6 +10,7 @@
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
+#include <vm/pmap.h>
 
 void
 vm_mem_init(void)
@@ -20,6 +21,6 @@ vm_mem_init(void)
 		return;			/* no page array (lab 01 not done): the VM stays off */
 	/* vm_object_init() goes here: objects and their page lists (lab 03). */
 	kmem_init();			/* malloc may grow onto the page allocator */
-	/* pmap_init() goes here: the pmap's per-page state, once pages exist. */
+	pmap_init();			/* the pmap's per-page machinery (pv chunks) */
 	/* vm_pager_init() goes here: the pagers, last, as they use all of the above. */
 }

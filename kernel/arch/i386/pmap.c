@@ -41,7 +41,7 @@
  * caches a written page as clean.
  *
  * pv entries come from pv chunks (machine/pmap.h): a page of entries owned
- * by one pmap, mapped in a KVA window reserved on first use.  Chunk pages
+ * by one pmap, mapped in a KVA window reserved by pmap_init().  Chunk pages
  * come from vm_page_alloc, never from malloc, and running out of them makes
  * pmap_enter() return ENOMEM with nothing changed.
  *
@@ -301,7 +301,7 @@ pmap_invalidate_page(pmap_t pmap, vm_offset_t va)
 CTASSERT(sizeof(struct pv_chunk) <= PAGE_SIZE);
 CTASSERT(PV_CHUNK_PAGES % 32 == 0);
 
-static vm_offset_t pv_chunk_kva;			/* the window, 0 until first use */
+static vm_offset_t pv_chunk_kva;			/* the window, 0 until pmap_init() */
 static uint32_t pv_chunk_used[PV_CHUNK_PAGES / 32];	/* bit set: slot mapped */
 
 /* A chunk is one page-aligned page, so an entry finds its chunk and pmap. */
@@ -320,11 +320,25 @@ pc_freemask(int w)
 	return (w < _NPCM - 1 || _NPCPV % 32 == 0 ? ~0u : (1u << (_NPCPV % 32)) - 1);
 }
 
+/*
+ * The pmap's per-page machinery, once pages exist (vm_mem_init): reserve
+ * the KVA window pv chunks are mapped in.  Reserved at start-up, not on the
+ * first pmap_enter(), so that running out of kernel VA later cannot turn
+ * into a pmap_enter() failure that looks like a lack of memory.
+ */
+void
+pmap_init(void)
+{
+	pv_chunk_kva = kva_alloc(ptoa(PV_CHUNK_PAGES));
+	if (pv_chunk_kva == 0)
+		panic("pmap_init: no kernel virtual space for %d pv chunk pages", PV_CHUNK_PAGES);
+}
+
 /* A free slot in the window, or -1. */
 static int
 pv_chunk_slot(void)
 {
-	if (pv_chunk_kva == 0 && (pv_chunk_kva = kva_alloc(ptoa(PV_CHUNK_PAGES))) == 0)
+	if (pv_chunk_kva == 0)		/* no pmap_init(): the VM system is off */
 		return (-1);
 	for (int w = 0; w < PV_CHUNK_PAGES / 32; w++)
 		if (pv_chunk_used[w] != ~0u)
