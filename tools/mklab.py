@@ -13,12 +13,13 @@ reported as `file:line: message` and nothing is written. Stdlib only.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import shutil
 import subprocess
 import sys
-from typing import List
+from collections.abc import Collection
 
 import vmkitpath  # noqa: F401  (grader/ on sys.path: tools/vmkitpath.py)
 from vmkit import manifest
@@ -44,31 +45,50 @@ MK_STUB = re.compile(r"^\s*#\s*stub:\s*$")
 ANY_MARK = re.compile(r"\b(BEGIN|END)\s+LAB\b")
 
 
+@dataclasses.dataclass(frozen=True)
 class Region:
-    def __init__(self, path, lab, mid, begin, body, end, stub, indent):
-        self.path, self.lab, self.id = path, lab, mid
-        self.begin, self.body, self.end = begin, body, end    # 0-based line indexes
-        self.stub, self.indent = stub, indent
+    """One BEGIN/END LAB pair of a file, as parse_markers found it."""
+    path: str                  # the file, relative to the tree
+    lab: str                   # "02"
+    id: str                    # the marker id, listed in the lab's `markers`
+    begin: int                 # 0-based line of BEGIN
+    body: int                  # 0-based first line after the opening comment
+    end: int                   # 0-based line of END
+    stub: tuple[str, ...]      # the stub's lines, comment prefix removed; () if
+                               # missing or empty (reported as an error)
+    indent: str                # the BEGIN line's indentation
 
-    def where(self):
+    def where(self) -> str:
         return "%s:%d" % (self.path, self.begin + 1)
 
 
-def is_makefile(rel):
+@dataclasses.dataclass(frozen=True)
+class _Open:
+    """A BEGIN whose END parse_markers has not reached yet."""
+    lab: str
+    id: str
+    begin: int
+    body: int
+    stub: tuple[str, ...]
+    indent: str
+
+
+def is_makefile(rel: str) -> bool:
     base = os.path.basename(rel)
     return base in MAKEFILES or base.endswith(".mk")
 
 
-def is_scanned(rel):
+def is_scanned(rel: str) -> bool:
     return is_makefile(rel) or (rel.startswith(SCAN_DIRS) and rel.endswith(SCAN_EXTS))
 
 
-def parse_markers(rel, text):
+def parse_markers(rel: str, text: str) -> tuple[list[Region], list[str]]:
     """(regions, errors) of one file's text; errors are `file:line: message`."""
     mk = is_makefile(rel)
     lines = text.split("\n")
-    regions, errors = [], []
-    cur = None                           # (lab, id, begin, body, stub, indent)
+    regions: list[Region] = []
+    errors: list[str] = []
+    cur: _Open | None = None
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -83,24 +103,25 @@ def parse_markers(rel, text):
                 errors.append("%s:%d: lab number %r must have two digits" % (rel, i + 1, lab))
             if cur:
                 errors.append("%s:%d: BEGIN LAB %s %s is nested inside BEGIN LAB %s %s (line %d): "
-                              "regions may not nest (or that region lacks its END)" % (rel, i + 1, lab, mid, cur[0], cur[1], cur[2] + 1))
+                              "regions may not nest (or that region lacks its END)"
+                              % (rel, i + 1, lab, mid, cur.lab, cur.id, cur.begin + 1))
             stub, j, err = (_mk_opening if mk else _c_opening)(lines, i, b)
             if err:
                 errors.append("%s:%d: BEGIN LAB %s %s: %s" % (rel, i + 1, lab, mid, err))
             if not cur:
-                cur = (lab, mid, i, j, stub, b.group("indent"))
+                cur = _Open(lab, mid, i, j, stub, b.group("indent"))
             i = j
             continue
         if e:
             lab, mid = e.group("lab"), e.group("id")
             if not cur:
                 errors.append("%s:%d: END LAB %s %s without a BEGIN" % (rel, i + 1, lab, mid))
-            elif (lab, mid) != (cur[0], cur[1]):
+            elif (lab, mid) != (cur.lab, cur.id):
                 errors.append("%s:%d: END LAB %s %s does not match BEGIN LAB %s %s at line %d"
-                              % (rel, i + 1, lab, mid, cur[0], cur[1], cur[2] + 1))
+                              % (rel, i + 1, lab, mid, cur.lab, cur.id, cur.begin + 1))
                 cur = None
             else:
-                regions.append(Region(rel, lab, mid, cur[2], cur[3], i, cur[4], cur[5]))
+                regions.append(Region(rel, lab, mid, cur.begin, cur.body, i, cur.stub, cur.indent))
                 cur = None
             i += 1
             continue
@@ -110,45 +131,47 @@ def parse_markers(rel, text):
         i += 1
     if cur:
         errors.append("%s:%d: BEGIN LAB %s %s has no END LAB %s %s"
-                      % (rel, cur[2] + 1, cur[0], cur[1], cur[0], cur[1]))
+                      % (rel, cur.begin + 1, cur.lab, cur.id, cur.lab, cur.id))
     return regions, errors
 
 
-def _finish_stub(stub):
+def _finish_stub(stub: list[str] | None) -> tuple[tuple[str, ...], str | None]:
+    """(the stub without trailing blank lines, None), or ((), error)."""
     if stub is None:
-        return None, "missing stub (the opening comment needs a `stub:` line and the stub below it)"
+        return (), "missing stub (the opening comment needs a `stub:` line and the stub below it)"
     while stub and not stub[-1].strip():
         stub.pop()
     if not any(s.strip() for s in stub):
-        return None, "empty stub (give at least one line after `stub:`)"
-    return stub, None
+        return (), "empty stub (give at least one line after `stub:`)"
+    return tuple(stub), None
 
 
-def _c_opening(lines, i, m):
+def _c_opening(lines: list[str], i: int, m: re.Match[str]) -> tuple[tuple[str, ...], int, str | None]:
     """Stub lines of a C opening comment starting at line i; (stub, first body line, error)."""
     if "*/" in m.group("rest"):
-        return None, i + 1, "missing stub (the opening comment closes on the BEGIN line)"
-    stub = None
+        return (), i + 1, "missing stub (the opening comment closes on the BEGIN line)"
+    stub: list[str] | None = None
     j = i + 1
     while j < len(lines):
         ln = lines[j]
         if C_CLOSE.match(ln):
-            stub, err = _finish_stub(stub)
-            return stub, j + 1, err
+            done, err = _finish_stub(stub)
+            return done, j + 1, err
         if "*/" in ln:
-            return None, j + 1, "line %d: put the closing */ on a line of its own" % (j + 1)
+            return (), j + 1, "line %d: put the closing */ on a line of its own" % (j + 1)
         if not C_CONT.match(ln):
-            return None, j, "line %d: the opening comment's lines must start with ` *`" % (j + 1)
+            return (), j, "line %d: the opening comment's lines must start with ` *`" % (j + 1)
         if stub is not None:
             stub.append(re.sub(r"^\s*\* ?", "", ln, count=1).rstrip())
         elif C_STUB.match(ln):
             stub = []
         j += 1
-    return None, j, "the opening comment is never closed"
+    return (), j, "the opening comment is never closed"
 
 
-def _mk_opening(lines, i, m):
-    stub = None
+def _mk_opening(lines: list[str], i: int, m: re.Match[str]) -> tuple[tuple[str, ...], int, str | None]:
+    """Stub lines of a Makefile opening comment starting at line i; (stub, first body line, error)."""
+    stub: list[str] | None = None
     j = i + 1
     while j < len(lines) and lines[j].lstrip().startswith("#") and not ANY_MARK.search(lines[j]):
         if stub is not None:
@@ -156,11 +179,11 @@ def _mk_opening(lines, i, m):
         elif MK_STUB.match(lines[j]):
             stub = []
         j += 1
-    stub, err = _finish_stub(stub)
-    return stub, j, err
+    done, err = _finish_stub(stub)
+    return done, j, err
 
 
-def stubbed(r, lab, only=None):
+def stubbed(r: Region, lab: str, only: Collection[str] | None = None) -> bool:
     """Whether region r is a stub in lab's tree: lab's own regions (or just
     those in `only`) and every region of a later lab."""
     if r.lab == lab:
@@ -168,12 +191,13 @@ def stubbed(r, lab, only=None):
     return r.lab > lab
 
 
-def render(text, regions, lab, only=None):
+def render(text: str, regions: list[Region], lab: str, only: Collection[str] | None = None) -> str:
     """text with the regions of lab and of later labs replaced by stubs, and
     earlier labs' markers removed. only: a set of lab's marker ids; then only
     those of lab's own regions are stubbed (later labs' still are)."""
     lines = text.split("\n")
-    out, i = [], 0
+    out: list[str] = []
+    i = 0
     for r in sorted(regions, key=lambda r: r.begin):
         out += lines[i:r.begin]
         if stubbed(r, lab, only):
@@ -186,18 +210,18 @@ def render(text, regions, lab, only=None):
 
 
 # ---------------------------------------------------------------- tree
-def list_files(root):
+def list_files(root: str) -> list[str]:
     """Files of the reference tree, relative: git's view when it is a checkout."""
     if os.path.isdir(os.path.join(root, ".git")):
         try:
             out = subprocess.run(["git", "-C", root, "ls-files", "-z", "--cached", "--others",
                                   "--exclude-standard"], capture_output=True, check=True).stdout
-            files = sorted({f for f in out.decode().split("\0") if f})
-            return [f for f in files if os.path.lexists(os.path.join(root, f))
+            listed = sorted({f for f in out.decode().split("\0") if f})
+            return [f for f in listed if os.path.lexists(os.path.join(root, f))
                     and not (set(f.split("/")[:-1]) & SKIP_DIRS)]
         except (OSError, subprocess.CalledProcessError):
             pass
-    files = []
+    files: list[str] = []
     for dp, dns, fns in os.walk(root):
         dns[:] = sorted(d for d in dns if d not in SKIP_DIRS)
         for fn in fns:
@@ -205,9 +229,11 @@ def list_files(root):
     return sorted(files)
 
 
-def scan(root, files, labs):
+def scan(root: str, files: list[str],
+         labs: dict[str, manifest.Lab]) -> tuple[list[Region], list[str]]:
     """All regions of the tree, and every error (markers and manifests)."""
-    regions, errors = [], []
+    regions: list[Region] = []
+    errors: list[str] = []
     for rel in files:
         if not is_scanned(rel) or os.path.islink(os.path.join(root, rel)):
             continue
@@ -225,7 +251,7 @@ def scan(root, files, labs):
             for r in regions:
                 if r.path == rel:
                     errors += check_whole_function(r, lines)
-    found = set()
+    found: set[tuple[str, str]] = set()
     for r in regions:
         lab = labs.get(r.lab)
         if lab is None:
@@ -250,14 +276,15 @@ def _braces(text: str) -> int:
     return text.count("{") - text.count("}")
 
 
-def check_whole_function(r: Region, lines: List[str]) -> List[str]:
+def check_whole_function(r: Region, lines: list[str]) -> list[str]:
     """Errors for a C region of a .c file that is not exactly one whole function
     body: the line before BEGIN must be the function's opening `{` alone at
     column 0, the line after END its closing `}`, the markers at body
     indentation (one tab), nothing in between at column 0 that opens or closes
     a function, and the reference code and the stub each balanced in braces
     with the stub's first line at body indentation.  labs/README.md, "Markers"."""
-    where, errs = r.where(), []
+    where = r.where()
+    errs: list[str] = []
     what = "a C region in a .c file must be a whole function body"
     if r.begin == 0 or lines[r.begin - 1] != "{":
         errs.append("%s: %s: the line before BEGIN LAB %s %s must be the function's opening `{` "
@@ -280,7 +307,7 @@ def check_whole_function(r: Region, lines: List[str]) -> List[str]:
     if _braces("\n".join(body)) != 0:
         errs.append("%s: %s: the reference code of LAB %s %s does not balance its braces"
                     % (where, what, r.lab, r.id))
-    stub = [s for s in r.stub or [] if s.strip()]       # a missing stub is reported elsewhere
+    stub = [s for s in r.stub if s.strip()]       # a missing stub is reported elsewhere
     if _braces("\n".join(stub)) != 0:
         errs.append("%s: %s: the stub of LAB %s %s does not balance its braces" % (where, what, r.lab, r.id))
     elif stub and stub[0][:1] in (" ", "\t"):
@@ -289,7 +316,7 @@ def check_whole_function(r: Region, lines: List[str]) -> List[str]:
     return errs
 
 
-def excluded(rel, lab, labs):
+def excluded(rel: str, lab: manifest.Lab, labs: dict[str, manifest.Lab]) -> bool:
     if rel.startswith(EXCLUDE_PREFIXES) or rel in EXCLUDE_FILES:
         return True
     if rel.startswith("labs/") and not rel.startswith("labs/%s/" % lab.dirname):
@@ -303,7 +330,8 @@ def excluded(rel, lab, labs):
     return False
 
 
-def generate(root, lab_spec, dest, only=None):
+def generate(root: str, lab_spec: str | None, dest: str | None,
+             only: Collection[str] | None = None) -> list[str]:
     """Write the student tree; returns a list of errors (nothing written if any).
     only: stub just these marker ids of the lab (tools/stripcheck.py uses it)."""
     root = os.path.abspath(root)
@@ -318,9 +346,11 @@ def generate(root, lab_spec, dest, only=None):
         errors += manifest.check_files(root, lb)
     if errors or lab is None:
         return errors
+    if dest is None:
+        raise ValueError("mklab.generate: lab %s needs a destination" % lab.id)
     if os.path.exists(dest) and (not os.path.isdir(dest) or os.listdir(dest)):
         return ["%s: exists and is not empty; choose a new DEST" % dest]
-    by_file = {}
+    by_file: dict[str, list[Region]] = {}
     for r in regions:
         by_file.setdefault(r.path, []).append(r)
     os.makedirs(dest, exist_ok=True)
@@ -345,18 +375,19 @@ def generate(root, lab_spec, dest, only=None):
     return verify(dest) + leaks(root, dest, by_file, lab.id, only)
 
 
-def leaks(root, dest, by_file, lab, only=None):
+def leaks(root: str, dest: str, by_file: dict[str, list[Region]], lab: str,
+          only: Collection[str] | None = None) -> list[str]:
     """Errors for any reference line of a stubbed region (lab's and later
     labs') that shows up in the generated tree. A line also found outside
     those regions or in a stub is allowed: it may legitimately appear."""
-    errs = []
+    errs: list[str] = []
     for rel, regions in sorted(by_file.items()):
         gone = [r for r in regions if stubbed(r, lab, only)]
         if not gone:
             continue
         with open(os.path.join(root, rel), encoding="utf-8", errors="surrogateescape") as f:
             lines = f.read().split("\n")
-        hidden = set()
+        hidden: set[int] = set()
         for r in gone:
             hidden.update(range(r.begin, r.end + 1))
         allowed = {ln.strip() for i, ln in enumerate(lines) if i not in hidden}
@@ -378,15 +409,15 @@ def leaks(root, dest, by_file, lab, only=None):
 INSTRUCTORS_ONLY = re.compile(r"<!-- instructors-only -->.*?<!-- /instructors-only -->\n?", re.S)
 
 
-def student_readme(text):
+def student_readme(text: str) -> str:
     """The README without its instructors' section (marked by HTML comments)."""
     return INSTRUCTORS_ONLY.sub("The instructors' section of this README is in the reference "
                                 "tree, not in lab trees.\n\n", text)
 
 
-def verify(dest):
+def verify(dest: str) -> list[str]:
     """Errors for any marker text left in a generated tree."""
-    errs = []
+    errs: list[str] = []
     for rel in list_files(dest):
         p = os.path.join(dest, rel)
         if os.path.islink(p) or not os.path.isfile(p):
@@ -398,7 +429,7 @@ def verify(dest):
     return errs
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="mklab.py", description="Generate a vmkit student lab tree.")
     p.add_argument("--lab", help="lab id (00 or 00-warmup)")
     p.add_argument("--dest", help="new directory for the student tree")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import enum
 import os
 import random
 import re
@@ -32,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 import mklab
@@ -39,11 +41,26 @@ import vmkitpath  # noqa: F401  (grader/ on sys.path: tools/vmkitpath.py)
 from vmkit import ROOT, configs, driver, manifest, runner
 
 
+class Op(enum.StrEnum):
+    """The kinds of mechanical change; the value is what reports print."""
+    REL_LT = "rel <=>"          # `<` and `<=`
+    REL_GT = "rel >=<"          # `>` and `>=`
+    REL_EQ = "rel =="           # `==` to `!=`
+    REL_NE = "rel !="           # `!=` to `==`
+    LOGIC = "logic"             # `&&` and `||`
+    SHIFT = "shift"             # `<<` and `>>`
+    BITWISE = "bitwise"         # `&` and `|`
+    ARITH = "arith"             # `+` and `-`
+    CONST = "const"             # an integer constant plus or minus one
+    SWAP_ARGS = "swap args"     # the two arguments of a call swapped
+    DROP_STMT = "drop stmt"     # a statement replaced by `;`
+
+
 @dataclasses.dataclass(frozen=True)
 class Mutant:
     path: str          # file, relative to the tree
     line: int          # 0-based line in the reference file
-    op: str            # which operator made it
+    op: Op             # which operator made it
     old: str           # the line before
     new: str           # the line after
 
@@ -57,22 +74,22 @@ class Mutant:
 # ---------------------------------------------------------------- mutants
 _STRING = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'')
 
-# (name, pattern, replacement): each match of the pattern is one mutant.
-OPERATORS = [
-    ("rel <=>", re.compile(r"(?<![<>=!-])<=(?!=)"), "<"),
-    ("rel <=>", re.compile(r"(?<![<>-])<(?![<=])"), "<="),
-    ("rel >=<", re.compile(r"(?<![<>=!-])>=(?!=)"), ">"),
-    ("rel >=<", re.compile(r"(?<![<>-])>(?![>=])"), ">="),
-    ("rel ==", re.compile(r"=="), "!="),
-    ("rel !=", re.compile(r"!="), "=="),
-    ("logic", re.compile(r"&&"), "||"),
-    ("logic", re.compile(r"\|\|"), "&&"),
-    ("shift", re.compile(r"<<(?!=)"), ">>"),
-    ("shift", re.compile(r">>(?!=)"), "<<"),
-    ("bitwise", re.compile(r"(?<=\s)&(?=\s)"), "|"),
-    ("bitwise", re.compile(r"(?<=\s)\|(?=\s)"), "&"),
-    ("arith", re.compile(r"(?<=\s)\+(?=\s)"), "-"),
-    ("arith", re.compile(r"(?<=\s)-(?=\s)"), "+"),
+# (kind, pattern, replacement): each match of the pattern is one mutant.
+OPERATORS: list[tuple[Op, re.Pattern[str], str]] = [
+    (Op.REL_LT, re.compile(r"(?<![<>=!-])<=(?!=)"), "<"),
+    (Op.REL_LT, re.compile(r"(?<![<>-])<(?![<=])"), "<="),
+    (Op.REL_GT, re.compile(r"(?<![<>=!-])>=(?!=)"), ">"),
+    (Op.REL_GT, re.compile(r"(?<![<>-])>(?![>=])"), ">="),
+    (Op.REL_EQ, re.compile(r"=="), "!="),
+    (Op.REL_NE, re.compile(r"!="), "=="),
+    (Op.LOGIC, re.compile(r"&&"), "||"),
+    (Op.LOGIC, re.compile(r"\|\|"), "&&"),
+    (Op.SHIFT, re.compile(r"<<(?!=)"), ">>"),
+    (Op.SHIFT, re.compile(r">>(?!=)"), "<<"),
+    (Op.BITWISE, re.compile(r"(?<=\s)&(?=\s)"), "|"),
+    (Op.BITWISE, re.compile(r"(?<=\s)\|(?=\s)"), "&"),
+    (Op.ARITH, re.compile(r"(?<=\s)\+(?=\s)"), "-"),
+    (Op.ARITH, re.compile(r"(?<=\s)-(?=\s)"), "+"),
 ]
 _INT = re.compile(r"(?<![\w.])(\d+)([uUlL]*)(?![\w.])")
 _CALL2 = re.compile(r"\b(\w+)\(([^(),]+), ([^(),]+)\)")
@@ -89,7 +106,7 @@ def masked(line: str) -> str:
     return _STRING.sub(lambda m: '"' + " " * (len(m.group(0)) - 2) + '"', line)
 
 
-def line_mutants(path: str, i: int, line: str):
+def line_mutants(path: str, i: int, line: str) -> Iterator[Mutant]:
     code = masked(line)
     cut = code.find("/*")
     if cut >= 0:
@@ -101,20 +118,20 @@ def line_mutants(path: str, i: int, line: str):
         n = int(m.group(1))
         for v in (n + 1, n - 1):
             if v >= 0:
-                yield Mutant(path, i, "const", line,
+                yield Mutant(path, i, Op.CONST, line,
                              line[:m.start()] + str(v) + m.group(2) + line[m.end():])
     for m in _CALL2.finditer(code):
         if m.group(1) not in _SKIP_CALLS and m.group(2).strip() != m.group(3).strip():
             new = "%s(%s, %s)" % (m.group(1), m.group(3).strip(), m.group(2).strip())
-            yield Mutant(path, i, "swap args", line, line[:m.start()] + new + line[m.end():])
+            yield Mutant(path, i, Op.SWAP_ARGS, line, line[:m.start()] + new + line[m.end():])
     s = line.strip()
     if s.endswith(";") and not s.startswith(("return", "break", "continue")):
         indent = line[:len(line) - len(line.lstrip())]
-        yield Mutant(path, i, "drop stmt", line, indent + ";")
+        yield Mutant(path, i, Op.DROP_STMT, line, indent + ";")
 
 
 def all_mutants(root: str, lab: manifest.Lab) -> list[Mutant]:
-    out = []
+    out: list[Mutant] = []
     files = mklab.list_files(root)
     regions, errors = mklab.scan(root, files, manifest.load_all(root))
     if errors:
@@ -221,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("mutation: cannot generate the tree:\n  " + "\n  ".join(errs))
     if not build(tree, names):
         raise SystemExit("mutation: the reference does not build in %s" % tree)
-    originals = {}
+    originals: dict[str, str] = {}
     for rel in sorted({m.path for m in mutants}):
         with open(os.path.join(root, rel)) as f:
             originals[rel] = f.read()
@@ -247,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             verdict = "equivalent (same object code)"
         else:
             graded += 1
-            lived = []
+            lived: list[int] = []
             for s in seeds:
                 failed = grade(tree, lab, s, names, a.jobs)
                 if failed:

@@ -13,11 +13,15 @@ build/stripcheck/NN (fresh), builds and boots it, and checks that
       what the tree ships.
 Exit status 0 only when there is no defect. Run with /usr/bin/python3.
 """
+from __future__ import annotations
+
 import argparse
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 import mklab
@@ -25,14 +29,16 @@ import vmkitpath  # noqa: F401  (grader/ on sys.path: tools/vmkitpath.py)
 from vmkit import ROOT, driver, manifest, runner
 
 
-def outcomes(lab, report):
+def outcomes(lab: manifest.Lab,
+             report: dict[str, Any]) -> Iterator[tuple[manifest.LabTest, str, dict[str, Any] | None]]:
+    """(test, config, its record in the report or None) for each of lab's tests, hidden included."""
     by = {(r["test"], r["config"]): r for r in report["tests"] if r.get("lab") == lab.id}
     for lt in lab.selected(hidden=True):
         for cfg in lt.configs:
             yield lt, cfg, by.get((lt.name, cfg))
 
 
-def own_grader_runs(lab, tree):
+def own_grader_runs(lab: manifest.Lab, tree: str) -> list[str]:
     """The student's `make grade` is the tree's own tools/grade.py: it must
     run there (with only what the tree ships) and write results.json."""
     test = lab.selected(hidden=False)[0]
@@ -45,8 +51,10 @@ def own_grader_runs(lab, tree):
     return []
 
 
-def check_lab(lab, labs, a, root):
-    defects = []
+def check_lab(lab: manifest.Lab, labs: dict[str, manifest.Lab], a: argparse.Namespace,
+              root: str) -> list[str]:
+    """Every defect of lab's stripping (empty: none)."""
+    defects: list[str] = []
     dest = os.path.join(root, "build", "stripcheck", lab.id)
     shutil.rmtree(dest, ignore_errors=True)
     errs = mklab.generate(root, lab.id, dest)
@@ -98,15 +106,19 @@ def check_lab(lab, labs, a, root):
         report, _, _ = driver.run_pytest(earlier.test_files(hidden=True), tree=dest, lab=earlier.id,
                                          hidden=True, seed=a.seed, jobs=a.jobs, quiet=not a.verbose)
         for lt, cfg, rec in outcomes(earlier, report):
-            if rec is None or rec["outcome"] != "passed":
-                why = "did not run" if rec is None else rec["message"].strip().splitlines()[:1]
-                defects.append("lab %s: earlier lab %s's test %s [%s] fails on lab %s's tree: %s"
-                               % (lab.id, earlier.id, lt.name, cfg, lab.id,
-                                  why if isinstance(why, str) else (why[0] if why else rec["outcome"])))
+            if rec is None:
+                why = "did not run"
+            elif rec["outcome"] != "passed":
+                first = rec["message"].strip().splitlines()[:1]
+                why = first[0] if first else rec["outcome"]
+            else:
+                continue
+            defects.append("lab %s: earlier lab %s's test %s [%s] fails on lab %s's tree: %s"
+                           % (lab.id, earlier.id, lt.name, cfg, lab.id, why))
     return defects
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="stripcheck.py", description=__doc__.split("\n")[0])
     p.add_argument("--lab", help="check only this lab")
     p.add_argument("--seed", type=int, default=1, help="seed for the test runs (default 1)")
@@ -122,7 +134,7 @@ def main(argv=None):
         p.error(str(e))
     if not chosen:
         p.error("no labs under %s/labs" % root)
-    all_defects = []
+    all_defects: list[str] = []
     for lab in chosen:
         print("stripcheck: lab %s (%s) ..." % (lab.id, lab.title), flush=True)
         d = check_lab(lab, labs, a, root)

@@ -12,29 +12,35 @@ another pool, and freeing merges with buddies as far as they go - so
 replaying a kernel's log of allocations and frees predicts every address the
 kernel must return.
 """
+from __future__ import annotations
+
 from collections import deque
-from typing import Optional
+from collections.abc import Mapping, Sequence
 
 PAGE = 4096
 
+Seg = tuple[int, int, int]              # (start, end, free list) of a segment
+QueueKey = tuple[int, int, int]         # (free list, pool, order) of a queue
+Place = tuple[int, int, int]            # (order, pool, free list) of a free block
+
 
 class Buddy:
-    def __init__(self, segs, nfreelist, nfreepool, nfreeorder):
+    def __init__(self, segs: Sequence[Seg], nfreelist: int, nfreepool: int, nfreeorder: int) -> None:
         """segs: [(start, end, freelist)] in ascending order."""
         self.segs = segs
         self.npool, self.norder = nfreepool, nfreeorder
         self.q: list[list[list[deque[int]]]] = [[[deque() for _ in range(nfreeorder)] for _ in range(nfreepool)]
                   for _ in range(nfreelist)]
-        self.heads = {}            # pa -> (order, pool, freelist) of free blocks
+        self.heads: dict[int, Place] = {}      # pa -> (order, pool, freelist) of free blocks
 
-    def seg_of(self, pa):
+    def seg_of(self, pa: int) -> Seg:
         for s, e, fl in self.segs:
             if s <= pa < e:
                 return s, e, fl
         raise ValueError("address %#x is in no segment" % pa)
 
     # -- queues
-    def _add(self, pa, order, pool, fl, tail=False):
+    def _add(self, pa: int, order: int, pool: int, fl: int, tail: bool = False) -> None:
         """A block onto its queue: freed blocks at the tail, split halves at the head."""
         if tail:
             self.q[fl][pool][order].append(pa)
@@ -42,23 +48,23 @@ class Buddy:
             self.q[fl][pool][order].appendleft(pa)
         self.heads[pa] = (order, pool, fl)
 
-    def _rem(self, pa):
+    def _rem(self, pa: int) -> Place:
         order, pool, fl = self.heads.pop(pa)
         self.q[fl][pool][order].remove(pa)
         return order, pool, fl
 
-    def _pop(self, fl, pool, order):
+    def _pop(self, fl: int, pool: int, order: int) -> int:
         pa = self.q[fl][pool][order].popleft()
         del self.heads[pa]
         return pa
 
     # -- the contract
-    def boot(self):
+    def boot(self) -> None:
         """vm_page_startup: each segment freed in maximal aligned blocks, ascending."""
         for s, e, _ in self.segs:
             self.free_contig(s, (e - s) // PAGE, 0)
 
-    def free_contig(self, pa, npages, pool):
+    def free_contig(self, pa: int, npages: int, pool: int) -> None:
         while npages:
             order = 0
             while (order + 1 < self.norder and (1 << (order + 1)) <= npages
@@ -68,7 +74,7 @@ class Buddy:
             pa += PAGE << order
             npages -= 1 << order
 
-    def free(self, pa, order, pool):
+    def free(self, pa: int, order: int, pool: int) -> None:
         s, e, fl = self.seg_of(pa)
         while order < self.norder - 1:
             buddy = pa ^ (PAGE << order)
@@ -79,13 +85,13 @@ class Buddy:
             pa &= ~((PAGE << order) - 1)
         self._add(pa, order, pool, fl, tail=True)
 
-    def _split(self, pa, oind, order, pool, fl):
+    def _split(self, pa: int, oind: int, order: int, pool: int, fl: int) -> int:
         while oind > order:
             oind -= 1
             self._add(pa + (PAGE << oind), oind, pool, fl)
         return pa
 
-    def alloc(self, pool, order):
+    def alloc(self, pool: int, order: int) -> int | None:
         for fl in range(len(self.q)):
             for oind in range(order, self.norder):
                 if self.q[fl][pool][oind]:
@@ -96,7 +102,7 @@ class Buddy:
                         return self._split(self._pop(fl, p, oind), oind, order, pool, fl)
         return None
 
-    def unfree(self, pa):
+    def unfree(self, pa: int) -> tuple[bool, int | None]:
         """vm_phys_unfree_page: (True, pool) or (False, None)."""
         s, _e, fl = self.seg_of(pa)
         for order in range(self.norder):
@@ -121,7 +127,7 @@ class Buddy:
                 self._add(half, horder, pool, fl)
         return True, pool
 
-    def contig(self, npages, low, high, align, bound):
+    def contig(self, npages: int, low: int, high: int, align: int, bound: int) -> int | None:
         """vm_phys_alloc_contig: first fit over free lists, orders, pools, queue
         positions (head first), heads only; the rest goes back into DEFAULT."""
         top = self.norder - 1
@@ -154,7 +160,8 @@ class Buddy:
         return None
 
     @classmethod
-    def from_queues(cls, segs, nfreelist, nfreepool, nfreeorder, queues):
+    def from_queues(cls, segs: Sequence[Seg], nfreelist: int, nfreepool: int, nfreeorder: int,
+                    queues: Mapping[QueueKey, Sequence[int]]) -> Buddy:
         """A model in a state a kernel reported: {(fl, pool, order): [pa, ...] head first}."""
         model = cls(segs, nfreelist, nfreepool, nfreeorder)
         for (fl, pool, order), pas in queues.items():
@@ -163,15 +170,15 @@ class Buddy:
                 model.heads[pa] = (order, pool, fl)
         return model
 
-    def queues(self):
+    def queues(self) -> dict[QueueKey, list[int]]:
         """{(freelist, pool, order): [pa, ...] head first} for non-empty queues."""
         return {(fl, p, o): list(dq) for fl, pools in enumerate(self.q)
                 for p, orders in enumerate(pools) for o, dq in enumerate(orders) if dq}
 
     # -- observations
-    def counts(self):
+    def counts(self) -> dict[QueueKey, int]:
         """{(freelist, pool, order): blocks} for non-empty queues."""
-        out = {}
+        out: dict[QueueKey, int] = {}
         for fl, pools in enumerate(self.q):
             for p, orders in enumerate(pools):
                 for o, dq in enumerate(orders):
@@ -179,6 +186,6 @@ class Buddy:
                         out[(fl, p, o)] = len(dq)
         return out
 
-    def free_pages(self):
+    def free_pages(self) -> int:
         return sum(1 << o for o, _, _ in self.heads.values())
 

@@ -120,12 +120,12 @@ def test_directed_replay(vm):
             model.free(op[1], op[2], tags[op[1]])
         elif k == "s":
             got = {kk: [pa for pa, _, _ in v] for kk, v in d["snap"][i].items()}
-            want = model.queues()
-            if got != want:
-                keys = sorted(set(got) | set(want))
+            queues = model.queues()
+            if got != queues:
+                keys = sorted(set(got) | set(queues))
                 lines = ["  [freelist %d pool %d order %2d] kernel %s\n%27s model  %s"
-                         % (kk + (_hl(got.get(kk)), "", _hl(want.get(kk)))) for kk in keys
-                         if got.get(kk) != want.get(kk)]
+                         % (kk + (_hl(got.get(kk)), "", _hl(queues.get(kk)))) for kk in keys
+                         if got.get(kk) != queues.get(kk)]
                 vm.fail(r, "after %s the free queues (head first) differ from the model:\n%s"
                         % (what, "\n".join(lines[:8])))
 
