@@ -1,25 +1,29 @@
 /*
- * harness.c - the hosted test runner, and the few kernel services the
- * machine-independent code needs on the host: a console, panic, KASSERT.
+ * harness.c - the hosted test runner (libc side), and where a kernel panic
+ * in a test lands: host_machine.c's panic() and KASSERT call host_panic().
  *
  * Usage: host_tests [name-substring]
  * Prints one line per test and ends with "N passed, N failed"; exits 1 if
  * any failed.  HOST_SEED=n changes the seed of the randomised tests (the
  * seed in use is printed, so a failure can be replayed).
  */
+#include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
+#include "host_machine.h"
 
 static struct host_test *tests;
 static bool cur_failed;
 static char cur_msg[512];
 
-jmp_buf *harness_panic_jmp;
-char harness_panic_msg[512];
+/* Where a panic returns to: the running test, or the EXPECT_PANIC in it. */
+static jmp_buf *harness_panic_jmp;
+static char harness_panic_msg[512];
 
 void
 harness_register(struct host_test *t)
@@ -64,42 +68,43 @@ harness_seed(void)
 	return (s != NULL ? strtoull(s, NULL, 0) : 20071001ull);
 }
 
-/* ---- Kernel services for the hosted build ------------------------------ */
+/* ---- Panics ------------------------------------------------------------ */
 
-int	vmk_vsnprintf(char *, size_t, const char *, va_list);
-
+/*
+ * host_machine.c's panic() and KASSERT formatted the message with the
+ * kernel's printf; return to the test that expected it, or to the runner.
+ */
 void
-cons_putc(int c)
+host_panic(const char *msg)
 {
-	putchar(c);
-}
-
-static void __attribute__((noreturn))
-host_vpanic(const char *fmt, va_list ap)
-{
-	vmk_vsnprintf(harness_panic_msg, sizeof(harness_panic_msg), fmt, ap);
+	snprintf(harness_panic_msg, sizeof(harness_panic_msg), "%s", msg);
 	if (harness_panic_jmp != NULL)
 		longjmp(*harness_panic_jmp, 1);
 	fprintf(stderr, "panic outside a test: %s\n", harness_panic_msg);
 	abort();
 }
 
-void __attribute__((noreturn))
-vmk_panic(const char *fmt, ...)
+bool
+harness_expect_panic(void (*fn)(void *), void *arg, const char *substr, const char *file,
+    int line)
 {
-	va_list ap;
+	jmp_buf jb, *saved = harness_panic_jmp;
 
-	va_start(ap, fmt);
-	host_vpanic(fmt, ap);
-}
-
-void __attribute__((noreturn))
-kassert_panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	host_vpanic(fmt, ap);
+	harness_panic_msg[0] = '\0';
+	harness_panic_jmp = &jb;
+	if (setjmp(jb) == 0) {
+		fn(arg);
+		harness_panic_jmp = saved;
+		harness_fail(file, line, "expected a panic containing \"%s\"", substr);
+		return (false);
+	}
+	harness_panic_jmp = saved;
+	if (strstr(harness_panic_msg, substr) == NULL) {
+		harness_fail(file, line, "panic message \"%s\" lacks \"%s\"", harness_panic_msg,
+		    substr);
+		return (false);
+	}
+	return (true);
 }
 
 /* ---- Runner ------------------------------------------------------------- */

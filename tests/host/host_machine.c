@@ -1,7 +1,8 @@
 /*
  * host_machine.c - the machine behind host_machine.h, and the few machine
- * services the kernel's VM files call: vm_page_map_range() (vm_kmem.c in
- * the kernel) and cpu_ticks().  Compiled like kernel code
+ * services the kernel's files call: vm_page_map_range() (vm_kmem.c in the
+ * kernel), cpu_ticks(), cons_putc(), panic() and kassert_panic(), each
+ * checked against the kernel's own prototype.  Compiled like kernel code
  * (kernel headers, hostnames.h).  It re-implements nothing: the page array
  * is carved, sized and initialised by kernel/vm/vm_page.c, the segments and
  * queues by kernel/vm/vm_phys.c; this file sets phys_avail, calls them, and
@@ -11,6 +12,7 @@
  * the kernel files are compiled, so the benchmarks can build it both ways.
  */
 #include <sys/systm.h>
+#include <sys/cons.h>
 #include <sys/kernel.h>
 #include <vm/vm_param.h>
 #include <vm/vm_kern.h>
@@ -40,6 +42,40 @@ uint64_t
 cpu_ticks(void)
 {
 	return (host_ticks());
+}
+
+void
+cons_putc(int c)
+{
+	host_putc(c);
+}
+
+/* panic(9) and KASSERT: the kernel's printf formats, the host side decides. */
+static void __noreturn
+host_vpanic(const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	host_panic(msg);
+}
+
+void
+panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	host_vpanic(fmt, ap);
+}
+
+void
+kassert_panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	host_vpanic(fmt, ap);
 }
 
 /* ---- Booting ------------------------------------------------------------ */

@@ -99,10 +99,19 @@ void	sim_free_m(void *m, int order);
 /*
  * The host side of the machine (host_mem.c, with the C library): memory
  * for vm_page_map_range (after `guard` inaccessible bytes), all of it given
- * back at the next boot, and a clock for cpu_ticks().
+ * back at the next boot, a clock for cpu_ticks() and a console for
+ * cons_putc().
  */
 void	*host_mem_map(unsigned long size, unsigned long guard);
 void	host_mem_unmap_all(void);
 unsigned long long host_ticks(void);
+void	host_putc(int c);
+
+/*
+ * Where panic() and KASSERT failures go, with the message the kernel's
+ * printf made: the test harness (harness.c) fails the running test; the
+ * fuzz target and the benchmarks (sim_panic.c) print it and abort.
+ */
+void	host_panic(const char *msg) __attribute__((noreturn));
 
 #endif

@@ -2,8 +2,9 @@
  * host_mem.c - the host half of the hosted machine (host_machine.h), with
  * the C library: the memory vm_page_map_range() hands the kernel's VM code
  * (mmap'd, behind an inaccessible guard as the kernel's mapping has one, so
- * an underrun of vm_page_array faults here too), and a clock.
+ * an underrun of vm_page_array faults here too), a clock and a console.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -49,4 +50,10 @@ host_ticks(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
+}
+
+void
+host_putc(int c)
+{
+	putchar(c);
 }

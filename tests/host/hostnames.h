@@ -3,7 +3,8 @@
  * (-include).  The kernel's libkern defines malloc, printf, memset... with
  * the C library's names; in a host process those would replace libc's for
  * everyone, sanitizer runtime included.  Renaming them vmk_* keeps the two
- * apart: tests call vmk_malloc() to reach the kernel's allocator.
+ * apart.  The kernel-side tests (harness.h) are compiled with this too, so
+ * their malloc() is the kernel's; they reach libc's through libc_oracle.h.
  */
 #define	memset		vmk_memset
 #define	memcpy		vmk_memcpy

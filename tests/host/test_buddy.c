@@ -6,6 +6,8 @@
  * states the exact queue contents it expects, so a regression says where.
  * vm_phys_check() runs after every operation (the OP macro).
  */
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -288,20 +290,35 @@ HOST_TEST(buddy_contig_above_4g)
 	CHECK(sim_free_count() == 3 * 1024 && sim_count(-1, 10) == 3, "all back: %s", orders());
 }
 
+/* sim_free(pa, order), for EXPECT_PANIC. */
+struct free_call { sim_pa_t pa; int order; };
+
+static void
+call_sim_free(void *arg)
+{
+	const struct free_call *c = arg;
+
+	sim_free(c->pa, c->order);
+}
+
 HOST_TEST(buddy_double_free_panics)
 {
+	struct free_call c;
 	sim_pa_t pa;
 
 	SETUP({ 0, 1 * MB });
 	OP(pa = sim_alloc(0, 2));
 	OP(sim_free(pa, 2));
-	EXPECT_PANIC(sim_free(pa, 2), "double free");
-	EXPECT_PANIC(sim_free(pa + PG, 0), "double free");	/* inside a free block */
+	c = (struct free_call){ pa, 2 };
+	EXPECT_PANIC(call_sim_free, &c, "double free");
+	c = (struct free_call){ pa + PG, 0 };	/* inside a free block */
+	EXPECT_PANIC(call_sim_free, &c, "double free");
 	OP((void)0);	/* the failed frees changed nothing */
 	/* A block whose head is allocated but whose tail is free (a wrong order). */
 	OP(pa = sim_alloc(0, 0));
 	CHECK(sim_is_free(pa + PG), "its buddy page is free");
-	EXPECT_PANIC(sim_free(pa, 1), "double free");
+	c = (struct free_call){ pa, 1 };
+	EXPECT_PANIC(call_sim_free, &c, "double free");
 	OP(sim_free(pa, 0));
 	CHECK(sim_free_count() == 256 && sim_count(-1, 8) == 1, "intact: %s", orders());
 }

@@ -1,12 +1,14 @@
 /*
  * test_kmem.c - the kernel's malloc and KVA allocator under random
- * workloads, with ASan watching every byte.
+ * workloads, with ASan watching every byte.  Kernel side: malloc, free
+ * and memset here are the kernel's (sys/malloc.h, sys/systm.h).
  */
-#include <stdlib.h>
-#include <string.h>
+#include <sys/systm.h>
+#include <sys/malloc.h>
+#include <machine/param.h>
+#include <vm/vm_kern.h>
 
 #include "harness.h"
-#include "kernel_api.h"
 
 static unsigned long long s;
 static unsigned long long rnd(void) { s = s * 6364136223846793005ull + 1442695040888963407ull; return (s >> 17); }
@@ -26,11 +28,11 @@ HOST_TEST(malloc_random)
 		if (p[k] != NULL) {
 			for (size_t b = 0; b < sz[k]; b++)
 				CHECK(((unsigned char *)p[k])[b] == (unsigned char)k, "block %d corrupted", k);
-			vmk_free(p[k]);
+			free(p[k]);
 			p[k] = NULL;
 		} else {
 			sz[k] = 1 + rnd() % 5000;
-			p[k] = vmk_malloc(sz[k]);
+			p[k] = malloc(sz[k]);
 			CHECK(p[k] != NULL, "malloc(%zu) failed at step %d", sz[k], i);
 			CHECK(((unsigned long)p[k] & 31) == 0, "misaligned");
 			CHECK((char *)p[k] >= arena && (char *)p[k] + sz[k] <= arena + sizeof(arena), "outside the arena");
@@ -38,10 +40,16 @@ HOST_TEST(malloc_random)
 		}
 	}
 	for (int k = 0; k < 128; k++)
-		vmk_free(p[k]);
+		free(p[k]);
 	malloc_stats(&st1);
 	CHECK(st1.in_use == 0 && st1.allocations == 0, "leak: %zu bytes", st1.in_use);
 	CHECK(st1.largest_free == st0.largest_free, "free blocks did not coalesce back");
+}
+
+static void
+call_free(void *p)
+{
+	free(p);
 }
 
 HOST_TEST(malloc_double_free_panics)
@@ -50,9 +58,9 @@ HOST_TEST(malloc_double_free_panics)
 	void *p;
 
 	malloc_init(arena, sizeof(arena));
-	p = vmk_malloc(100);
-	vmk_free(p);
-	EXPECT_PANIC(vmk_free(p), "freed twice");
+	p = malloc(100);
+	free(p);
+	EXPECT_PANIC(call_free, p, "freed twice");
 }
 
 HOST_TEST(malloc_exhaustion_returns_null)
@@ -60,9 +68,16 @@ HOST_TEST(malloc_exhaustion_returns_null)
 	static char arena[4096] __attribute__((aligned(64)));
 
 	malloc_init(arena, sizeof(arena));
-	CHECK(vmk_malloc(8192) == NULL, "an impossible request succeeded");
-	CHECK(vmk_malloc(4000) != NULL, "a fitting request failed");
-	CHECK(vmk_malloc(64) == NULL, "allocated past the end");
+	CHECK(malloc(8192) == NULL, "an impossible request succeeded");
+	CHECK(malloc(4000) != NULL, "a fitting request failed");
+	CHECK(malloc(64) == NULL, "allocated past the end");
+}
+
+/* kva_free() of one page at va */
+static void
+call_kva_free_page(void *va)
+{
+	kva_free((vm_offset_t)va, PAGE_SIZE);
 }
 
 HOST_TEST(kva_random)
@@ -91,5 +106,5 @@ HOST_TEST(kva_random)
 		if (va[k] != 0)
 			kva_free(va[k], sz[k]);
 	CHECK(kva_free_bytes() == end - base, "space lost: %lu", (unsigned long)kva_free_bytes());
-	EXPECT_PANIC(kva_free(base, 4096), "free");
+	EXPECT_PANIC(call_kva_free_page, (void *)base, "free");
 }

@@ -4,6 +4,7 @@
  * vm_page_free_contig().  The buddy tests boot through the carve too
  * (host_machine.c); these check what the carve itself must produce.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "harness.h"
@@ -67,6 +68,17 @@ HOST_TEST(page_startup_without_room_leaves_the_vm_off)
 	CHECK(sim_startup(r, 2, &c) == 0, "a 2-page machine got a page array");
 }
 
+/* sim_page_free_contig(pa, npages), for EXPECT_PANIC. */
+struct contig_call { sim_pa_t pa; unsigned long npages; };
+
+static void
+call_page_free_contig(void *arg)
+{
+	const struct contig_call *a = arg;
+
+	sim_page_free_contig(a->pa, a->npages);
+}
+
 /*
  * contigmalloc's pages go back through vm_page_free_contig: unwired, the
  * counters restored, the free blocks maximal again; a second free, or a
@@ -75,6 +87,7 @@ HOST_TEST(page_startup_without_room_leaves_the_vm_off)
 HOST_TEST(page_free_contig_unwires_and_frees)
 {
 	static const struct sim_range r[] = { { 0x100000, 0x4000000 } };
+	struct contig_call run;
 	struct sim_carve c;
 	unsigned free0, wired0;
 	sim_pa_t pa;
@@ -93,8 +106,10 @@ HOST_TEST(page_free_contig_unwires_and_frees)
 	    "the run's pages are not free and unwired");
 	CHECK(sim_free_count() == free0, "%u free, want %u", sim_free_count(), free0);
 	CHECK(sim_check(why, sizeof(why)) == 0, "%s", why);
-	EXPECT_PANIC(sim_page_free_contig(pa, 37), "freeing free page");
+	run = (struct contig_call){ pa, 37 };
+	EXPECT_PANIC(call_page_free_contig, &run, "freeing free page");
 	sim_startup(r, 1, &c);
 	pa = sim_alloc(0, 2);		/* straight from vm_phys: not the page layer's */
-	EXPECT_PANIC(sim_page_free_contig(pa, 4), "is managed");
+	run = (struct contig_call){ pa, 4 };
+	EXPECT_PANIC(call_page_free_contig, &run, "is managed");
 }

@@ -2,11 +2,12 @@
  * test_physmem.c - phys_avail-style range arrays against a page bitmap
  * model: after random adds and excludes, the array must describe exactly
  * the pages the model says, sorted, disjoint, page-aligned and merged.
+ * Kernel side: the prototypes are vm/vm_param.h's.
  */
-#include <string.h>
+#include <sys/systm.h>
+#include <vm/vm_param.h>
 
 #include "harness.h"
-#include "kernel_api.h"
 
 #define	NPAGES	4096
 #define	ENTRIES	64
