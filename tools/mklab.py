@@ -211,8 +211,8 @@ def render(text: str, regions: list[Region], lab: str, only: Collection[str] | N
 
 # ---------------------------------------------------------------- tree
 def list_files(root: str) -> list[str]:
-    """Files of the reference tree, relative: git's view when it is a checkout."""
-    if os.path.isdir(os.path.join(root, ".git")):
+    """Files of the reference tree, relative: git's view when it is a checkout (a worktree's .git is a file)."""
+    if os.path.lexists(os.path.join(root, ".git")):
         try:
             out = subprocess.run(["git", "-C", root, "ls-files", "-z", "--cached", "--others",
                                   "--exclude-standard"], capture_output=True, check=True).stdout
