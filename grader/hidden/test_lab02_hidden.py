@@ -6,14 +6,14 @@ every address the kernel returns - a check no output can fake without
 implementing the allocator.  The model stays out of student trees.
 """
 from hidden import buddy_model as bm
-from tests.test_lab02 import BIG, SCRIPT, check_segments, parse, parse_script, run_script, run_workload, script_arg
+from tests.test_lab02 import BIG, SCRIPT, parse, parse_script, run_script, run_workload, script_arg
 
 
 def model_for(vm, r, mem, d):
-    """A buddy model booted like the kernel."""
-    check_segments(vm, r, mem, d)
+    """A buddy model booted like the kernel, on the segments parse() checked against
+    the machine's free-list table from the ELF (d["table"])."""
     p = d["params"]
-    model = bm.Buddy(d["segs"], p["nfreelist"], p["nfreepool"], p["nfreeorder"])
+    model = bm.Buddy(d["segs"], len(d["table"]), p["nfreepool"], p["nfreeorder"])
     model.boot()
     return model
 
@@ -69,7 +69,7 @@ def test_long_workload(vm):
 def test_noobj_replay(vm):
     """NOOBJ pages come from the DIRECT pool (DEFAULT's alias on i386), exactly as modelled."""
     r = vm.run_pass(["buddy_noobj"], {"lab02.pages": 64}, mem="128M")
-    d = parse(vm, r, "buddy_noobj")
+    d = parse(vm, r, "buddy_noobj", "128M")
     model = model_for(vm, r, "128M", d)
     direct = 0 if d["params"]["nfreepool"] == 2 else 2
     n_iter, d_iter = iter(d["n"]), iter(d["d"])
@@ -89,7 +89,7 @@ def test_directed_replay(vm):
     d = parse_script(vm, r, SCRIPT)
     p = d["params"]
     start = {k: [pa for pa, _, _ in v] for k, v in d["snap"].get(0, {}).items()}
-    model = bm.Buddy.from_queues(d["segs"], p["nfreelist"], p["nfreepool"], p["nfreeorder"], start)
+    model = bm.Buddy.from_queues(d["segs"], len(d["table"]), p["nfreepool"], p["nfreeorder"], start)
     live, tags = [], {}          # live: [(pa, order or -npages, pool)]; tags: pa -> pool of an unfreed page
     for i, op in enumerate(SCRIPT):
         k, res, what = op[0], d["res"].get(i), "operation %d (%s)" % (i, script_arg([op]))

@@ -57,9 +57,9 @@ class Layout:
         vm.check(info["mode"] == want_mode, r, "mode %s, expected %s for %s"
                  % (info["mode"], want_mode, vm.config))
         self.post = info["phys_avail"]
-        # The machine's free-list limits, from the boot's table (segments are cut there).
-        self.limits = [lim for _name, lim in pm.freelist_table(r.log).values()]
-        vm.check(self.limits, r, "the kernel printed no `vm_phys: free list` lines at boot")
+        # The machine's free-list limits (segments are cut there), from the kernel ELF
+        # the grader built: vm_phys_freelists is no lab file's, whatever vm_phys.c prints.
+        self.limits = [fl.limit for fl in vm.freelists(r)]
 
     def fail_unless(self, cond, msg):
         self.vm.check(cond, self.r, "%s [-m %s]" % (msg, self.mem))

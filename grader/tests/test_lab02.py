@@ -15,6 +15,7 @@ from vmkit import krng, physmem as pm
 PAGE = pm.PAGE
 LIVE_MAX = 4096          # buddy_workload's bookkeeping array (kernel/tests/ktest_buddy.c)
 BIG = {False: ["511M", "3583M"], True: ["511M", "6G"]}      # by vm.pae (RAM above 4 GiB)
+SCRIPT_MEM = "128M"      # buddy_script's boots (its addresses assume this layout)
 
 
 def parse_header(line, d):
@@ -31,7 +32,9 @@ def parse_header(line, d):
     return True
 
 
-def parse(vm, r, test):
+def parse(vm, r, test, mem):
+    """`test`'s KDATA lines, its header checked against the machine's free-list
+    table and its segments against the RAM of -m mem (check_header)."""
     d: dict[str, Any] = {"segs": [], "freelists": {}, "ops": [], "q": {}, "free": {}, "blk": [], "c": [], "n": [], "d": []}
     for line in vm.kdata(r, test):      # typed by the grammar in vmkit/kdata.py
         k = line.kind
@@ -49,20 +52,42 @@ def parse(vm, r, test):
             d[k].append(line["pa"])
     vm.check("params" in d and d["segs"], r, "%s printed no parameters or segments "
              "(is the VM system on?)" % test)
-    vm.check(sorted(d["freelists"]) == list(range(d["params"].get("nfreelist", -1))), r,
-             "%s printed free lists %s for nfreelist %s" % (test, sorted(d["freelists"]),
-                                                         d["params"].get("nfreelist")))
+    check_header(vm, r, test, mem, d)
     return d
 
 
+def check_header(vm, r, test, mem, d):
+    """The machine's free-list table comes from the kernel ELF the grader built
+    (vm.freelists; kernel/vm/vm_phys_table.c, no lab file), stored as d["table"].
+    The `params` and `freelist` lines must agree with it (a table changed at run
+    time does not), and every segment must be cut and listed by it."""
+    table = d["table"] = vm.freelists(r)
+    want = {fl.index: (fl.name, fl.limit) for fl in table}
+    vm.check(d["freelists"] == want and d["params"].get("nfreelist") == len(table), r,
+             "%s printed nfreelist %s and the free-list table %s; the kernel was built with %s "
+             "(vm_phys_freelists in its ELF)" % (test, d["params"].get("nfreelist"), fmt_table(d["freelists"]),
+                                                 fmt_table(want)))
+    check_segments(vm, r, mem, d)
+
+
+def fmt_table(t):
+    return ", ".join("%d %s below %#x" % (i, name, lim) for i, (name, lim) in sorted(t.items())) or "(none)"
+
+
 def check_segments(vm, r, mem, d):
+    """Each segment is RAM, on the free list the machine's table (d["table"], from
+    the ELF) puts its first page on, and crosses none of its limits."""
     ram = pm.addressable(pm.qemu_ram(mem), vm.pae)
-    limits = {fl: lim for fl, (_name, lim) in d["freelists"].items()}
+    limits = {fl.index: fl.limit for fl in d["table"]}
     for s, e, fl in d["segs"]:
         vm.check(pm.inside((s, e), ram), r, "segment %#x-%#x is not RAM" % (s, e))
-        vm.check(fl == pm.freelist_of(s, limits) and not any(s < lim < e for lim in limits.values()),
-                 r, "segment %#x-%#x is on free list %d; the table %s puts it on %s"
-                 % (s, e, fl, d["freelists"], pm.freelist_of(s, limits)))
+        want = pm.freelist_of(s, limits)
+        crossed = [lim for lim in limits.values() if s < lim < e]
+        vm.check(not crossed, r, "segment %#x-%#x crosses the free-list limit %#x: vm_phys_add_seg must "
+                 "cut it there (the machine's table: %s)" % (s, e, crossed[0] if crossed else 0,
+                                                              fmt_table({f.index: (f.name, f.limit) for f in d["table"]})))
+        vm.check(fl == want, r, "segment %#x-%#x is on free list %d; the machine's table (%s) puts it on %s"
+                 % (s, e, fl, fmt_table({f.index: (f.name, f.limit) for f in d["table"]}), want))
 
 
 def maximal_blocks(segs, norder):
@@ -187,7 +212,7 @@ def run_workload(vm, mem, ops, maxorder):
     """Boot buddy_workload; check it ran exactly the grader's workload."""
     args = {"lab02.ops": ops, "lab02.maxorder": maxorder}
     r = vm.run_pass(["buddy_workload"], args, mem=mem)
-    d = parse(vm, r, "buddy_workload")
+    d = parse(vm, r, "buddy_workload", mem)
     Workload(vm, r, d, ops, maxorder).check()
     return r, d
 
@@ -195,7 +220,6 @@ def run_workload(vm, mem, ops, maxorder):
 def test_workload_invariants(vm):
     for mem in ("128M", vm.rng.choice(BIG[vm.pae])):
         r, d = run_workload(vm, mem, 1500, 6)
-        check_segments(vm, r, mem, d)
         check_log(vm, r, mem, d)
         got = by_freelist_order(d["q"].get("end", {}))
         want = maximal_blocks(d["segs"], d["params"]["nfreeorder"])
@@ -208,7 +232,7 @@ def test_split_pattern(vm):
     """One page from the empty CACHE pool: steal the largest block, split it, merge it back."""
     mem = vm.rng.choice(["128M", "511M"])
     r = vm.run_pass(["buddy_steal"], mem=mem)
-    d = parse(vm, r, "buddy_steal")
+    d = parse(vm, r, "buddy_steal", mem)
     top, cache = d["params"]["nfreeorder"] - 1, 1
     start, one = d["q"].get("start", {}), d["q"].get("one", {})
     diff = {k: one.get(k, 0) - start.get(k, 0) for k in set(start) | set(one)}
@@ -286,7 +310,7 @@ def check_contig(vm, mem):
     reqs = contig_requests(vm, mem)
     arg = ";".join("%x:%x:%x:%x:%x" % q[:5] for q in reqs)
     r = vm.run_pass(["buddy_contig"], {"lab02.contig": arg}, mem=mem)
-    d = parse(vm, r, "buddy_contig")
+    d = parse(vm, r, "buddy_contig", mem)
     vm.check([i for i, _ in d["c"]] == list(range(len(reqs))), r,
              "the kernel did not answer the grader's %d contig requests in order: it answered %s"
              % (len(reqs), [i for i, _ in d["c"]][:20]))
@@ -316,7 +340,7 @@ def test_contig_constraints(vm):
 
 def test_noobj_cluster(vm):
     r = vm.run_pass(["buddy_noobj"], {"lab02.pages": 64}, mem="128M")
-    d = parse(vm, r, "buddy_noobj")
+    d = parse(vm, r, "buddy_noobj", "128M")
     vm.check(len(d["n"]) == 64 and len(d["d"]) == 64, r, "expected 64 NOOBJ and 64 normal pages")
     block = PAGE << (d["params"]["nfreeorder"] - 1)
     regions = {pa // block for pa in d["n"]}
@@ -337,7 +361,7 @@ def check_restored(vm, r, d, what):
 def test_double_free(vm):
     """Free a page (it merges back), then free it again: a clear panic."""
     r = vm.run(["buddy_double_free"], mem="128M", expect=("panic",))
-    d = parse(vm, r, "buddy_double_free")
+    d = parse(vm, r, "buddy_double_free", "128M")
     check_restored(vm, r, d, "buddy_double_free")
     vm.check(r.kind == "panic" and "double free" in (r.panic or ""), r,
              "freeing a page twice must panic with \"double free\"; the run ended as: %s"
@@ -426,7 +450,7 @@ def run_script(vm, script):
     """Boot buddy_script on `script`; all PASS.  For SCRIPT, a steal that took
     another block than S is reported as what it is, a wrong queue order, before
     the double free the script's later frees of S's pages would then cause."""
-    r = vm.run(["buddy_script"], {"lab02.script": script_arg(script)}, mem="128M", expect=("panic",))
+    r = vm.run(["buddy_script"], {"lab02.script": script_arg(script)}, mem=SCRIPT_MEM, expect=("panic",))
     if script is SCRIPT:
         stolen = [w[3] for w in (ln.split() for ln in r.data.get("buddy_script", []))
                   if w[:2] == ["op", "14"] and len(w) > 3]
@@ -457,6 +481,7 @@ def parse_script(vm, r, script):
         elif k == "ck":
             d["ck"][line["i"]] = line["check"]
     vm.check("params" in d and d["segs"], r, "buddy_script printed no parameters or segments")
+    check_header(vm, r, "buddy_script", SCRIPT_MEM, d)
     for i, op in enumerate(script):
         vm.check(i in d["ck"] and (op[0] not in "acFuf" or i in d["res"]), r,
                  "buddy_script stopped before operation %d (%s)" % (i, script_arg([op])))
@@ -591,12 +616,12 @@ def test_segment_ends(vm):
     """Frees whose buddy address is a segment's end, on every run: low memory's end
     at 0x9f000 always, and the others the layout gives.  The free blocks must stay
     inside their segments (the canonical cut), and the allocator's check must hold."""
-    r0 = vm.run_pass(["buddy_script"], {"lab02.script": "s"}, mem="128M")
+    r0 = vm.run_pass(["buddy_script"], {"lab02.script": "s"}, mem=SCRIPT_MEM)
     d0 = parse_script(vm, r0, [("s",)])
     script = segment_end_script(d0["segs"], free_at_start(d0))
     vm.check(any(op == ("f", 0x9e000, 0) for op in script), r0, "the layout has no segment ending at "
              "0x9f000 followed by another: %s" % ["%#x-%#x" % (s, e) for s, e, _ in d0["segs"]])
-    r = vm.run_pass(["buddy_script"], {"lab02.script": script_arg(script)}, mem="128M")
+    r = vm.run_pass(["buddy_script"], {"lab02.script": script_arg(script)}, mem=SCRIPT_MEM)
     d = parse_script(vm, r, script)
     replay_script(vm, r, d, script, free_at_start(d))
 

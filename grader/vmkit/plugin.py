@@ -38,7 +38,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from . import ROOT, configs, kdata, manifest, runner
+from . import ROOT, configs, kdata, manifest, physmem, runner
 from .runner import RunKind, RunResult
 
 DEFAULT_TIMEOUT = 10.0
@@ -350,6 +350,18 @@ class VM:
 
     def run_pass(self, tests: str | Sequence[str], args: Args = None, **kw: Any) -> RunResult:
         return self.expect_pass(self.run(tests, args, **kw))
+
+    def freelists(self, r: RunResult) -> list[physmem.FreeList]:
+        """The machine's free-list table, read from the kernel ELF the grader built
+        and booted for r (physmem.elf_freelists), never from what the kernel
+        printed; a kernel ELF it cannot read fails the test with the reason."""
+        if r.build is None or not r.build.ok:
+            self.fail(r, "grader: no kernel build behind this run to read the free-list table from")
+        try:
+            return physmem.elf_freelists(r.build.kernel)
+        except physmem.ElfError as e:
+            why = "grader: cannot read the free-list table from the kernel it built: %s" % e
+        self.fail(r, why)          # outside the handler: no chained traceback in the message
 
     def kdata(self, r: RunResult, test: str) -> list[kdata.Line]:
         """`test`'s KDATA lines parsed by its grammar (vmkit/kdata.py); a line

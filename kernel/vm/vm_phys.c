@@ -43,10 +43,6 @@ struct vm_freelist vm_phys_free_queues[VM_NFREELIST][VM_NFREEPOOL][VM_NFREEORDER
 
 static long sparse_next;	/* sparse: next unused vm_page_array index */
 
-/* The machine's free lists and pools (machine/vmparam.h), by name. */
-const struct vm_freelist_desc vm_phys_freelists[VM_NFREELIST] = VM_FREELIST_TABLE;
-const char *const vm_phys_pool_names[VM_NFREEPOOL] = VM_FREEPOOL_NAMES;
-
 void
 vm_phys_init(void)
 {

