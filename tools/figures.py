@@ -111,7 +111,7 @@ def boot(r: runner.Runner, config: str, seed: int, ops: int, timeout: float) -> 
         config=config, mem=mem,
         ram=[(ln["start"], ln["end"]) for ln in all_of("meminfo", "dump_avail")],
         avail_boot=[(ln["start"], ln["end"]) for ln in all_of("meminfo", "phys_avail")],
-        kernel=one("meminfo", "kernel").values(),
+        kernel=(one("meminfo", "kernel")["start"], one("meminfo", "kernel")["end"]),
         array=(arr["pa"], arr["pa"] + _round_page(arr["npages"] * size)),
         bitmap=(bm["pa"], bm["pa"] + _round_page(bm["bytes"])),
         mode=one("page_array", "mode")["mode"], npages=arr["npages"],
