@@ -121,6 +121,29 @@ def _figures(text: str, name: str) -> str:
     return FIGURE.sub(one, text)
 
 
+LIST_ITEM = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
+
+
+def _gfm_blocks(text: str) -> str:
+    """A blank line before a list or table that starts right under a line of
+    text: GitHub starts one there, python-markdown would run it into the
+    paragraph.  Code fences are left alone; so are indented (continuation) lines."""
+    out: list[str] = []
+    fence = False
+    for line in text.split("\n"):
+        if line.startswith(("```", "~~~")):
+            if not fence and out and out[-1].strip():
+                out.append("")
+            fence = not fence
+        elif not fence and out and out[-1].strip() and not out[-1].startswith((" ", "\t")):
+            prev = out[-1]
+            if (LIST_ITEM.match(line) and not line.startswith((" ", "\t"))
+                    and not LIST_ITEM.match(prev)) or (line.startswith("|") and not prev.startswith("|")):
+                out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
 def _md_links(body: str) -> str:
     """href="02-buddy.md#x" -> href="02-buddy.html#x" (links as written for GitHub)."""
     def one(m: re.Match[str]) -> str:
@@ -136,7 +159,7 @@ def render(name: str, text: str, pages: Sequence[tuple[str, str]] = ()) -> Page:
     """One handout's Markdown -> a whole HTML page.  pages: (name, title) of
     every handout, for the navigation bar."""
     md = _markdown()
-    body = _md_links(md.convert(_figures(text, name)))
+    body = _md_links(md.convert(_gfm_blocks(_figures(text, name))))
     m = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S)
     title = re.sub(r"<[^>]+>", "", m.group(1)).replace("\u00b6", "").strip() if m else name
     nav = " · ".join('<a href="%s.html">%s</a>' % (n, html.escape(t.split(":")[0]))

@@ -101,3 +101,13 @@ def test_the_real_handouts_render(tmp_path):
         (out / "figures" / (name + ".svg")).write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
     pages = handouts.build(os.path.join(ROOT, "handouts"), str(out))
     assert all(p.ids and "<nav class=\"contents\">" in p.html for p in pages if p.name != "index")
+
+
+def test_list_under_a_line_of_text_is_a_list(tmp_path):
+    """As on GitHub: a list or table right under a paragraph line, or a list
+    right after a code fence, is not run into the paragraph."""
+    doc = "# T\n\nIt does, in order:\n- one\n- two\n\nA table:\n| a | b |\n| - | - |\n| 1 | 2 |\n" \
+          "```\n- in code\n```\n- after\n"
+    p = handouts.render("t", doc)
+    assert "<li>one</li>" in p.html and "<li>after</li>" in p.html and "<table>" in p.html
+    assert "- in code" in p.html
