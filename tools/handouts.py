@@ -164,14 +164,17 @@ def render(name: str, text: str, pages: Sequence[tuple[str, str]] = ()) -> Page:
     title = re.sub(r"<[^>]+>", "", m.group(1)).replace("\u00b6", "").strip() if m else name
     nav = " · ".join('<a href="%s.html">%s</a>' % (n, html.escape(t.split(":")[0]))
                      for n, t in pages)
-    toc = md.toc if md.toc_tokens else ""
+    toc = ('<nav class="contents"><h2>Contents</h2>\n%s</nav>\n' % md.toc) if md.toc_tokens else ""
+    if m and toc:           # the contents go under the title, before the introduction
+        body = body[:m.end()] + "\n" + toc + body[m.end():]
+        toc = ""
     page = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             "<title>%s</title>\n<link rel=\"stylesheet\" href=\"%s\">\n</head>\n<body>\n"
             "<nav class=\"pages\"><a href=\"index.html\">vmkit handouts</a>%s</nav>\n"
             "<main>\n%s%s\n</main>\n</body>\n</html>\n"
             % (html.escape(title), CSS, (" · " + nav) if nav else "",
-               ('<nav class="contents"><h2>Contents</h2>\n%s</nav>\n' % toc) if toc else "", body))
+               toc, body))
     s = scan(page)
     return Page(name, title, page, s.ids, s.links, s.images)
 
