@@ -15,6 +15,8 @@
 #   make fuzz [FUZZTIME=60]  fuzz the buddy allocator (host, clang libFuzzer)
 #   make mutation LAB=NN     grade mechanical mutants of a lab's answer (minutes)
 #   make compile_commands.json   for clangd
+#   make handouts            handouts/*.md -> build/handouts/*.html, figures from the kernel
+#   make handouts-check      ... then check them in headless Chromium (screenshots)
 #   make clean
 #
 # CONFIG=i386 (default) or i386-pae: the rows of conf/configs.toml; MEM=128M (at
@@ -207,6 +209,21 @@ clean:
 
 help:
 	@sed -n '1,/^$$/p' Makefile
+
+# ---- Handouts (instructors) ------------------------------------------------
+# HTML handouts with pictures drawn from the reference kernel (tools/figures.py
+# boots each config; tools/handouts.py renders), then a check in a real
+# browser.  Their packages are groups of their own (tools/packages-handouts,
+# tools/packages-browser), so make test and student machines need neither.
+.PHONY: handouts handouts-check
+handouts:
+	@test -f tools/handouts.py || { echo "make handouts: an instructors' tool, not in lab trees" >&2; exit 2; }
+	@tools/deps --group handouts
+	$(PYTHON) tools/figures.py --out build/handouts/figures
+	$(PYTHON) tools/handouts.py --out build/handouts
+handouts-check: handouts
+	@tools/deps --group browser
+	$(PYTHON) tools/handouts.py --out build/handouts --check
 
 # ---- Editor support --------------------------------------------------------
 # compile_commands.json for clangd, for this CONFIG (tools/compdb.py).

@@ -133,3 +133,35 @@ def test_one_package_list():
         text = open(os.path.join(ROOT, f)).read()
         assert "python3-pytest-xdist" not in text, f"{f} has its own package list"
     assert "tools/packages" in open(os.path.join(ROOT, "README.md")).read()
+
+
+# ---- package groups (tools/packages-NAME): what only some targets need
+def _group(name):
+    return [w for line in open(os.path.join(ROOT, "tools", "packages-" + name))
+            for w in line.split("#")[0].split()]
+
+
+def test_group_checks_its_own_list(fake, tmp_path):
+    """--group handouts checks tools/packages-handouts, not the main list:
+    a missing main package does not matter, a missing group one is named."""
+    group = _group("handouts")
+    assert "python3-markdown" in group
+    ok = {p: INSTALLED for p in group} | {"gdb": None}
+    assert fake(status=ok, args=["--group", "handouts"]).rc == 0
+    r = fake(status=ok | {"python3-markdown": "unknown ok not-installed"}, args=["--group", "handouts"])
+    assert r.rc != 0 and ["sudo", "apt-get", "install", "-y", "--no-install-recommends",
+                          "python3-markdown"] in r.install_lines(), r.out
+
+
+def test_group_browser_probe(fake, tmp_path):
+    """chromium recorded as installed but not on PATH: the probe says so."""
+    status = {p: INSTALLED for p in _group("browser")}
+    r = fake(status=status, args=["--group", "browser"])
+    assert r.rc != 0 and "chromium does not work" in r.out, r.out
+    shutil.copy(FAKES / "present", tmp_path / "bin" / "chromium")
+    assert fake(status=status, args=["--group", "browser"]).rc == 0
+
+
+def test_unknown_group_is_refused(fake):
+    r = fake(args=["--group", "nosuch"])
+    assert r.rc == 2 and "no group 'nosuch'" in r.out, r.out
