@@ -398,9 +398,14 @@ def prove_check(out: str, timeout: float) -> None:
         os.unlink(os.path.join(out, page))
     want = {"image": "did not load", "anchor": "no anchor #no-such-anchor", "overflow": "overflows"}
     missed = [k for k, w in want.items() if not any(w in e for e in errs)]
-    if missed or len(errs) != 3:
+    if missed:
         raise HandoutError("the browser check no longer catches: %s (it reported: %s)"
-                           % (", ".join(missed) or "(extra problems)", errs))
+                           % (", ".join(missed), errs))
+    unexpected = [e for e in errs if not any(w in e for w in want.values())]
+    if unexpected or len(errs) != len(want):
+        raise HandoutError("the browser check reported %d problems on a page made with exactly %d "
+                           "(one of each kind); unexpected: %s; all: %s"
+                           % (len(errs), len(want), unexpected or "none (a kind reported twice)", errs))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
