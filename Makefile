@@ -5,6 +5,7 @@
 #   make qemu-gdb / make gdb boot it waiting for GDB / attach GDB
 #   make grade [LAB=NN]      grade a lab (in a student tree: its own lab)
 #   make lab LAB=NN DEST=dir generate a student tree
+#   make gradescope LAB=NN   build/gradescope/labNN.zip, Gradescope's autograder
 #   make test                everything CI runs
 #   make fresh-check         (root) the README's commands on a new Debian 12 system
 #   make hosttest            the host unit tests only (ASan, UBSan)
@@ -36,7 +37,7 @@ endif
 # stops make there with the list of known ones.  Goals that need no config
 # do not read it (they run without Python).
 CONF_MK	:= build/conf/$(if $(CONFIG),$(CONFIG),default).mk
-ifneq ($(filter-out clean help deps fresh-check,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out clean help deps fresh-check gradescope,$(or $(MAKECMDGOALS),all)),)
 include $(CONF_MK)
 endif
 build/conf/%.mk: conf/configs.toml tools/configs.py grader/vmkit/configs.py
@@ -79,7 +80,7 @@ endif
 SRCS	:= $(wildcard kernel/kern/*.c kernel/libkern/*.c kernel/vm/*.c kernel/dev/*.c kernel/tests/*.c kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S)
 OBJS	:= $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 
-.PHONY: all kernel qemu qemu-gdb gdb grade lab test hosttest typecheck check-layering deps \
+.PHONY: all kernel qemu qemu-gdb gdb grade gradescope lab test hosttest typecheck check-layering deps \
 	fresh-check clean bench help
 
 all kernel: $(B)/kernel.elf
@@ -137,6 +138,12 @@ grade: deps
 	$(PYTHON) tools/grade.py $(if $(LAB),--lab $(LAB)) $(if $(SEED),--seed $(SEED)) \
 	  $(if $(GRADE_CONFIG),--config $(GRADE_CONFIG))
 
+# Lab NN's Gradescope autograder (tools/gradescope.py; README, instructors).
+gradescope:
+	@test -n "$(LAB)" || { echo "usage: make gradescope LAB=NN" >&2; exit 2; }
+	@test -f tools/mklab.py || { echo "make gradescope: an instructors' tool, not in lab trees" >&2; exit 2; }
+	$(PYTHON) tools/gradescope.py --lab $(LAB)
+
 lab:
 	@test -n "$(LAB)" -a -n "$(DEST)" || { echo "usage: make lab LAB=NN DEST=dir" >&2; exit 2; }
 	$(PYTHON) tools/mklab.py --lab $(LAB) --dest $(DEST)
@@ -147,7 +154,7 @@ hosttest:
 # Type annotations of the grader and the Python tools (mypy; its settings are
 # in grader/pyproject.toml).  Whatever of these a tree has is checked.
 TYPECHECKED = $(wildcard grader/vmkit grader/tests grader/hidden grader/selftest grader/conftest.py \
-		tools/*.py tools/qemu tools/gdbport)
+		tools/*.py tools/autograder/*.py tools/qemu tools/gdbport)
 typecheck: deps
 	$(PYTHON) -m mypy --config-file grader/pyproject.toml --cache-dir build/mypy \
 	  --scripts-are-modules $(TYPECHECKED)

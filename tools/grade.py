@@ -205,6 +205,35 @@ def _configs(lab: manifest.Lab, a: argparse.Namespace) -> list[str]:
                    if (not a.configs or c in a.configs) and (not a.tests or t.name in a.tests)})
 
 
+# Never copied from a lab tree into a submission's work tree: the hidden tests
+# (a Gradescope bundle's tree has them; a build could read them, see
+# submission.check_sources) and what is not source.
+BASE_SKIP = ("grader/hidden", "build", ".git", "__pycache__", ".pytest_cache")
+
+
+def base_tree(lab: manifest.Lab, dest: str) -> None:
+    """A fresh student tree of `lab` at dest, the base a submission's edit
+    files go into. In the instructors' reference tree mklab generates it; in
+    a lab tree of this very lab (a Gradescope bundle, tools/gradescope.py) it
+    is a copy of this tree without the hidden tests."""
+    try:
+        import mklab      # tools/, beside this script: instructors' trees only
+    except ImportError:
+        labs = manifest.load_all(ROOT)
+        if list(labs) != [lab.id]:
+            raise GraderError("--submissions needs the instructors' reference tree "
+                              "or a tree of lab %s alone (tools/mklab.py is not in lab trees)"
+                              % lab.id) from None
+        skip = {os.path.join(ROOT, s) for s in BASE_SKIP}
+        shutil.copytree(ROOT, dest, symlinks=True,
+                        ignore=lambda d, names: [n for n in names if os.path.join(d, n) in skip
+                                                 or n in BASE_SKIP[2:]])
+        return
+    errs = mklab.generate(ROOT, lab.id, dest)
+    if errs:
+        raise GraderError("cannot generate the lab %s tree: %s" % (lab.id, "; ".join(errs)[:500]))
+
+
 def grade_one(lab: manifest.Lab, a: argparse.Namespace, sub: str, work: str, out: str,
               log: IO[str]) -> tuple[results.Results | None, str | None, list[str]]:
     """Grade one submission in work (removed by the caller); instructor's files
@@ -221,14 +250,7 @@ def grade_one(lab: manifest.Lab, a: argparse.Namespace, sub: str, work: str, out
     else:
         raise submission.Refused("not a directory or an archive (%s)" % ", ".join(submission.ARCHIVES))
     tree = os.path.join(work, "tree")
-    try:
-        import mklab      # tools/, beside this script: instructors' trees only
-    except ImportError:
-        raise GraderError("--submissions needs the instructors' reference tree "
-                          "(tools/mklab.py is not in lab trees)") from None
-    errs = mklab.generate(ROOT, lab.id, tree)
-    if errs:
-        raise GraderError("cannot generate the lab %s tree: %s" % (lab.id, "; ".join(errs)[:500]))
+    base_tree(lab, tree)
     missing, ignored = submission.install(src, tree, lab.edit)
     note("edit files taken: %s" % (", ".join(f for f in lab.edit if f not in missing) or "none"))
     if missing:
@@ -275,38 +297,9 @@ def grade_submissions(labs: Sequence[manifest.Lab], a: argparse.Namespace, rundi
     for sub in expand_submissions(a.submissions):
         name = submission_name(sub)
         out = os.path.join(outdir, name)
-        shutil.rmtree(out, ignore_errors=True)
-        os.makedirs(out)
-        work = tempfile.mkdtemp(prefix="sub-", dir=rundir)
-        status = "graded"
-        with open(os.path.join(out, "grade.log"), "w") as log:
-            try:
-                graded, failed, missing = grade_one(lab, a, sub, work, out, log)
-                if graded is None:
-                    why = failed or "grader bug: no results and no reason"
-                    res = results.zero([lab], why, a.hidden, a.configs, a.tests)
-                    status = why.splitlines()[0]
-                elif results.is_grader_error(graded):
-                    res = graded
-                    status = "grader error: %s" % res["extra_data"]["grader_error"].splitlines()[0]
-                else:
-                    res = graded
-                    if missing:
-                        status = "graded; missing %s (its stub was graded)" % ", ".join(missing)
-            except submission.Refused as e:
-                res = results.zero([lab], "SUBMISSION NOT GRADED (0 points): %s" % e,
-                                   a.hidden, a.configs, a.tests)
-                status = "not graded: %s" % str(e).splitlines()[0]
-            except GraderError as e:
-                res = results.grader_error_results([lab], str(e), a.hidden, a.configs, a.tests)
-                status = "grader error: %s" % str(e).splitlines()[0]
-            log.write("\nstatus: %s\n" % status)
-            tree = os.path.join(work, "tree")
-            res = results.scrub(res, {tree: "", work: "<work>", rundir: "<work>", ROOT: "<grader>"})
-            shutil.rmtree(work, ignore_errors=True)
+        res, status = grade_submission(lab, a, sub, out, rundir)
         if status.startswith("grader error"):
             errors += 1
-        results.write(res, os.path.join(out, "results.json"))
         rows.append((name, res["score"], res["max_score"], status[:200]))
         print("%-30s %6g / %-6g %s" % rows[-1], flush=True)
     if a.csv:
@@ -321,6 +314,43 @@ def grade_submissions(labs: Sequence[manifest.Lab], a: argparse.Namespace, rundi
         print("grade: %d submission(s) hit a grader error: regrade them" % errors, file=sys.stderr)
         return EXIT_GRADER_ERROR
     return 0
+
+
+def grade_submission(lab: manifest.Lab, a: argparse.Namespace, sub: str, out: str,
+                     rundir: str) -> tuple[results.Results, str]:
+    """Grade one submission; its results.json, grade.log, pytest.log and logs/
+    go to out (made afresh). Returns (results, a one-line status)."""
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    work = tempfile.mkdtemp(prefix="sub-", dir=rundir)
+    status = "graded"
+    with open(os.path.join(out, "grade.log"), "w") as log:
+        try:
+            graded, failed, missing = grade_one(lab, a, sub, work, out, log)
+            if graded is None:
+                why = failed or "grader bug: no results and no reason"
+                res = results.zero([lab], why, a.hidden, a.configs, a.tests)
+                status = why.splitlines()[0]
+            elif results.is_grader_error(graded):
+                res = graded
+                status = "grader error: %s" % res["extra_data"]["grader_error"].splitlines()[0]
+            else:
+                res = graded
+                if missing:
+                    status = "graded; missing %s (its stub was graded)" % ", ".join(missing)
+        except submission.Refused as e:
+            res = results.zero([lab], "SUBMISSION NOT GRADED (0 points): %s" % e,
+                               a.hidden, a.configs, a.tests)
+            status = "not graded: %s" % str(e).splitlines()[0]
+        except GraderError as e:
+            res = results.grader_error_results([lab], str(e), a.hidden, a.configs, a.tests)
+            status = "grader error: %s" % str(e).splitlines()[0]
+        log.write("\nstatus: %s\n" % status)
+        tree = os.path.join(work, "tree")
+        res = results.scrub(res, {tree: "", work: "<work>", rundir: "<work>", ROOT: "<grader>"})
+        shutil.rmtree(work, ignore_errors=True)
+    results.write(res, os.path.join(out, "results.json"))
+    return res, status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
