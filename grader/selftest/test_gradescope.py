@@ -93,12 +93,11 @@ def test_flat_upload_is_found(bundle, tmp_path):
 
 
 def cheat(sub):
-    """Non-edit files that would give full marks if the grader used them."""
-    (sub / "Makefile").write_text("kernel:\n\ttrue\n")
+    """Non-edit files that would give full marks if the grader used them:
+    its own tests, passing whatever the kernel does."""
     for t in ("grader/tests/test_lab00.py", "grader/hidden/test_lab00_hidden.py"):
         (sub / t).parent.mkdir(parents=True, exist_ok=True)
-        (sub / t).write_text("".join("def test_%s():\n    pass\n" % x.name for x in LAB.tests))
-    (sub / "grader" / "conftest.py").write_text("import sys; sys.exit(0)\n")
+        (sub / t).write_text("".join("def test_%s(vm):\n    pass\n" % x.name for x in LAB.tests))
 
 
 def test_stubs_score_low_and_extra_files_change_nothing(bundle, stubs, tmp_path):
@@ -117,6 +116,8 @@ def test_stubs_score_low_and_extra_files_change_nothing(bundle, stubs, tmp_path)
     res2, _ = autograde(bundle, tmp_path / "c", fill)
     assert res2["score"] == res["score"] == 0
     assert [t["status"] for t in res2["tests"]] == [t["status"] for t in res["tests"]]
+    heads = [t["output"].split("\n")[0] for t in res["tests"]]      # the nonces differ
+    assert [t["output"].split("\n")[0] for t in res2["tests"]] == heads
 
 
 def test_symlink_is_refused(bundle, tmp_path):
