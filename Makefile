@@ -3,7 +3,8 @@
 #   make                     build build/$(CONFIG)/kernel.elf
 #   make qemu                boot it; serial on this terminal; 'halt' leaves
 #   make qemu-gdb / make gdb boot it waiting for GDB / attach GDB
-#   make grade [LAB=NN]      grade a lab (in a student tree: its own lab)
+#   make grade [LAB=NN]      grade a lab (in a student tree: its own lab); V=1: pytest's
+#                            own output; TESTS=a,b GRADE_CONFIG=i386: only these
 #   make lab LAB=NN DEST=dir generate a student tree
 #   make gradescope LAB=NN   build/gradescope/labNN.zip, Gradescope's autograder
 #   make test                everything CI runs
@@ -136,7 +137,8 @@ gdb: .gdbinit
 # ---- Grading, labs, tests --------------------------------------------------
 grade: deps
 	$(PYTHON) tools/grade.py $(if $(LAB),--lab $(LAB)) $(if $(SEED),--seed $(SEED)) \
-	  $(if $(GRADE_CONFIG),--config $(GRADE_CONFIG))
+	  $(if $(GRADE_CONFIG),--config $(GRADE_CONFIG)) $(if $(TESTS),--tests $(TESTS)) \
+	  $(if $(filter-out 0,$(V)),--verbose)
 
 # Lab NN's Gradescope autograder (tools/gradescope.py; README, instructors).
 gradescope:

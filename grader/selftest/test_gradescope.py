@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import zipfile
+from typing import Any
 
 import pytest
 
@@ -139,7 +140,7 @@ def test_empty_submission_scores_zero_with_reason(bundle, tmp_path):
 
 
 def test_format_check_can_fail():
-    good = {"score": 1, "execution_time": 1.0, "stdout_visibility": "hidden", "output": "",
+    good: dict[str, Any] = {"score": 1, "execution_time": 1.0, "stdout_visibility": "hidden", "output": "",
             "tests": [{"name": "t", "score": 1, "max_score": 1, "status": "passed",
                        "output": "", "visibility": "visible"}]}
     assert results.gradescope_problems(good) == []
