@@ -135,10 +135,11 @@ gdb: .gdbinit
 	gdb -q -nx -x .gdbinit
 
 # ---- Grading, labs, tests --------------------------------------------------
+GRADE_ARGS = $(if $(LAB),--lab $(LAB)) $(if $(SEED),--seed $(SEED)) \
+	$(if $(GRADE_CONFIG),--config $(GRADE_CONFIG)) $(if $(TESTS),--tests $(TESTS)) \
+	$(if $(filter-out 0,$(V)),--verbose)
 grade: deps
-	$(PYTHON) tools/grade.py $(if $(LAB),--lab $(LAB)) $(if $(SEED),--seed $(SEED)) \
-	  $(if $(GRADE_CONFIG),--config $(GRADE_CONFIG)) $(if $(TESTS),--tests $(TESTS)) \
-	  $(if $(filter-out 0,$(V)),--verbose)
+	$(PYTHON) tools/grade.py $(strip $(GRADE_ARGS))
 
 # Lab NN's Gradescope autograder (tools/gradescope.py; README, instructors).
 gradescope:
