@@ -10,8 +10,9 @@ The zip, in Gradescope's autograder format (unpacked in /autograder/source):
                     /autograder/results/results.json (tools/autograder/run.py)
   vmkit/            the trusted tree: lab NN's student tree (tools/mklab.py:
                     lab NN and later labs stripped, no selftests, no other
-                    lab's tests) plus lab NN's hidden tests and the hidden
-                    tests' helper modules; no build products, no VCS.
+                    lab's tests) plus lab NN's hidden tests, the hidden
+                    tests' helper modules and tools/autograder/run.py; no
+                    build products, no VCS.
 Students never see the bundle; only the edit files are taken from their
 submission (tools/autograder/run.py). An instructors' tool: it needs
 tools/mklab.py, which lab trees do not have.
@@ -30,6 +31,7 @@ import vmkitpath  # noqa: E402,F401  (grader/ on sys.path)
 from vmkit import ROOT, manifest  # noqa: E402
 
 AUTOGRADER = os.path.join(HERE, "autograder")
+RUNNER = ["tools/autograder/run.py"]       # not in lab trees (tools/mklab.py): added
 HIDDEN = "grader/hidden"
 
 
@@ -54,7 +56,7 @@ def build(lab_spec: str, out: str) -> list[str]:
         errs = mklab.generate(ROOT, lab.id, tree)
         if errs:
             raise SystemExit("gradescope: lab %s's tree: %s" % (lab.id, "\n".join(errs)))
-        for rel in hidden_files(lab):
+        for rel in hidden_files(lab) + RUNNER:
             os.makedirs(os.path.dirname(os.path.join(tree, rel)), exist_ok=True)
             shutil.copy2(os.path.join(ROOT, rel), os.path.join(tree, rel))
         os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
