@@ -5,7 +5,8 @@
 #   make qemu-gdb / make gdb boot it waiting for GDB / attach GDB
 #   make grade [LAB=NN]      grade a lab (in a student tree: its own lab); V=1: pytest's
 #                            own output; TESTS=a,b GRADE_CONFIG=i386: only these
-#   make lab LAB=NN DEST=dir generate a student tree
+#   make lab LAB=NN DEST=dir generate a student tree (releasing labs, in order, as git
+#                            repositories: labs/README.md, tools/publish-lab.sh)
 #   make gradescope LAB=NN   build/gradescope/labNN.zip, Gradescope's autograder
 #   make test                everything CI runs
 #   make fresh-check         (root) the README's commands on a new Debian 12 system
