@@ -21,9 +21,9 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends qemu-system-x86 gcc gcc-multilib binutils make \
 	python3 ca-certificates
-if python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+if /usr/bin/python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 	apt-get install -y -q --no-install-recommends python3-pytest python3-pytest-xdist
-	python3 -c 'import pytest, sys; sys.exit(int(pytest.__version__.split(".")[0]) < 7)'
+	/usr/bin/python3 -c 'import pytest, sys; sys.exit(int(pytest.__version__.split(".")[0]) < 7)'
 else
 	apt-get install -y -q --no-install-recommends python3.11 python3.11-venv
 	python3.11 -m venv /opt/vmkit-python
