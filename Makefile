@@ -3,8 +3,11 @@
 #   make                     build build/$(CONFIG)/kernel.elf
 #   make qemu                boot it; serial on this terminal; 'halt' leaves
 #   make qemu-gdb / make gdb boot it waiting for GDB / attach GDB
-#   make grade [LAB=NN]      grade a lab (in a student tree: its own lab)
-#   make lab LAB=NN DEST=dir generate a student tree
+#   make grade [LAB=NN]      grade a lab (in a student tree: its own lab); V=1: pytest's
+#                            own output; TESTS=a,b GRADE_CONFIG=i386: only these
+#   make lab LAB=NN DEST=dir generate a student tree (releasing labs, in order, as git
+#                            repositories: labs/README.md, tools/publish-lab.sh)
+#   make gradescope LAB=NN   build/gradescope/labNN.zip, Gradescope's autograder
 #   make test                everything CI runs
 #   make fresh-check         (root) the README's commands on a new Debian 12 system
 #   make hosttest            the host unit tests only (ASan, UBSan)
@@ -38,7 +41,7 @@ endif
 # stops make there with the list of known ones.  Goals that need no config
 # do not read it (they run without Python).
 CONF_MK	:= build/conf/$(if $(CONFIG),$(CONFIG),default).mk
-ifneq ($(filter-out clean help deps fresh-check,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(filter-out clean help deps fresh-check gradescope,$(or $(MAKECMDGOALS),all)),)
 include $(CONF_MK)
 endif
 build/conf/%.mk: conf/configs.toml tools/configs.py grader/vmkit/configs.py
@@ -81,7 +84,7 @@ endif
 SRCS	:= $(wildcard kernel/kern/*.c kernel/libkern/*.c kernel/vm/*.c kernel/dev/*.c kernel/tests/*.c kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S)
 OBJS	:= $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 
-.PHONY: all kernel qemu qemu-gdb gdb grade lab test hosttest typecheck check-layering deps \
+.PHONY: all kernel qemu qemu-gdb gdb grade gradescope lab test hosttest typecheck check-layering deps \
 	fresh-check clean bench help
 
 all kernel: $(B)/kernel.elf
@@ -135,9 +138,17 @@ gdb: .gdbinit
 	gdb -q -nx -x .gdbinit
 
 # ---- Grading, labs, tests --------------------------------------------------
+GRADE_ARGS = $(if $(LAB),--lab $(LAB)) $(if $(SEED),--seed $(SEED)) \
+	$(if $(GRADE_CONFIG),--config $(GRADE_CONFIG)) $(if $(TESTS),--tests $(TESTS)) \
+	$(if $(filter-out 0,$(V)),--verbose)
 grade: deps
-	$(PYTHON) tools/grade.py $(if $(LAB),--lab $(LAB)) $(if $(SEED),--seed $(SEED)) \
-	  $(if $(GRADE_CONFIG),--config $(GRADE_CONFIG))
+	$(PYTHON) tools/grade.py $(strip $(GRADE_ARGS))
+
+# Lab NN's Gradescope autograder (tools/gradescope.py; README, instructors).
+gradescope:
+	@test -n "$(LAB)" || { echo "usage: make gradescope LAB=NN" >&2; exit 2; }
+	@test -f tools/mklab.py || { echo "make gradescope: an instructors' tool, not in lab trees" >&2; exit 2; }
+	$(PYTHON) tools/gradescope.py --lab $(LAB)
 
 lab:
 	@test -n "$(LAB)" -a -n "$(DEST)" || { echo "usage: make lab LAB=NN DEST=dir" >&2; exit 2; }
@@ -149,7 +160,7 @@ hosttest:
 # Type annotations of the grader and the Python tools (mypy; its settings are
 # in grader/pyproject.toml).  Whatever of these a tree has is checked.
 TYPECHECKED = $(wildcard grader/vmkit grader/tests grader/hidden grader/selftest grader/conftest.py \
-		tools/*.py tools/qemu tools/gdbport)
+		tools/*.py tools/autograder/*.py tools/qemu tools/gdbport)
 typecheck: deps
 	$(PYTHON) -m mypy --config-file grader/pyproject.toml --cache-dir build/mypy \
 	  --scripts-are-modules $(TYPECHECKED)

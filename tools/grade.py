@@ -40,7 +40,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
 from typing import IO, Any
 
@@ -69,6 +70,8 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.ArgumentParser, arg
                    help="with --submissions: output directory (default build/grade/submissions)")
     p.add_argument("--tests", action="append", default=[], metavar="NAME,...",
                    help="only these tests of the lab (manifest names; repeatable or comma-separated)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show pytest's own output (make grade V=1) instead of one line per test")
     a = p.parse_args(argv)
     a.tests = [t for x in a.tests for t in x.split(",") if t]
     a.configs = [c for x in a.config for c in x.split(",") if c]
@@ -112,7 +115,8 @@ def check_tests(p: argparse.ArgumentParser, a: argparse.Namespace, labs: Sequenc
 
 def grade_tree(labs: Sequence[manifest.Lab], a: argparse.Namespace, tree: str | None = None,
                quiet: bool = False, log_path: str | None = None,
-               env: Mapping[str, str] | None = None) -> results.Results:
+               env: Mapping[str, str] | None = None,
+               progress: Callable[[dict[str, Any]], None] | None = None) -> results.Results:
     files = []
     for lab in labs:
         for f in lab.test_files(a.hidden):
@@ -125,7 +129,7 @@ def grade_tree(labs: Sequence[manifest.Lab], a: argparse.Namespace, tree: str | 
     select = " or ".join("test_" + t for t in a.tests) or None
     report, rc, elapsed = driver.run_pytest(
         files, tree=tree, lab=lab_arg, hidden=a.hidden, seed=a.seed, configs=a.configs,
-        jobs=a.jobs, select=select, quiet=quiet, log_path=log_path, env=env)
+        jobs=a.jobs, select=select, quiet=quiet, log_path=log_path, env=env, progress=progress)
     return results.score(labs, report, a.hidden, a.configs, elapsed, tests=a.tests)
 
 
@@ -205,6 +209,35 @@ def _configs(lab: manifest.Lab, a: argparse.Namespace) -> list[str]:
                    if (not a.configs or c in a.configs) and (not a.tests or t.name in a.tests)})
 
 
+# Never copied from a lab tree into a submission's work tree: the hidden tests
+# (a Gradescope bundle's tree has them; a build could read them, see
+# submission.check_sources) and what is not source.
+BASE_SKIP = ("grader/hidden", "build", ".git", "__pycache__", ".pytest_cache")
+
+
+def base_tree(lab: manifest.Lab, dest: str) -> None:
+    """A fresh student tree of `lab` at dest, the base a submission's edit
+    files go into. In the instructors' reference tree mklab generates it; in
+    a lab tree of this very lab (a Gradescope bundle, tools/gradescope.py) it
+    is a copy of this tree without the hidden tests."""
+    try:
+        import mklab      # tools/, beside this script: instructors' trees only
+    except ImportError:
+        labs = manifest.load_all(ROOT)
+        if list(labs) != [lab.id]:
+            raise GraderError("--submissions needs the instructors' reference tree "
+                              "or a tree of lab %s alone (tools/mklab.py is not in lab trees)"
+                              % lab.id) from None
+        skip = {os.path.join(ROOT, s) for s in BASE_SKIP}
+        shutil.copytree(ROOT, dest, symlinks=True,
+                        ignore=lambda d, names: [n for n in names if os.path.join(d, n) in skip
+                                                 or n in BASE_SKIP[2:]])
+        return
+    errs = mklab.generate(ROOT, lab.id, dest)
+    if errs:
+        raise GraderError("cannot generate the lab %s tree: %s" % (lab.id, "; ".join(errs)[:500]))
+
+
 def grade_one(lab: manifest.Lab, a: argparse.Namespace, sub: str, work: str, out: str,
               log: IO[str]) -> tuple[results.Results | None, str | None, list[str]]:
     """Grade one submission in work (removed by the caller); instructor's files
@@ -221,14 +254,7 @@ def grade_one(lab: manifest.Lab, a: argparse.Namespace, sub: str, work: str, out
     else:
         raise submission.Refused("not a directory or an archive (%s)" % ", ".join(submission.ARCHIVES))
     tree = os.path.join(work, "tree")
-    try:
-        import mklab      # tools/, beside this script: instructors' trees only
-    except ImportError:
-        raise GraderError("--submissions needs the instructors' reference tree "
-                          "(tools/mklab.py is not in lab trees)") from None
-    errs = mklab.generate(ROOT, lab.id, tree)
-    if errs:
-        raise GraderError("cannot generate the lab %s tree: %s" % (lab.id, "; ".join(errs)[:500]))
+    base_tree(lab, tree)
     missing, ignored = submission.install(src, tree, lab.edit)
     note("edit files taken: %s" % (", ".join(f for f in lab.edit if f not in missing) or "none"))
     if missing:
@@ -275,38 +301,9 @@ def grade_submissions(labs: Sequence[manifest.Lab], a: argparse.Namespace, rundi
     for sub in expand_submissions(a.submissions):
         name = submission_name(sub)
         out = os.path.join(outdir, name)
-        shutil.rmtree(out, ignore_errors=True)
-        os.makedirs(out)
-        work = tempfile.mkdtemp(prefix="sub-", dir=rundir)
-        status = "graded"
-        with open(os.path.join(out, "grade.log"), "w") as log:
-            try:
-                graded, failed, missing = grade_one(lab, a, sub, work, out, log)
-                if graded is None:
-                    why = failed or "grader bug: no results and no reason"
-                    res = results.zero([lab], why, a.hidden, a.configs, a.tests)
-                    status = why.splitlines()[0]
-                elif results.is_grader_error(graded):
-                    res = graded
-                    status = "grader error: %s" % res["extra_data"]["grader_error"].splitlines()[0]
-                else:
-                    res = graded
-                    if missing:
-                        status = "graded; missing %s (its stub was graded)" % ", ".join(missing)
-            except submission.Refused as e:
-                res = results.zero([lab], "SUBMISSION NOT GRADED (0 points): %s" % e,
-                                   a.hidden, a.configs, a.tests)
-                status = "not graded: %s" % str(e).splitlines()[0]
-            except GraderError as e:
-                res = results.grader_error_results([lab], str(e), a.hidden, a.configs, a.tests)
-                status = "grader error: %s" % str(e).splitlines()[0]
-            log.write("\nstatus: %s\n" % status)
-            tree = os.path.join(work, "tree")
-            res = results.scrub(res, {tree: "", work: "<work>", rundir: "<work>", ROOT: "<grader>"})
-            shutil.rmtree(work, ignore_errors=True)
+        res, status = grade_submission(lab, a, sub, out, rundir)
         if status.startswith("grader error"):
             errors += 1
-        results.write(res, os.path.join(out, "results.json"))
         rows.append((name, res["score"], res["max_score"], status[:200]))
         print("%-30s %6g / %-6g %s" % rows[-1], flush=True)
     if a.csv:
@@ -321,6 +318,43 @@ def grade_submissions(labs: Sequence[manifest.Lab], a: argparse.Namespace, rundi
         print("grade: %d submission(s) hit a grader error: regrade them" % errors, file=sys.stderr)
         return EXIT_GRADER_ERROR
     return 0
+
+
+def grade_submission(lab: manifest.Lab, a: argparse.Namespace, sub: str, out: str,
+                     rundir: str) -> tuple[results.Results, str]:
+    """Grade one submission; its results.json, grade.log, pytest.log and logs/
+    go to out (made afresh). Returns (results, a one-line status)."""
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    work = tempfile.mkdtemp(prefix="sub-", dir=rundir)
+    status = "graded"
+    with open(os.path.join(out, "grade.log"), "w") as log:
+        try:
+            graded, failed, missing = grade_one(lab, a, sub, work, out, log)
+            if graded is None:
+                why = failed or "grader bug: no results and no reason"
+                res = results.zero([lab], why, a.hidden, a.configs, a.tests)
+                status = why.splitlines()[0]
+            elif results.is_grader_error(graded):
+                res = graded
+                status = "grader error: %s" % res["extra_data"]["grader_error"].splitlines()[0]
+            else:
+                res = graded
+                if missing:
+                    status = "graded; missing %s (its stub was graded)" % ", ".join(missing)
+        except submission.Refused as e:
+            res = results.zero([lab], "SUBMISSION NOT GRADED (0 points): %s" % e,
+                               a.hidden, a.configs, a.tests)
+            status = "not graded: %s" % str(e).splitlines()[0]
+        except GraderError as e:
+            res = results.grader_error_results([lab], str(e), a.hidden, a.configs, a.tests)
+            status = "grader error: %s" % str(e).splitlines()[0]
+        log.write("\nstatus: %s\n" % status)
+        tree = os.path.join(work, "tree")
+        res = results.scrub(res, {tree: "", work: "<work>", rundir: "<work>", ROOT: "<grader>"})
+        shutil.rmtree(work, ignore_errors=True)
+    results.write(res, os.path.join(out, "results.json"))
+    return res, status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -344,8 +378,18 @@ def grade_here(p: argparse.ArgumentParser, a: argparse.Namespace, labs: Sequence
           % (", ".join(l.dirname for l in labs), a.seed,
              ", tree %s (trusted: its Makefile runs as you; use --submissions for "
              "students' work)" % tree if tree else "", a.seed), flush=True)
-    res = grade_tree(labs, a, tree=tree)
-    path = a.json or os.path.join(tree or ROOT, "build", "grade", "results.json")
+    grade_dir = os.path.join(tree or ROOT, "build", "grade")
+    if a.verbose:
+        res = grade_tree(labs, a, tree=tree)
+    else:
+        view = StudentView(labs, a)
+        log = os.path.join(grade_dir, "pytest.log")
+        print("running %d tests (%d at a time); pytest's own output: %s (V=1 shows it here)"
+              % (len(view.rows), max(1, a.jobs), os.path.relpath(log)), flush=True)
+        res = grade_tree(labs, a, tree=tree, log_path=log, progress=view.finished)
+        view.rest(res)
+        view.first_failure(res)
+    path = a.json or os.path.join(grade_dir, "results.json")
     results.write(res, path)
     print()
     print(results.table(res))
@@ -354,6 +398,79 @@ def grade_here(p: argparse.ArgumentParser, a: argparse.Namespace, labs: Sequence
         print("grade: GRADER ERROR: %s" % res["extra_data"]["grader_error"], file=sys.stderr)
         return EXIT_GRADER_ERROR
     return 0 if results.all_passed(res) else 1
+
+
+# ---------------------------------------------------------------- what a student reads
+class StudentView:
+    """make grade's default output, read top to bottom as xv6's is: one line
+    per test and config as it finishes, with [n/N]; then the first failure in
+    full with the command that replays it; then (grade_here) the points
+    table. pytest's own output goes to build/grade/pytest.log."""
+
+    def __init__(self, labs: Sequence[manifest.Lab], a: argparse.Namespace) -> None:
+        self.a = a
+        self.many = len(labs) > 1
+        self.rows: dict[tuple[str, str, str], float] = {}      # (lab, test, config) -> points
+        for lab in labs:
+            for lt in lab.selected(a.hidden):
+                if a.tests and lt.name not in a.tests:
+                    continue
+                for cfg in lt.configs:
+                    if not a.configs or cfg in a.configs:
+                        self.rows[(lab.id, lt.name, cfg)] = lt.max_score(cfg)
+        self.shown: set[tuple[str, str, str]] = set()
+        self.lock = threading.Lock()
+        self.width = max((len(self._name(k)) for k in self.rows), default=10)
+
+    def _name(self, key: tuple[str, str, str]) -> str:
+        lab, test, cfg = key
+        return "%s%s [%s]" % (lab + " " if self.many else "", test, cfg)
+
+    def _line(self, key: tuple[str, str, str], passed: bool, secs: float | None, why: str) -> None:
+        with self.lock:
+            self.shown.add(key)
+            n, total = len(self.shown), len(self.rows)
+            pts = self.rows[key]
+            head = why.strip().splitlines()[0] if why.strip() else ""
+            if len(head) > 100:
+                head = head[:97] + "..."
+            print("[%*d/%d] %-*s  %s %s/%s%s%s" % (
+                len(str(total)), n, total, self.width, self._name(key),
+                "PASS" if passed else "FAIL", "%g" % (pts if passed else 0), "%g" % pts,
+                "  (%.1f s)" % secs if secs is not None else "",
+                "  " + head if head and not passed else ""), flush=True)
+
+    def finished(self, rec: dict[str, Any]) -> None:
+        """driver.run_pytest's progress callback: one test is over."""
+        key = (rec.get("lab"), rec.get("test"), rec.get("config"))
+        if key not in self.rows or key in self.shown:
+            return
+        assert isinstance(key[0], str) and isinstance(key[1], str) and isinstance(key[2], str)
+        k = (key[0], key[1], key[2])
+        self._line(k, rec.get("outcome") == "passed", float(rec.get("duration") or 0),
+                   rec.get("message") or str(rec.get("outcome")))
+
+    def rest(self, res: results.Results) -> None:
+        """A line for each test that reported nothing while running (not run)."""
+        for t in res["tests"]:
+            ed = t.get("extra_data", {})
+            key = (ed.get("lab"), ed.get("test"), ed.get("config"))
+            if key in self.rows and key not in self.shown:
+                self._line(key, t["status"] == "passed", None, t["output"])
+
+    def first_failure(self, res: results.Results) -> None:
+        failed = [t for t in res["tests"] if t["status"] != "passed"]
+        if not failed or results.is_grader_error(res):
+            return
+        t = failed[0]
+        ed = t.get("extra_data", {})
+        print("\n---- first failure (%d of %d tests failed): %s ----"
+              % (len(failed), len(res["tests"]), self._name((ed.get("lab", ""), ed.get("test", ""),
+                                                              ed.get("config", "")))))
+        print(t["output"].rstrip())
+        print("\n  replay: make grade%s SEED=%d TESTS=%s GRADE_CONFIG=%s"
+              % (" LAB=%s" % ed.get("lab") if self.many else "", self.a.seed,
+                 ed.get("test"), ed.get("config")))
 
 
 if __name__ == "__main__":

@@ -29,10 +29,11 @@ SCAN_EXTS = (".c", ".h", ".S", ".ld")
 MAKEFILES = ("Makefile", "GNUmakefile", "makefile")
 SKIP_DIRS = {"build", ".git", "__pycache__", ".pytest_cache"}
 # Never copied into a student tree (instructor-only), besides what manifests name.
-EXCLUDE_PREFIXES = (".ci/", "grader/hidden/", "grader/selftest/")
+EXCLUDE_PREFIXES = (".ci/", "grader/hidden/", "grader/selftest/", "tools/autograder/")
 EXCLUDE_FILES = ("tools/mklab.py", "tools/stripcheck.py", "tools/mutation.py", "tools/fresh-check",
-                 "labs/README.md", "tools/figures.py", "tools/handouts.py", "tools/handouts.css",
-                 "tools/packages-handouts", "tools/packages-browser")
+                 "tools/gradescope.py", "tools/publish-lab.sh", "labs/README.md", "tools/figures.py",
+                 "tools/handouts.py", "tools/handouts.css", "tools/packages-handouts",
+                 "tools/packages-browser")
 
 _ID = r"(?P<lab>\d+) (?P<id>[A-Za-z0-9_.-]+)"
 C_BEGIN = re.compile(r"^(?P<indent>[ \t]*)/\*\s*BEGIN LAB " + _ID + r"(?P<rest>.*)$")

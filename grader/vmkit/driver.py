@@ -9,8 +9,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
 
 from . import GRADER_DIR, ROOT, runner
@@ -36,7 +37,9 @@ def run_pytest(files: Sequence[str], tree: str | None = None, lab: str | None = 
                hidden: bool = False, seed: int | None = None, configs: Sequence[str] | None = None,
                jobs: int = 1, select: str | None = None, quiet: bool = False,
                log_path: str | None = None, timeout: float | None = None,
-               env: Mapping[str, str] | None = None) -> tuple[dict[str, Any], int, float]:
+               env: Mapping[str, str] | None = None,
+               progress: Callable[[dict[str, Any]], None] | None = None
+               ) -> tuple[dict[str, Any], int, float]:
     """Run pytest on `files` (paths relative to the grader's root).
 
     Returns (report dict, pytest exit status, elapsed seconds). The report has
@@ -46,6 +49,8 @@ def run_pytest(files: Sequence[str], tree: str | None = None, lab: str | None = 
     interrupted. When pytest did not end normally (killed, interrupted,
     internal or usage error, no report) the report has "grader_error": a
     reason, and its outcomes must not be taken as a student's score.
+    `progress`, if given, is called (in this thread's stead, from another)
+    with each test's raw outcome as soon as the test is over.
     """
     py = pytest_python()
     rdir = tempfile.mkdtemp(prefix="vmkit-pytest-")
@@ -65,6 +70,10 @@ def run_pytest(files: Sequence[str], tree: str | None = None, lab: str | None = 
         argv += ["--vmkit-config", ",".join(configs)]
     if select:
         argv += ["-k", select]
+    tail = None
+    if progress is not None:
+        tail = _Tail(os.path.join(rdir, "progress.jsonl"), progress)
+        argv += ["--vmkit-progress", tail.path]
     if jobs and jobs > 1 and has_xdist(py):
         argv += ["-p", "xdist", "-n", str(jobs)]
     argv.append("-q")
@@ -76,8 +85,12 @@ def run_pytest(files: Sequence[str], tree: str | None = None, lab: str | None = 
         os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
         out = logf = open(log_path, "w")
     try:
+        if tail is not None:
+            tail.start()
         rc = _supervise(argv, env, out, timeout)
     finally:
+        if tail is not None:
+            tail.stop()
         if logf is not None:
             logf.close()
     elapsed = time.monotonic() - start
@@ -99,6 +112,48 @@ def run_pytest(files: Sequence[str], tree: str | None = None, lab: str | None = 
 
 
 TIMED_OUT = -1000
+
+
+class _Tail:
+    """Follows the plugin's --vmkit-progress file (JSON lines, appended as
+    tests end) and hands each whole line to a callback, until stopped."""
+
+    def __init__(self, path: str, callback: Callable[[dict[str, Any]], None]) -> None:
+        self.path, self.callback = path, callback
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.pos = 0
+        self.partial = b""
+
+    def start(self) -> None:
+        open(self.path, "wb").close()
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
+        self._poll()                 # what the last tests wrote
+
+    def _run(self) -> None:
+        while not self.done.wait(0.1):
+            self._poll()
+
+    def _poll(self) -> None:
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.pos)
+                data = f.read()
+        except OSError:
+            return
+        self.pos += len(data)
+        *lines, self.partial = (self.partial + data).split(b"\n")
+        for ln in lines:
+            try:
+                rec = json.loads(ln)
+            except ValueError:
+                continue
+            if isinstance(rec, dict):
+                self.callback(rec)
 
 
 def _supervise(argv: Sequence[str], env: Mapping[str, str], out: int | IO[str] | None,

@@ -78,6 +78,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--vmkit-lab", default=None, help="grade this lab: run only its manifest's tests")
     g.addoption("--vmkit-hidden", action="store_true", help="with --vmkit-lab: include hidden tests")
     g.addoption("--vmkit-report", default=None, help="write raw per-test outcomes (JSON) here")
+    g.addoption("--vmkit-progress", default=None,
+                help="append each test's outcome here (a JSON line) as it finishes")
 
 
 def _worker_input(config: pytest.Config) -> dict[str, Any] | None:
@@ -215,7 +217,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 # ---------------------------------------------------------------- reporting
 class Reporter:
     """Collects per-test outcomes in the controller (not in xdist workers) and
-    writes them as JSON for tools/grade.py (--vmkit-report)."""
+    writes them as JSON for tools/grade.py (--vmkit-report); with
+    --vmkit-progress, also each one as soon as it is over (teardown done),
+    so grade.py can print a line per test while the others run."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
@@ -235,6 +239,10 @@ class Reporter:
         elif report.skipped and rec["outcome"] == "passed":
             rec["outcome"] = "skipped"
             rec["message"] = _longrepr(report)
+        progress = self.config.getoption("--vmkit-progress")
+        if progress and report.when == "teardown":
+            with open(progress, "a") as f:      # the reader takes whole lines only
+                f.write(json.dumps(rec) + "\n")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:

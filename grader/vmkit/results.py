@@ -149,3 +149,89 @@ def table(results: Results) -> str:
 
 def all_passed(results: Results) -> bool:
     return bool(results["tests"]) and all(t["status"] == "passed" for t in results["tests"])
+
+
+# ---------------------------------------------------------------- Gradescope
+# The fields Gradescope documents for results.json (its "Autograder
+# Specifications"); gradescope() keeps these and no others.
+GS_TOP = ("score", "execution_time", "output", "visibility", "stdout_visibility", "tests")
+GS_TEST = ("name", "score", "max_score", "status", "output", "visibility")
+GS_VISIBILITY = ("hidden", "after_due_date", "after_published", "visible")
+GS_OUTPUT_MAX = 6000          # characters of one test's output students see
+
+WITHHELD = ("This hidden test failed. Its inputs and log are not shown; "
+            "your instructor can replay it with the run's seed.")
+
+
+def _student_output(text: str, limit: int = GS_OUTPUT_MAX) -> str:
+    """A failure message for a student who cannot open the grader's files:
+    the headline and the serial log's tail, without the path of the saved
+    log; cut in the middle if long (the headline and the tail matter)."""
+    text = "\n".join(ln for ln in text.splitlines() if "full serial log:" not in ln)
+    if len(text) > limit:
+        half = limit // 2
+        text = text[:half] + "\n  [... %d characters cut ...]\n" % (len(text) - 2 * half) + text[-half:]
+    return text
+
+
+def gradescope(res: Results, note: str = "") -> Results:
+    """Gradescope's results.json from a vmkit one: the documented fields
+    only, every test's output readable by a student (a hidden test's
+    failure says only that it failed), grader stdout hidden, `note` (what
+    was taken from the submission) first in the top-level output."""
+    tests = []
+    for t in res["tests"]:
+        hidden = t.get("visibility", "visible") != "visible"
+        out = t.get("output", "")
+        if t["status"] != "passed" and hidden and not out.startswith(
+                ("SUBMISSION NOT GRADED", "BUILD FAILED", GRADER_ERROR)):
+            out = WITHHELD
+        tests.append({"name": t["name"], "score": t["score"], "max_score": t["max_score"],
+                      "status": t["status"], "output": _student_output(out),
+                      "visibility": t.get("visibility", "visible")})
+    head = [note.strip()] if note.strip() else []
+    return {"score": res["score"], "execution_time": res.get("execution_time", 0.0),
+            "output": "\n\n".join(head + [res.get("output", "")]).strip(),
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+
+
+def gradescope_problems(res: Any) -> list[str]:
+    """Why `res` is not a results.json Gradescope documents (empty if it is)."""
+    errs: list[str] = []
+    if not isinstance(res, dict):
+        return ["not a JSON object"]
+    for k in res:
+        if k not in GS_TOP and k not in ("extra_data", "leaderboard", "max_score"):
+            errs.append("unknown top-level field %r" % k)
+    if not isinstance(res.get("score"), (int, float)):
+        errs.append("score is not a number")
+    if not isinstance(res.get("execution_time"), (int, float)):
+        errs.append("execution_time is not a number")
+    if res.get("stdout_visibility") not in GS_VISIBILITY:
+        errs.append("stdout_visibility %r" % res.get("stdout_visibility"))
+    tests = res.get("tests")
+    if not isinstance(tests, list) or not tests:
+        return errs + ["tests is not a non-empty list"]
+    for i, t in enumerate(tests):
+        if not isinstance(t, dict):
+            errs.append("tests[%d] is not an object" % i)
+            continue
+        if not isinstance(t.get("name"), str) or not t["name"]:
+            errs.append("tests[%d].name" % i)
+        for k in ("score", "max_score"):
+            if not isinstance(t.get(k), (int, float)):
+                errs.append("tests[%d].%s is not a number" % (i, k))
+        if t.get("status") not in ("passed", "failed"):
+            errs.append("tests[%d].status %r" % (i, t.get("status")))
+        if not isinstance(t.get("output"), str):
+            errs.append("tests[%d].output is not a string" % i)
+        if t.get("visibility") not in GS_VISIBILITY:
+            errs.append("tests[%d].visibility %r" % (i, t.get("visibility")))
+        if isinstance(t.get("score"), (int, float)) and isinstance(t.get("max_score"), (int, float)) \
+                and not 0 <= t["score"] <= t["max_score"]:
+            errs.append("tests[%d].score outside 0..max_score" % i)
+    if isinstance(res.get("score"), (int, float)) and all(isinstance(t, dict) for t in tests):
+        total = sum(t.get("score", 0) for t in tests if isinstance(t.get("score"), (int, float)))
+        if abs(total - res["score"]) > 1e-6:
+            errs.append("score %s is not the sum of the tests' %s" % (res["score"], total))
+    return errs
