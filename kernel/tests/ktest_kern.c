@@ -106,7 +106,7 @@ KTEST(kva, 0)
 
 	KT_CHECK(t, a != 0 && b != 0 && c != 0, "kva_alloc failed");
 	KT_CHECK(t, (a & PAGE_MASK) == 0 && b >= a + 3 * PAGE_SIZE && c >= b + PAGE_SIZE,
-	    "overlapping or unaligned: %#x %#x %#x", a, b, c);
+	    "overlapping or unaligned: %#jx %#jx %#jx", (uintmax_t)a, (uintmax_t)b, (uintmax_t)c);
 	kva_free(b, PAGE_SIZE);
 	kva_free(a, 3 * PAGE_SIZE);
 	kva_free(c, 5000);

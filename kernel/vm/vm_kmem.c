@@ -140,12 +140,16 @@ contigfree(void *addr, vm_size_t size)
 	u_long npages = atop(round_page(size));
 	vm_page_t m = PHYS_TO_VM_PAGE(pmap_kextract(va));
 
+	bool kva = kva_contains(va);	/* false: pmap_map gave a direct-map address */
+
 	KASSERT(m != NULL, ("contigfree: %p is not mapped", addr));
 	for (u_long i = 0; i < npages; i++) {
 		KASSERT(VM_PAGE_TO_PHYS(&m[i]) == pmap_kextract(va + ptoa(i)),
 		    ("contigfree: %p is not one contigmalloc run", addr));
-		pmap_kremove(va + ptoa(i));
+		if (kva)
+			pmap_kremove(va + ptoa(i));
 	}
 	vm_page_free_contig(m, npages);
-	kva_free(va, ptoa(npages));
+	if (kva)
+		kva_free(va, ptoa(npages));
 }
