@@ -49,18 +49,34 @@ kmem_back_batch(vm_offset_t va, int want)
 	return (n);
 }
 
-/* Map [pa, pa + size) at fresh KVA, after `guard` unmapped bytes; returns the mapping. */
+/*
+ * Map [pa, pa + size) for vm_page_startup and return the mapping.  With a
+ * guard, at fresh KVA after `guard` unmapped bytes, page by page, on every
+ * machine: a direct map (amd64) has no hole to put before the array.  If
+ * there is no KVA for that (amd64 with tens of GiB), or no guard is asked
+ * for, pmap_map() decides: fresh KVA on i386, the direct map on amd64.
+ */
 vm_offset_t
 vm_page_map_range(vm_paddr_t pa, vm_size_t size, vm_size_t guard)
 {
 	vm_offset_t va = kva_alloc(guard + size), virt, mapped;
 
-	if (va == 0)
-		panic("vm_page_startup: no kernel virtual space for %ju bytes", (uintmax_t)size);
-	virt = va + guard;
+	if (va != 0 && guard != 0) {
+		for (vm_size_t off = 0; off < size; off += PAGE_SIZE)
+			pmap_kenter(va + guard + off, pa + off);
+		return (va + guard);
+	}
+	if (va == 0 && guard != 0) {
+		printf("vm_page_startup: no kernel virtual space for %ju bytes and a guard page; "
+		    "mapping them without one\n", (uintmax_t)size);
+		va = kva_alloc(size);
+	}
+	virt = va;
 	mapped = pmap_map(&virt, pa, pa + size, VM_PROT_RW);
-	if (mapped != va + guard)	/* mapped elsewhere (amd64: the direct map) */
-		kva_free(va, guard + size);
+	if (va == 0 && mapped == 0)
+		panic("vm_page_startup: no kernel virtual space for %ju bytes", (uintmax_t)size);
+	if (va != 0 && mapped != va)	/* mapped elsewhere (amd64: the direct map) */
+		kva_free(va, size);
 	return (mapped);
 }
 
