@@ -104,7 +104,11 @@ def test_boot_meminfo(vm, mem):
              % (got // MiB, want // MiB))
 
 
-@pytest.mark.vmkit(configs=["i386-pae"], timeout=20)
+# Configs whose vm_paddr_t is 64 bits wide (i386-pae, amd64): RAM above 4 GiB.
+PADDR64 = [c.name for c in configs.table().rows if c.graded and c.paddr64]
+
+
+@pytest.mark.vmkit(configs=PADDR64, timeout=20)
 def test_pae_high(vm):
     pattern = vm.rng.randrange(1, 1 << 64)        # a base-0 tunable: needs the 0x
     r = vm.run_pass(["pae_high"], {"ktest.pattern": "%#x" % pattern}, mem="6G")
