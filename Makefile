@@ -17,7 +17,7 @@
 #   make compile_commands.json   for clangd
 #   make clean
 #
-# CONFIG=i386 (default) or i386-pae: the rows of conf/configs.toml; MEM=128M (at
+# CONFIG=i386 (default), i386-pae or amd64: the rows of conf/configs.toml; MEM=128M (at
 # least 8M; default: the config's); ARGS="key=value ..." adds to the kernel command
 # line; SEED=n replays a grade run; VM_PHYSSEG=dense|sparse.
 
