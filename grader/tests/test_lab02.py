@@ -323,7 +323,30 @@ def test_noobj_cluster(vm):
     vm.check(len(regions) <= 2, r, "64 NOOBJ pages are spread over %d maximal blocks; the "
              "DIRECT pool should keep them together" % len(regions))
     vm.check(len(set(d["n"]) | set(d["d"])) == 128, r, "a page was handed out twice")
+    if d["params"]["nfreepool"] >= 3:           # a real DIRECT pool (amd64), pool 2
+        check_direct_pool(vm, r, d, block, regions)
     check_restored(vm, r, d, "buddy_noobj")
+
+
+def check_direct_pool(vm, r, d, block, regions):
+    """Where DIRECT is a pool of its own (amd64), NOOBJ pages come from it only:
+    a steal re-tags a whole block, so no normal page shares a maximal block with
+    a NOOBJ page, and the first NOOBJ page, with DIRECT empty, steals a whole
+    top-order block and leaves the rest of it free in DIRECT."""
+    direct = 2
+
+    def pages(q, pool):
+        return sum(n << o for (_fl, p, o), n in q.items() if p == pool)
+    shared = sorted(regions & {pa // block for pa in d["d"]})
+    vm.check(not shared, r, "NOOBJ and normal pages share the maximal block(s) at %s: with a real "
+             "DIRECT pool a steal re-tags a whole block DIRECT, and normal pages never come from it"
+             % ", ".join("%#x" % (b * block) for b in shared))
+    start, one = d["q"].get("start", {}), d["q"].get("one", {})
+    if pages(start, direct) == 0:
+        vm.check(pages(one, direct) == block // PAGE - 1, r, "with the DIRECT pool empty, the first "
+                 "NOOBJ page must steal a whole top-order block (%d pages) and leave its other %d pages "
+                 "free in DIRECT; DIRECT then holds %d free pages"
+                 % (block // PAGE, block // PAGE - 1, pages(one, direct)))
 
 
 def check_restored(vm, r, d, what):
