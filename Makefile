@@ -10,7 +10,7 @@
 #   make hosttest            the host unit tests only (ASan, UBSan)
 #   make typecheck           mypy over the grader and the Python tools
 #   make check-layering      machine-independent code names no machine (tools/check-layering.py)
-#   make bench               boot, page-array start-up and grading benchmarks
+#   make bench               boot, page-array start-up, grading and DIRECT-pool benchmarks
 #   make bench-vm            buddy allocator benchmarks (host)
 #   make fuzz [FUZZTIME=60]  fuzz the buddy allocator (host, clang libFuzzer)
 #   make mutation LAB=NN     grade mechanical mutants of a lab's answer (minutes)
@@ -182,6 +182,7 @@ bench: deps
 	$(PYTHON) tools/bench-boot.py
 	$(PYTHON) tools/bench-startup.py
 	$(PYTHON) tools/bench-grade.py
+	$(PYTHON) tools/bench-direct.py
 
 # The physical allocator on the host (tests/host/extra.mk), outside `make test`:
 # benchmarks (gcc -O2), and a libFuzzer target (clang, libclang-rt-14-dev).
