@@ -123,6 +123,10 @@ no_long_mode:
 start64:
 	movabsq	$high, %rax
 	jmp	*%rax
+	/* The outermost frame: GDB's backtraces stop here (CFI in .debug_frame). */
+	.cfi_sections .debug_frame
+	.cfi_startproc
+	.cfi_undefined rip
 high:
 	movl	$GSEL_KDATA, %eax
 	movw	%ax, %ds
@@ -137,6 +141,7 @@ high:
 	call	amd64_init
 6:	hlt
 	jmp	6b
+	.cfi_endproc
 
 	.section .rodata
 no_lm_msg:
