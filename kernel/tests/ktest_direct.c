@@ -78,8 +78,9 @@ KTEST(direct_cluster, KTEST_VM | KTEST_EXPLICIT)
 			free(dc_mem[k]);
 			dc_mem[k] = malloc(64 + rng_below(&t->rng, 8192));
 		} else if (r < 5) {			/* page-table growth: a new 2 MiB each time */
-			vm_offset_t va = ((vm_offset_t)rng_below(&t->rng, 1u << 15) << 21) +
-			    ptoa(rng_below(&t->rng, 512));
+			uint32_t nreg = (uint32_t)MIN(VM_MAXUSER_ADDRESS >> 21, (vm_offset_t)1 << 15);
+			vm_offset_t va = ((vm_offset_t)rng_below(&t->rng, nreg) << 21) +
+			    (vm_offset_t)ptoa(rng_below(&t->rng, 512));
 
 			if (pmap_enter(pm[rng_below(&t->rng, DC_PMAPS)], va, target, VM_PROT_RW, 0) == 0)
 				maps++;
