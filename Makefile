@@ -13,7 +13,7 @@
 #   make hosttest            the host unit tests only (ASan, UBSan)
 #   make typecheck           mypy over the grader and the Python tools
 #   make check-layering      machine-independent code names no machine (tools/check-layering.py)
-#   make bench               boot, page-array start-up and grading benchmarks
+#   make bench               boot, page-array start-up, grading and DIRECT-pool benchmarks
 #   make bench-vm            buddy allocator benchmarks (host)
 #   make fuzz [FUZZTIME=60]  fuzz the buddy allocator (host, clang libFuzzer)
 #   make mutation LAB=NN     grade mechanical mutants of a lab's answer (minutes)
@@ -22,7 +22,7 @@
 #   make handouts-check      ... then check them in headless Chromium (screenshots)
 #   make clean
 #
-# CONFIG=i386 (default) or i386-pae: the rows of conf/configs.toml; MEM=128M (at
+# CONFIG=i386 (default), i386-pae or amd64: the rows of conf/configs.toml; MEM=128M (at
 # least 8M; default: the config's); ARGS="key=value ..." adds to the kernel command
 # line; SEED=n replays a grade run; VM_PHYSSEG=dense|sparse.
 
@@ -195,6 +195,7 @@ bench: deps
 	$(PYTHON) tools/bench-boot.py
 	$(PYTHON) tools/bench-startup.py
 	$(PYTHON) tools/bench-grade.py
+	$(PYTHON) tools/bench-direct.py
 
 # The physical allocator on the host (tests/host/extra.mk), outside `make test`:
 # benchmarks (gcc -O2), and a libFuzzer target (clang, libclang-rt-14-dev).

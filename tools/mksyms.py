@@ -4,6 +4,7 @@
 Reads nm's output on stdin, keeps text symbols (T/t/W), and writes an
 assembly file defining ksym_table (address, name offset), ksym_count and
 ksym_names in the .ksyms section (see kernel/kern/kern_syms.c).
+Addresses are 64-bit on every machine (amd64's kernel is at 0xffffffff8...).
 """
 import sys
 
@@ -20,12 +21,12 @@ def main() -> None:
         syms.append((addr, name))
     syms.sort()
     out = ['\t.section .note.GNU-stack, "", @progbits',
-           '\t.section .ksyms, "a"', "\t.p2align 2",
+           '\t.section .ksyms, "a"', "\t.p2align 3",
            "\t.globl ksym_table, ksym_count, ksym_names",
-           f"ksym_count:\t.long {len(syms)}", "ksym_table:"]
+           f"ksym_count:\t.long {len(syms)}", "\t.p2align 3", "ksym_table:"]
     offset, names = 0, []
     for addr, name in syms:
-        out.append(f"\t.long {addr:#x}, {offset}")
+        out.append(f"\t.quad {addr:#x}\n\t.long {offset}, 0")
         names.append(name)
         offset += len(name) + 1
     out.append("ksym_names:")

@@ -6,7 +6,8 @@ every address the kernel returns - a check no output can fake without
 implementing the allocator.  The model stays out of student trees.
 """
 from hidden import buddy_model as bm
-from tests.test_lab02 import BIG, SCRIPT, parse, parse_script, run_script, run_workload, script_arg
+from tests.test_lab02 import (BIG, directed_script, parse, parse_script, run_script, run_workload,
+                              script_arg, script_top, steal_block)
 
 
 def model_for(vm, r, mem, d):
@@ -81,11 +82,13 @@ def test_noobj_replay(vm):
 
 
 def test_directed_replay(vm):
-    """The directed script (test_lab02.SCRIPT) replayed on the model from the kernel's
+    """The directed script (test_lab02.directed_script) replayed on the model from the kernel's
     own starting state: every result, and every snapshot queue by queue, per pool,
     in queue order (FreeBSD's: freed blocks at the tail, split halves at the head),
     must be what the model says."""
-    r = run_script(vm, SCRIPT)
+    S = steal_block(script_top(vm))
+    SCRIPT = directed_script(S)
+    r = run_script(vm, SCRIPT, S)
     d = parse_script(vm, r, SCRIPT)
     p = d["params"]
     start = {k: [pa for pa, _, _ in v] for k, v in d["snap"].get(0, {}).items()}

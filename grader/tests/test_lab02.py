@@ -347,7 +347,30 @@ def test_noobj_cluster(vm):
     vm.check(len(regions) <= 2, r, "64 NOOBJ pages are spread over %d maximal blocks; the "
              "DIRECT pool should keep them together" % len(regions))
     vm.check(len(set(d["n"]) | set(d["d"])) == 128, r, "a page was handed out twice")
+    if d["params"]["nfreepool"] >= 3:           # a real DIRECT pool (amd64), pool 2
+        check_direct_pool(vm, r, d, block, regions)
     check_restored(vm, r, d, "buddy_noobj")
+
+
+def check_direct_pool(vm, r, d, block, regions):
+    """Where DIRECT is a pool of its own (amd64), NOOBJ pages come from it only:
+    a steal re-tags a whole block, so no normal page shares a maximal block with
+    a NOOBJ page, and the first NOOBJ page, with DIRECT empty, steals a whole
+    top-order block and leaves the rest of it free in DIRECT."""
+    direct = 2
+
+    def pages(q, pool):
+        return sum(n << o for (_fl, p, o), n in q.items() if p == pool)
+    shared = sorted(regions & {pa // block for pa in d["d"]})
+    vm.check(not shared, r, "NOOBJ and normal pages share the maximal block(s) at %s: with a real "
+             "DIRECT pool a steal re-tags a whole block DIRECT, and normal pages never come from it"
+             % ", ".join("%#x" % (b * block) for b in shared))
+    start, one = d["q"].get("start", {}), d["q"].get("one", {})
+    if pages(start, direct) == 0:
+        vm.check(pages(one, direct) == block // PAGE - 1, r, "with the DIRECT pool empty, the first "
+                 "NOOBJ page must steal a whole top-order block (%d pages) and leave its other %d pages "
+                 "free in DIRECT; DIRECT then holds %d free pages"
+                 % (block // PAGE, block // PAGE - 1, pages(one, direct)))
 
 
 def check_restored(vm, r, d, what):
@@ -378,80 +401,101 @@ def test_double_free(vm):
 # (op 14) takes its head, which the script makes 36 MiB (S): it unfrees a page
 # of every top-order block below it (4 MiB blocks on i386, 2 MiB under PAE,
 # hence the 2 MiB steps), after the merged block at 32 MiB went to the tail.
+# With amd64's 16 MiB blocks the same nine unfrees take the blocks at 16 MiB
+# and (split at 34 MiB) 32 MiB, so the head is 48 MiB: S is the first
+# top-order block at or above 36 MiB (steal_block), and the script is built
+# for the machine's top order (directed_script).
 M32, M40 = 0x2000000, 0x2800000
 M41 = M40 + 0x100000     # 41 MiB: aligned to 8 pages, inside the [40 MiB, 44 MiB) block
-S = 0x2400000            # 36 MiB: the block the steal takes, a CACHE block from then on
 P = 0x1000               # one page
 DRAIN = [("u", 0x1000000 + i * 0x200000) for i in range(8)] + [("u", 0x2200000)]
-SCRIPT: list[tuple[Any, ...]] = [
-    ("s",),                                         # 0: the state to start from
-    ("u", M32),                                     # 1: unfree splits a top block toward 32 MiB
-    ("s",),                                         # 2: ... its halves at the heads of their queues
-    ("f", M32, 0),                                  # 3: freeing the page merges it all back
-    ("s",),                                         # 4: ... at the tail of the top-order queue
-] + DRAIN + [                                       # 5-13: S is now the top-order queue's head
-    ("a", 1, 0),                                    # 14: CACHE is empty: steal that very block
-    ("s",),
-    ("u", M40),                                     # 16: small free blocks at 40 MiB + 4 KiB ...
-    ("s",),
-    ("c", 1, M40, M40 + 0x200000, 0x10000, 0),      # 18: alignment stricter than the blocks'
-    ("F",),
-    ("c", 16, M40, M40 + 0x200000, 0x20000, 0),     # 20: 16 pages on 128 KiB: an order-5 head
-    ("F",),
-    ("c", 4, M40, M40 + 0x6000, 0x1000, 0),         # 22: high cuts through the only order-2 block
-    ("c", 2, M40, M40 + 0x6000, 0x1000, 0),         # 23: ... but an order-1 block fits
-    ("F",),
-    ("c", 4, M40 + 0x4000, M40 + 0x7000, 0x1000, 0),  # 25: window smaller than the run, on a free block
-    ("c", 8, M40, M40 + 0x10000, 0x1000, 0),        # 26: a window holding only small blocks
-    ("F",),
-    ("c", 16, M40, M40 + 0x10000, 0x1000, 0),       # 28: ... none of them big enough
-    ("c", 3, 0, 0xa0000, 0x1000, 0),                # 29: low memory: only the ISA DMA list
-    ("F",),
-    ("c", 512, 0, 0x1000000, 0x200000, 0),          # 31: 2 MiB below 16 MiB: the ISA DMA list
-    ("F",),
-    ("c", 1, S, S + 0x200000, 0x10000, 0),          # 33: lands in a CACHE block; re-tagged DEFAULT
-    ("s",),
-    ("F",),                                         # 35: freed into DEFAULT, next to CACHE blocks
-    ("s",),
-    ("f", S, 0),                                    # 37: the CACHE page: merges across pools
-    ("s",),
-    ("f", M40, 0),                                  # 39
-    ("u", 0xc01000),                                # 40: unfree and free on the ISA DMA list
-    ("s",),
-    ("f", 0xc01000, 0),
-    ("s",),
-    ("u", M41 + 0x2000),                            # 44: leaves [M41, +2 pages) and M41 + 3 pages free
-    ("u", M41 + 0x3000),                            # 45: an odd page heading an order-0 block
-    ("u", M41 + 0x2000),                            # 46: an allocated page: no free block holds it
-    ("s",),
-    ("f", M41 + 0x2000, 0),
-    ("f", M41 + 0x3000, 0),
-    ("s",),
-    # FIFO against LIFO, in the CACHE pool, which only this script uses (one
-    # top-order block at S since op 37): take S's first four pages, free the
-    # second and the fourth (neither can merge), and take two pages again:
-    # the first freed comes back first (at a stack's head, the last would).
-    ("a", 1, 0), ("a", 1, 0), ("a", 1, 0), ("a", 1, 0),   # 51-54: S, S+1, S+2, S+3 pages
-    ("f", S + P, 0),                                # 55
-    ("f", S + 3 * P, 0),                            # 56
-    ("a", 1, 0),                                    # 57: S + 1 page (LIFO: S + 3 pages)
-    ("a", 1, 0),                                    # 58: S + 3 pages (LIFO: S + 1 page)
-    ("s",),
-    ("f", S, 0), ("f", S + P, 0), ("f", S + 2 * P, 0), ("f", S + 3 * P, 0),
-    ("s",),                                         # 64: S is one top-order CACHE block again
-]
+
+
+def steal_block(top: int) -> int:
+    """S, the block the steal takes (a CACHE block from then on): the first
+    top-order block at or above 36 MiB - 36 MiB itself on i386 and PAE."""
+    size = PAGE << top
+    return (0x2400000 + size - 1) // size * size
+
+
+def directed_script(S: int) -> list[tuple[Any, ...]]:
+    """The directed script for steal block S (its operation numbers never change)."""
+    return [
+        ("s",),                                         # 0: the state to start from
+        ("u", M32),                                     # 1: unfree splits a top block toward 32 MiB
+        ("s",),                                         # 2: ... its halves at the heads of their queues
+        ("f", M32, 0),                                  # 3: freeing the page merges it all back
+        ("s",),                                         # 4: ... at the tail of the top-order queue
+    ] + DRAIN + [                                       # 5-13: S is now the top-order queue's head
+        ("a", 1, 0),                                    # 14: CACHE is empty: steal that very block
+        ("s",),
+        ("u", M40),                                     # 16: small free blocks at 40 MiB + 4 KiB ...
+        ("s",),
+        ("c", 1, M40, M40 + 0x200000, 0x10000, 0),      # 18: alignment stricter than the blocks'
+        ("F",),
+        ("c", 16, M40, M40 + 0x200000, 0x20000, 0),     # 20: 16 pages on 128 KiB: an order-5 head
+        ("F",),
+        ("c", 4, M40, M40 + 0x6000, 0x1000, 0),         # 22: high cuts through the only order-2 block
+        ("c", 2, M40, M40 + 0x6000, 0x1000, 0),         # 23: ... but an order-1 block fits
+        ("F",),
+        ("c", 4, M40 + 0x4000, M40 + 0x7000, 0x1000, 0),  # 25: window smaller than the run, on a free block
+        ("c", 8, M40, M40 + 0x10000, 0x1000, 0),        # 26: a window holding only small blocks
+        ("F",),
+        ("c", 16, M40, M40 + 0x10000, 0x1000, 0),       # 28: ... none of them big enough
+        ("c", 3, 0, 0xa0000, 0x1000, 0),                # 29: low memory: only the ISA DMA list
+        ("F",),
+        ("c", 512, 0, 0x1000000, 0x200000, 0),          # 31: 2 MiB below 16 MiB: the ISA DMA list
+        ("F",),
+        ("c", 1, S, S + 0x200000, 0x10000, 0),          # 33: lands in a CACHE block; re-tagged DEFAULT
+        ("s",),
+        ("F",),                                         # 35: freed into DEFAULT, next to CACHE blocks
+        ("s",),
+        ("f", S, 0),                                    # 37: the CACHE page: merges across pools
+        ("s",),
+        ("f", M40, 0),                                  # 39
+        ("u", 0xc01000),                                # 40: unfree and free on the ISA DMA list
+        ("s",),
+        ("f", 0xc01000, 0),
+        ("s",),
+        ("u", M41 + 0x2000),                            # 44: leaves [M41, +2 pages) and M41 + 3 pages free
+        ("u", M41 + 0x3000),                            # 45: an odd page heading an order-0 block
+        ("u", M41 + 0x2000),                            # 46: an allocated page: no free block holds it
+        ("s",),
+        ("f", M41 + 0x2000, 0),
+        ("f", M41 + 0x3000, 0),
+        ("s",),
+        # FIFO against LIFO, in the CACHE pool, which only this script uses (one
+        # top-order block at S since op 37): take S's first four pages, free the
+        # second and the fourth (neither can merge), and take two pages again:
+        # the first freed comes back first (at a stack's head, the last would).
+        ("a", 1, 0), ("a", 1, 0), ("a", 1, 0), ("a", 1, 0),   # 51-54: S, S+1, S+2, S+3 pages
+        ("f", S + P, 0),                                # 55
+        ("f", S + 3 * P, 0),                            # 56
+        ("a", 1, 0),                                    # 57: S + 1 page (LIFO: S + 3 pages)
+        ("a", 1, 0),                                    # 58: S + 3 pages (LIFO: S + 1 page)
+        ("s",),
+        ("f", S, 0), ("f", S + P, 0), ("f", S + 2 * P, 0), ("f", S + 3 * P, 0),
+        ("s",),                                         # 64: S is one top-order CACHE block again
+    ]
+
+
+def script_top(vm: Any) -> int:
+    """The machine's top buddy order, from a boot of the empty script."""
+    r = vm.run_pass(["buddy_script"], {"lab02.script": "s"}, mem="128M")
+    return int(parse_script(vm, r, [("s",)])["params"]["nfreeorder"]) - 1
 
 
 def script_arg(script):
     return ";".join(":".join([op[0]] + ["%x" % v for v in op[1:]]) for op in script)
 
 
-def run_script(vm, script):
-    """Boot buddy_script on `script`; all PASS.  For SCRIPT, a steal that took
-    another block than S is reported as what it is, a wrong queue order, before
-    the double free the script's later frees of S's pages would then cause."""
+def run_script(vm, script, S=None):
+    """Boot buddy_script on `script`; all PASS.  For the directed script (S: its
+    steal block), a steal that took another block than S is reported as what it
+    is, a wrong queue order, before the double free the script's later frees of
+    S's pages would then cause."""
     r = vm.run(["buddy_script"], {"lab02.script": script_arg(script)}, mem=SCRIPT_MEM, expect=("panic",))
-    if script is SCRIPT:
+    if S is not None:
         stolen = [w[3] for w in (ln.split() for ln in r.data.get("buddy_script", []))
                   if w[:2] == ["op", "14"] and len(w) > 3]
         vm.check(not stolen or stolen[0] == "%#x" % S, r,
@@ -521,15 +565,17 @@ def test_directed_ops(vm):
     contig requests at the edges of their constraints.  The grader tracks the free
     pages itself; after every snapshot the free blocks must be exactly that set cut
     into canonical buddy blocks, and the queue heads must follow the contract."""
-    r = run_script(vm, SCRIPT)
-    d = parse_script(vm, r, SCRIPT)
+    S = steal_block(script_top(vm))
+    script = directed_script(S)
+    r = run_script(vm, script, S)
+    d = parse_script(vm, r, script)
     top = d["params"]["nfreeorder"] - 1
     free = free_at_start(d)
-    for pfn in range(M32 // PAGE, (M40 + (PAGE << top)) // PAGE):
-        vm.check(pfn in free, r, "the directed script needs [32 MiB, 40 MiB + %d KiB) free at the start; "
-                 "page %#x is not" % (4 << top, pfn * PAGE))
-    replay_script(vm, r, d, SCRIPT, free)
-    check_queue_heads(vm, r, d, top)
+    for pfn in range(M32 // PAGE, max(M40 + (PAGE << top), S + (PAGE << top)) // PAGE):
+        vm.check(pfn in free, r, "the directed script needs [32 MiB, %d MiB) free at the start; "
+                 "page %#x is not" % (max(M40 + (PAGE << top), S + (PAGE << top)) >> 20, pfn * PAGE))
+    replay_script(vm, r, d, script, free)
+    check_queue_heads(vm, r, d, top, S)
 
 
 def free_at_start(d):
@@ -645,7 +691,7 @@ def check_snapshot(vm, r, d, i, segs, free, norder):
              % (i, count, len(free)))
 
 
-def check_queue_heads(vm, r, d, top):
+def check_queue_heads(vm, r, d, top, S):
     """The queue order (handouts/02-buddy.md): a split's halves at the head, a
     freed block at the tail, allocation from the head."""
     fl = next(sfl for s, e, sfl in d["segs"] if s <= M32 < e)      # the free list of 32 MiB

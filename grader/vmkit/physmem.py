@@ -53,17 +53,26 @@ def addressable(ram: list[Range], pae: bool) -> list[Range]:
 
 
 def elf_load_range(path: str) -> Range:
-    """Physical [start, end) covered by an ELF32 file's PT_LOAD segments."""
+    """Physical [start, end) covered by an ELF file's PT_LOAD segments (ELF32
+    for i386, ELF64 for amd64)."""
     with open(path, "rb") as f:
         data = f.read()
-    if data[:4] != b"\x7fELF" or data[4] != 1:
-        raise ValueError("%s is not a 32-bit ELF file" % path)
-    phoff, = struct.unpack_from("<I", data, 28)
-    phentsize, phnum = struct.unpack_from("<HH", data, 42)
+    if data[:4] != b"\x7fELF" or data[4] not in (1, 2):
+        raise ValueError("%s is not an ELF file" % path)
+    if data[4] == 1:
+        phoff, = struct.unpack_from("<I", data, 28)
+        phentsize, phnum = struct.unpack_from("<HH", data, 42)
+    else:
+        phoff, = struct.unpack_from("<Q", data, 32)
+        phentsize, phnum = struct.unpack_from("<HH", data, 54)
     lo: int | None = None
     hi: int | None = None
     for i in range(phnum):
-        p_type, _off, _va, pa, _fsz, memsz = struct.unpack_from("<IIIIII", data, phoff + i * phentsize)
+        if data[4] == 1:
+            p_type, _off, _va, pa, _fsz, memsz = struct.unpack_from("<IIIIII", data, phoff + i * phentsize)
+        else:
+            p_type, _flags, _off, _va, pa, _fsz, memsz = struct.unpack_from(
+                "<IIQQQQQ", data, phoff + i * phentsize)
         if p_type == 1 and memsz:
             lo = pa if lo is None else min(lo, pa)
             hi = pa + memsz if hi is None else max(hi, pa + memsz)

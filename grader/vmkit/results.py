@@ -47,7 +47,8 @@ def score(labs: Sequence[Lab], report: Mapping[str, Any], hidden: bool = False,
             for cfg in lt.configs:
                 if configs and cfg not in configs:
                     continue
-                mx = round(lt.max_score(cfg), 4)
+                exact = lt.max_score(cfg)      # totals add these, not the rounded ones:
+                mx = round(exact, 4)           # 10 points over 3 configs is 10, not 9.9999
                 rec = by.get(_key(lab.id, lt.name, cfg))
                 if rec is None:
                     status, out = "failed", "NOT RUN: no outcome for test_%s[%s]" % (lt.name, cfg)
@@ -58,8 +59,8 @@ def score(labs: Sequence[Lab], report: Mapping[str, Any], hidden: bool = False,
                 else:
                     status, out = "failed", rec["message"] or rec["outcome"]
                 sc = mx if status == "passed" else 0.0
-                total += sc
-                maxtotal += mx
+                total += exact if status == "passed" else 0.0
+                maxtotal += exact
                 rows.append({"name": "Lab %s: %s [%s]" % (lab.id, lt.name, cfg),
                               "score": sc, "max_score": mx, "status": status,
                               "output": out,

@@ -13,8 +13,9 @@
 #include <sys/kernel.h>
 
 struct ksym {
-	uint32_t	addr;
+	uint64_t	addr;		/* 64 bits on every machine: amd64's kernel is at 0xffffffff8... */
 	uint32_t	name;		/* offset into ksym_names */
+	uint32_t	pad;
 };
 
 /* Generated: empty for the first link, filled for the second. */
@@ -38,6 +39,6 @@ ksym_lookup(uintptr_t addr, uintptr_t *offset)
 		else
 			hi = mid;
 	}
-	*offset = addr - ksym_table[lo].addr;
+	*offset = (uintptr_t)(addr - ksym_table[lo].addr);
 	return (&ksym_names[ksym_table[lo].name]);
 }

@@ -44,7 +44,7 @@ KTEST(meminfo, 0)
 KTEST(printf, 0)
 {
 	static const struct { const char *want; int n; } cases[] = {
-		{ "[   42]", 0 }, { "[-42  ]", 1 }, { "[0x00c0ffee]", 2 }, { "[0x0000beef]", 8 },
+		{ "[   42]", 0 }, { "[-42  ]", 1 }, { sizeof(void *) == 8 ? "[0x0000000000c0ffee]" : "[0x00c0ffee]", 2 }, { "[0x0000beef]", 8 },
 		{ "[123456789abcdef0]", 3 }, { "[18446744073709551615]", 4 },
 		{ "[-9223372036854775808]", 5 }, { "[ab]", 6 }, { "[0x1c0000000]", 7 },
 	};
@@ -106,7 +106,7 @@ KTEST(kva, 0)
 
 	KT_CHECK(t, a != 0 && b != 0 && c != 0, "kva_alloc failed");
 	KT_CHECK(t, (a & PAGE_MASK) == 0 && b >= a + 3 * PAGE_SIZE && c >= b + PAGE_SIZE,
-	    "overlapping or unaligned: %#x %#x %#x", a, b, c);
+	    "overlapping or unaligned: %#jx %#jx %#jx", (uintmax_t)a, (uintmax_t)b, (uintmax_t)c);
 	kva_free(b, PAGE_SIZE);
 	kva_free(a, 3 * PAGE_SIZE);
 	kva_free(c, 5000);

@@ -166,7 +166,7 @@ KTEST(pmap, KTEST_VM)
 	pmap_destroy(pm);
 	vm_page_free(m);
 	vm_page_free(m2);
-	ktest_detail(t, "va=%#x pa=%#jx", va, (uintmax_t)pa);
+	ktest_detail(t, "va=%#jx pa=%#jx", (uintmax_t)va, (uintmax_t)pa);
 }
 
 /*
@@ -234,8 +234,8 @@ dirty_case(struct ktest_ctx *t, bool user, enum unmap_how how, bool write, vm_pa
 	if (user)
 		pmap_activate(pm);
 	acc = write ? probe_write((void *)va, 0xd1d1) : probe_read((void *)va, &v);
-	KT_CHECK(t, acc == 0, "%s: %s through the mapping at %#x faulted", space,
-	    write ? "write" : "read", va);
+	KT_CHECK(t, acc == 0, "%s: %s through the mapping at %#jx faulted", space,
+	    write ? "write" : "read", (uintmax_t)va);
 	KT_CHECK(t, pmap_is_modified(m) == write && pmap_is_referenced(m),
 	    "%s: after a %s, is_modified %d is_referenced %d", space, write ? "write" : "read",
 	    pmap_is_modified(m), pmap_is_referenced(m));
@@ -353,13 +353,13 @@ enomem_body(struct ktest_ctx *t, pmap_t pm, vm_page_t m, vm_page_t m2, vm_page_t
 		err = pmap_enter(pm, base + ptoa(n), m, VM_PROT_READ, 0);
 	va = base + ptoa(n - 1);
 	KT_CHECK(t, err == ENOMEM, "%d more mappings without memory: no ENOMEM (%d)", n - 1, err);
-	KT_CHECK(t, pmap_extract(pm, va) == 0, "the failed enter left a mapping at %#x", va);
+	KT_CHECK(t, pmap_extract(pm, va) == 0, "the failed enter left a mapping at %#jx", (uintmax_t)va);
 	KT_CHECK(t, pmap_page_mapcount(m) == n - 1, "mapcount %d after %d mappings",
 	    pmap_page_mapcount(m), n - 1);
 	/* Replacing m by another managed page needs a pv entry too. */
 	KT_CHECK(t, pmap_enter(pm, base, m2, VM_PROT_RW, 0) == ENOMEM, "replace: no ENOMEM");
 	KT_CHECK(t, pmap_extract(pm, base) == VM_PAGE_TO_PHYS(m) && !pmap_page_is_mapped(m2),
-	    "the failed replace changed the mapping at %#x", base);
+	    "the failed replace changed the mapping at %#jx", (uintmax_t)base);
 	ktest_data(t, "pv_mappings=%d", n - 1);
 	/* Page-table pages: an unmanaged page (no pv) in a new 4 MiB each time. */
 	err = 0;
@@ -367,7 +367,7 @@ enomem_body(struct ktest_ctx *t, pmap_t pm, vm_page_t m, vm_page_t m2, vm_page_t
 		err = pmap_enter(pm, 0x40000000 + (vm_offset_t)n * 0x400000, u, VM_PROT_RW, 0);
 	va = 0x40000000 + (vm_offset_t)(n - 1) * 0x400000;
 	KT_CHECK(t, err == ENOMEM, "%d page tables without memory: no ENOMEM (%d)", n - 1, err);
-	KT_CHECK(t, pmap_extract(pm, va) == 0, "the failed enter left a mapping at %#x", va);
+	KT_CHECK(t, pmap_extract(pm, va) == 0, "the failed enter left a mapping at %#jx", (uintmax_t)va);
 	ktest_data(t, "page_tables=%d", n - 1);
 }
 

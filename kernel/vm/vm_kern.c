@@ -17,6 +17,7 @@
 
 static struct { vm_offset_t start, end; } kva_ext[KVA_EXTENTS];
 static int kva_n;
+static vm_offset_t kva_lo, kva_hi;	/* the whole range, free or not */
 
 void
 kva_init(vm_offset_t start, vm_offset_t end)
@@ -24,6 +25,15 @@ kva_init(vm_offset_t start, vm_offset_t end)
 	kva_ext[0].start = round_page(start);
 	kva_ext[0].end = trunc_page(end);
 	kva_n = 1;
+	kva_lo = kva_ext[0].start;
+	kva_hi = kva_ext[0].end;
+}
+
+/* Is va kernel virtual memory (not, say, an amd64 direct-map address)? */
+bool
+kva_contains(vm_offset_t va)
+{
+	return (va >= kva_lo && va < kva_hi);
 }
 
 vm_offset_t

@@ -10,6 +10,7 @@ void		kva_init(vm_offset_t start, vm_offset_t end);
 vm_offset_t	kva_alloc(vm_size_t size);	/* page-aligned; 0 when exhausted */
 void		kva_free(vm_offset_t va, vm_size_t size);
 vm_size_t	kva_free_bytes(void);
+bool		kva_contains(vm_offset_t va);	/* in the range kva_init() was given */
 
 /* Kernel memory from the page allocator (vm_kmem.c). */
 void		kmem_init(void);

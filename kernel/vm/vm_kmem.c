@@ -49,18 +49,34 @@ kmem_back_batch(vm_offset_t va, int want)
 	return (n);
 }
 
-/* Map [pa, pa + size) at fresh KVA, after `guard` unmapped bytes; returns the mapping. */
+/*
+ * Map [pa, pa + size) for vm_page_startup and return the mapping.  With a
+ * guard, at fresh KVA after `guard` unmapped bytes, page by page, on every
+ * machine: a direct map (amd64) has no hole to put before the array.  If
+ * there is no KVA for that (amd64 with tens of GiB), or no guard is asked
+ * for, pmap_map() decides: fresh KVA on i386, the direct map on amd64.
+ */
 vm_offset_t
 vm_page_map_range(vm_paddr_t pa, vm_size_t size, vm_size_t guard)
 {
 	vm_offset_t va = kva_alloc(guard + size), virt, mapped;
 
-	if (va == 0)
-		panic("vm_page_startup: no kernel virtual space for %ju bytes", (uintmax_t)size);
-	virt = va + guard;
+	if (va != 0 && guard != 0) {
+		for (vm_size_t off = 0; off < size; off += PAGE_SIZE)
+			pmap_kenter(va + guard + off, pa + off);
+		return (va + guard);
+	}
+	if (va == 0 && guard != 0) {
+		printf("vm_page_startup: no kernel virtual space for %ju bytes and a guard page; "
+		    "mapping them without one\n", (uintmax_t)size);
+		va = kva_alloc(size);
+	}
+	virt = va;
 	mapped = pmap_map(&virt, pa, pa + size, VM_PROT_RW);
-	if (mapped != va + guard)	/* mapped elsewhere (amd64: the direct map) */
-		kva_free(va, guard + size);
+	if (va == 0 && mapped == 0)
+		panic("vm_page_startup: no kernel virtual space for %ju bytes", (uintmax_t)size);
+	if (va != 0 && mapped != va)	/* mapped elsewhere (amd64: the direct map) */
+		kva_free(va, size);
 	return (mapped);
 }
 
@@ -140,12 +156,16 @@ contigfree(void *addr, vm_size_t size)
 	u_long npages = atop(round_page(size));
 	vm_page_t m = PHYS_TO_VM_PAGE(pmap_kextract(va));
 
+	bool kva = kva_contains(va);	/* false: pmap_map gave a direct-map address */
+
 	KASSERT(m != NULL, ("contigfree: %p is not mapped", addr));
 	for (u_long i = 0; i < npages; i++) {
 		KASSERT(VM_PAGE_TO_PHYS(&m[i]) == pmap_kextract(va + ptoa(i)),
 		    ("contigfree: %p is not one contigmalloc run", addr));
-		pmap_kremove(va + ptoa(i));
+		if (kva)
+			pmap_kremove(va + ptoa(i));
 	}
 	vm_page_free_contig(m, npages);
-	kva_free(va, ptoa(npages));
+	if (kva)
+		kva_free(va, ptoa(npages));
 }

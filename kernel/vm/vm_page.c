@@ -325,6 +325,24 @@ vm_page_alloc_init(vm_page_t m, int req)
 	m->valid = m->dirty = 0;
 }
 
+/*
+ * The pool object-less pages come from: DIRECT, or DEFAULT when booted with
+ * vm.direct_pool=0 - a switch for measuring what the pool buys (ktest
+ * direct_cluster, tools/bench-direct.py); read on the first allocation.
+ */
+static int
+vm_page_noobj_pool(void)
+{
+	static int pool = -1;
+	uint64_t on = 1;
+
+	if (pool < 0) {
+		(void)tunable_u64("vm.direct_pool", &on);
+		pool = on != 0 ? VM_FREEPOOL_DIRECT : VM_FREEPOOL_DEFAULT;
+	}
+	return (pool);
+}
+
 vm_page_t
 vm_page_alloc(struct vm_object *object, vm_pindex_t pindex, int req)
 {
@@ -334,7 +352,7 @@ vm_page_alloc(struct vm_object *object, vm_pindex_t pindex, int req)
 	(void)pindex;
 	if (!vm_page_admit(req, 1))
 		return (NULL);
-	m = vm_phys_alloc_pages((req & VM_ALLOC_NOOBJ) ? VM_FREEPOOL_DIRECT : VM_FREEPOOL_DEFAULT, 0);
+	m = vm_phys_alloc_pages((req & VM_ALLOC_NOOBJ) ? vm_page_noobj_pool() : VM_FREEPOOL_DEFAULT, 0);
 	if (m == NULL) {
 		pagedaemon_wakeup();
 		return (NULL);

@@ -1,0 +1,26 @@
+/*
+ * machine/md_var.h - machine-dependent entry points that only the amd64
+ * layer (and the shared uart.c) calls among itself.
+ */
+#ifndef _MACHINE_MD_VAR_H_
+#define _MACHINE_MD_VAR_H_
+
+#include <sys/types.h>
+
+void	amd64_init(uint32_t magic, uint32_t mbi_pa) __noreturn;
+void	gdt_idt_init(void);
+void	intr_init(void);		/* PIC remap and PIT at hz */
+void	intr_eoi(int irq);
+void	clock_intr(void);
+void	uart_intr(void);		/* IRQ 4: COM1 received a byte */
+void	getmemsize(uint32_t mbi_pa);
+struct mi_bootinfo;
+void	pmap_bootstrap(vm_paddr_t first_free, struct mi_bootinfo *bi);
+
+extern volatile uint64_t probe_onfault;
+extern const uint64_t vector_table[];
+extern char kernel_start[], etext[], edata[], kernel_end[];
+extern vm_paddr_t boot_alloc_end;	/* physical end of boot allocations */
+extern uint32_t amd_feature;		/* CPUID 0x80000001 %edx (locore.S) */
+
+#endif

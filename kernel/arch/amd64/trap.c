@@ -1,0 +1,86 @@
+/*
+ * trap.c - what happens on an exception or interrupt (amd64).
+ *
+ * Interrupts are acknowledged and dispatched.  A kernel page fault inside
+ * probe_read()/probe_write() resumes at the probe's recovery point.  Every
+ * other trap is unexpected (there is no user mode yet): the kernel prints
+ * all registers - for a page fault also %cr2 and the decoded error code -
+ * and panics with a backtrace that starts at the faulting instruction.
+ */
+#include <sys/systm.h>
+#include <sys/kernel.h>
+#include <machine/cpufunc.h>
+#include <machine/frame.h>
+#include <machine/md_var.h>
+
+static const char *const trap_names[] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
+	"invalid opcode", "device not available", "double fault",
+	"coprocessor overrun", "invalid TSS", "segment not present",
+	"stack fault", "general protection", "page fault", "reserved",
+	"x87 FPU error", "alignment check", "machine check", "SIMD exception",
+};
+
+static const char *
+trap_name(uint64_t trapno)
+{
+	if (trapno < nitems(trap_names))
+		return (trap_names[trapno]);
+	if (trapno >= T_IRQ0 && trapno < T_IRQ0 + 16)
+		return ("hardware interrupt");
+	return ("unknown trap");
+}
+
+static void
+trap_print(const struct trapframe *tf)
+{
+	uintptr_t off;
+	const char *sym = ksym_lookup(tf->tf_rip, &off);
+
+	printf("\nfatal trap %lu: %s\n", tf->tf_trapno, trap_name(tf->tf_trapno));
+	if (tf->tf_trapno == T_PAGEFLT) {
+		uint64_t e = tf->tf_err;
+
+		printf("  cr2 %#018lx  error %#lx: %s, %s, %s mode%s\n", rcr2(), e,
+		    (e & PGEX_P) ? "protection violation" : "page not present",
+		    (e & PGEX_I) ? "instruction fetch" : (e & PGEX_W) ? "write" : "read",
+		    (e & PGEX_U) ? "user" : "kernel",
+		    (e & PGEX_RSV) ? ", reserved bit set" : "");
+	} else
+		printf("  error %#lx\n", tf->tf_err);
+	printf("  rip %#018lx <%s+%#lx>  cs %#06lx  rflags %#010lx\n", tf->tf_rip,
+	    sym != NULL ? sym : "?", off, tf->tf_cs, tf->tf_rflags);
+	printf("  rax %#018lx  rbx %#018lx  rcx %#018lx\n", tf->tf_rax, tf->tf_rbx, tf->tf_rcx);
+	printf("  rdx %#018lx  rsi %#018lx  rdi %#018lx\n", tf->tf_rdx, tf->tf_rsi, tf->tf_rdi);
+	printf("  rbp %#018lx  rsp %#018lx  r8  %#018lx\n", tf->tf_rbp, tf->tf_rsp, tf->tf_r8);
+	printf("  r9  %#018lx  r10 %#018lx  r11 %#018lx\n", tf->tf_r9, tf->tf_r10, tf->tf_r11);
+	printf("  r12 %#018lx  r13 %#018lx  r14 %#018lx\n", tf->tf_r12, tf->tf_r13, tf->tf_r14);
+	printf("  r15 %#018lx  ss %#06lx  cr0 %#010lx  cr3 %#018lx  cr4 %#010lx\n",
+	    tf->tf_r15, tf->tf_ss, rcr0(), rcr3(), rcr4());
+}
+
+void
+trap(struct trapframe *tf)
+{
+	if (tf->tf_trapno >= T_IRQ0 && tf->tf_trapno < T_IRQ0 + 16) {
+		int irq = (int)(tf->tf_trapno - T_IRQ0);
+
+		if (irq == 0)
+			clock_intr();
+		else if (irq == 4)
+			uart_intr();
+		/* IRQ 7 and 15 may be spurious; everything else is masked. */
+		intr_eoi(irq);
+		return;
+	}
+	if (tf->tf_trapno == T_PAGEFLT && probe_onfault != 0) {
+		tf->tf_rip = probe_onfault;
+		return;
+	}
+	trap_print(tf);
+	printf("backtrace from the trap:\n");
+	db_backtrace(tf->tf_rip, tf->tf_rbp);
+	panic("unexpected trap %lu (%s) at rip %#lx%s", tf->tf_trapno,
+	    trap_name(tf->tf_trapno), tf->tf_rip,
+	    tf->tf_trapno == T_PAGEFLT ? ", see cr2 above" : "");
+}
