@@ -436,7 +436,7 @@ class StudentView:
                 head = head[:97] + "..."
             print("[%*d/%d] %-*s  %s %s/%s%s%s" % (
                 len(str(total)), n, total, self.width, self._name(key),
-                "PASS" if passed else "FAIL", "%g" % (pts if passed else 0), "%g" % pts,
+                "PASS" if passed else "FAIL", "%g" % round(pts if passed else 0, 4), "%g" % round(pts, 4),
                 "  (%.1f s)" % secs if secs is not None else "",
                 "  " + head if head and not passed else ""), flush=True)
 
