@@ -66,8 +66,8 @@ CFLAGS	:= $(MACH_CFLAGS) -std=gnu11 -ffreestanding -fno-pic -fno-pie \
 	   -mgeneral-regs-only -mno-red-zone -O2 -g \
 	   -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	   -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
-	   -nostdinc -Ikernel/include -Ikernel -Ikernel/arch/$(ARCH)/include -MMD -MP
-ASFLAGS	:= $(MACH_ASFLAGS) -nostdinc -Ikernel/include -Ikernel/arch/$(ARCH)/include -g -MMD -MP
+	   -nostdinc -Ikernel/include -Ikernel -Ikernel/arch/$(ARCH)/include -Ikernel/arch/x86/include -MMD -MP
+ASFLAGS	:= $(MACH_ASFLAGS) -nostdinc -Ikernel/include -Ikernel/arch/$(ARCH)/include -Ikernel/arch/x86/include -g -MMD -MP
 LDFLAGS	:= $(MACH_LDFLAGS) -nostdlib -z noexecstack -z max-page-size=0x1000 -T kernel/arch/$(ARCH)/kernel.ld
 # The compiler's libgcc for the config's flags (64-bit division on a 32-bit
 # machine: gcc-multilib's), when the table asks for it.  Expanded at link
@@ -81,7 +81,10 @@ else ifeq ($(VM_PHYSSEG),sparse)
 CFLAGS	+= -DVM_PHYSSEG_SPARSE
 endif
 
-SRCS	:= $(wildcard kernel/kern/*.c kernel/libkern/*.c kernel/vm/*.c kernel/dev/*.c kernel/tests/*.c kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S)
+# kernel/arch/x86/ holds what every port shares (they are all PCs): the
+# 8259A/8254 code and the Multiboot header layout; ARCH's own files come first.
+SRCS	:= $(wildcard kernel/kern/*.c kernel/libkern/*.c kernel/vm/*.c kernel/dev/*.c kernel/tests/*.c kernel/arch/$(ARCH)/*.c kernel/arch/$(ARCH)/*.S \
+	   kernel/arch/x86/*.c)
 OBJS	:= $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 
 .PHONY: all kernel qemu qemu-gdb gdb grade gradescope lab test hosttest typecheck check-layering deps \
