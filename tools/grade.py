@@ -40,6 +40,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
@@ -172,7 +173,19 @@ class RunDir:
 
     def __exit__(self, *exc: object) -> None:
         runner.kill_live_groups()
-        shutil.rmtree(self.path, ignore_errors=True)
+        remove_dir_of_dying(self.path)
+
+
+def remove_dir_of_dying(path: str, patience: float = 5.0) -> None:
+    """rmtree a directory that just-killed processes may still be writing in:
+    an entry made between rmtree's listing and its rmdir leaves the directory
+    behind, so try again until it is gone (once it is, nothing can be made in it)."""
+    end = time.monotonic() + patience
+    while True:
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.lexists(path) or time.monotonic() > end:
+            return
+        time.sleep(0.05)
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:

@@ -41,7 +41,7 @@ def fake(tmp_path):
     bindir, state = tmp_path / "bin", tmp_path / "state"
     bindir.mkdir()
     state.mkdir()
-    for name in ("dpkg-query", "gcc", "apt-get", "id"):
+    for name in ("dpkg-query", "gcc", "apt-get", "id", "python3"):
         shutil.copy(FAKES / name, bindir / name)
     for name in PRESENT:
         shutil.copy(FAKES / "present", bindir / name)
@@ -52,14 +52,16 @@ def fake(tmp_path):
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(b"!<arch>\n")
 
-    def run(status=None, multilib="yes", uid=1000, apt_works=False, args=()):
+    def run(status=None, multilib="yes", uid=1000, apt_works=False, args=(), pybroken=()):
         status = {p: INSTALLED for p in PACKAGES} | (status or {})
         (state / "dpkg").write_text("".join(f"{p}\t{s}\n" for p, s in status.items() if s))
         (state / "multilib").write_text(multilib + "\n")
         (state / "uid").write_text(f"{uid}\n")
+        (state / "pybroken").write_text("".join(f"{m}\n" for m in pybroken))
         if apt_works:
             (state / "apt-works").touch()
-        env = {"PATH": str(bindir), "FAKE_DEPS": str(state), "TMPDIR": str(tmp_path)}
+        env = {"PATH": str(bindir), "FAKE_DEPS": str(state), "TMPDIR": str(tmp_path),
+               "DEPS_PYTHON": str(bindir / "python3")}
         # The only apt-get tools/deps can reach is the fake.
         assert shutil.which("apt-get", path=env["PATH"]) == str(bindir / "apt-get")
         p = subprocess.run([DEPS, *args], env=env, capture_output=True, text=True, timeout=60)
@@ -99,6 +101,15 @@ def test_command_missing_while_dpkg_says_installed(fake, tmp_path, command, pack
     os.unlink(tmp_path / "bin" / command)
     r = fake()
     assert r.rc != 0 and f"{package} does not work" in r.out, r.out
+
+
+def test_module_that_does_not_import(fake):
+    """dpkg says python3-pytest-xdist is installed, but Debian's python3
+    cannot import xdist: named, with a --reinstall line."""
+    r = fake(pybroken=["xdist"])
+    assert r.rc != 0 and "python3-pytest-xdist does not work" in r.out and "cannot import xdist" in r.out, r.out
+    assert any("--reinstall" in line and line[-1] == "python3-pytest-xdist"
+               for line in r.install_lines()), r.out
 
 
 def test_several_missing_one_install_line(fake):

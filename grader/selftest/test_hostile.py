@@ -304,7 +304,7 @@ def test_killed_pytest_is_a_grader_error(tmp_path):
     assert r["extra_data"]["grader_error"].startswith("pytest was killed by signal 9")
     assert all(t["output"].startswith("GRADER ERROR") for t in r["tests"])
     assert _wait_for(lambda: not _left(tree, kernel, sid), 5) is not None
-    assert os.listdir(tmpdir) == []
+    assert os.listdir(tmpdir) == [], [os.path.join(d, n) for d, ds, fs in os.walk(tmpdir) for n in ds + fs]
 
 
 # ---------------------------------------------------------------- a hostile lab 02 batch
