@@ -27,7 +27,7 @@
 #include <sys/callout.h>
 
 #define	KSTACK_PAGES	4		/* mapped pages of a thread's kernel stack */
-#define	SCHED_SLICE	4		/* ticks of a time slice (40 ms at HZ 100) */
+#define	SCHED_SLICE	2		/* ticks of a time slice (20 ms at HZ 100) */
 #define	WITNESS_MAXHELD	16		/* locks one thread may hold at once */
 
 struct mtx;
