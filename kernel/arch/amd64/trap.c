@@ -9,6 +9,7 @@
  */
 #include <sys/systm.h>
 #include <sys/kernel.h>
+#include <sys/proc.h>
 #include <machine/cpufunc.h>
 #include <machine/frame.h>
 #include <machine/md_var.h>
@@ -71,6 +72,9 @@ trap(struct trapframe *tf)
 		return;
 	}
 	trap_print(tf);
+	if (tf->tf_trapno == T_DOUBLEFLT && thread_find_guard(rcr2()) != NULL)	/* on the IST stack */
+		panic("kernel stack overflow in thread %s (cr2 %#lx is in its guard page)",
+		    thread_find_guard(rcr2())->td_name, rcr2());
 	printf("backtrace from the trap:\n");
 	db_backtrace(tf->tf_rip, tf->tf_rbp);
 	panic("unexpected trap %lu (%s) at rip %#lx%s", tf->tf_trapno,
