@@ -199,6 +199,7 @@ bench: deps
 	$(PYTHON) tools/bench-startup.py
 	$(PYTHON) tools/bench-grade.py
 	$(PYTHON) tools/bench-direct.py
+	$(PYTHON) tools/bench-switch.py
 
 # The physical allocator on the host (tests/host/extra.mk), outside `make test`:
 # benchmarks (gcc -O2), and a libFuzzer target (clang, libclang-rt-14-dev).
