@@ -354,3 +354,44 @@ KTEST(switch_bench, KTEST_VM | KTEST_EXPLICIT)
 	    (uintmax_t)cpu_tickrate());
 	sched_yield();
 }
+
+/* ---- mtx_early: locks before the VM and the threads exist -------------- */
+
+/*
+ * In the boot phase (before vm_mem_init and kthread_start) curthread is
+ * thread0 and interrupts are off: sleep and spin mutexes, recursion and
+ * trylock must work there, and nested spin mutexes must count.  Part of
+ * test=all.
+ */
+KTEST(mtx_early, 0)
+{
+	struct mtx d, r, s1, s2;
+
+	mtx_init(&d, "ktest early", NULL, MTX_DEF);
+	mtx_init(&r, "ktest early recursive", NULL, MTX_DEF | MTX_RECURSE);
+	mtx_init(&s1, "ktest early spin 1", NULL, MTX_SPIN);
+	mtx_init(&s2, "ktest early spin 2", NULL, MTX_SPIN);
+	KT_CHECK(t, curthread == &thread0, "curthread is not thread0 in the boot phase");
+	mtx_lock(&d);
+	KT_CHECK(t, mtx_owned(&d) && d.mtx_owner == &thread0, "mtx_lock did not record thread0");
+	KT_CHECK(t, mtx_trylock(&r), "trylock of a free mutex failed");
+	mtx_lock(&r);
+	mtx_assert(&r, MA_OWNED | MA_RECURSED);
+	mtx_unlock(&r);
+	mtx_unlock(&r);
+	mtx_assert(&r, MA_NOTOWNED);
+	mtx_unlock(&d);
+	KT_CHECK(t, d.mtx_owner == NULL, "mtx_unlock left an owner");
+
+	mtx_lock_spin(&s1);
+	mtx_lock_spin(&s2);
+	mtx_unlock_spin(&s2);
+	KT_CHECK(t, curthread->td_spinlocks == 1, "spin count %d after one unlock", curthread->td_spinlocks);
+	mtx_unlock_spin(&s1);
+	KT_CHECK(t, curthread->td_spinlocks == 0 && curthread->td_nlocks == 0,
+	    "thread0 still holds %d spin, %d witnessed locks", curthread->td_spinlocks, curthread->td_nlocks);
+	mtx_destroy(&d);
+	mtx_destroy(&r);
+	mtx_destroy(&s1);
+	mtx_destroy(&s2);
+}
