@@ -224,12 +224,17 @@ thread_find_guard(vm_offset_t va)
 MONITOR_CMD(ps, "", "threads: tid, name, state, wait channel, CPU ticks, switches")
 {
 	struct thread *td;
+	char wchan[24];
 
 	printf("%4s %-19s %-5s %-18s %-10s %8s %9s\n", "tid", "name", "state", "wchan",
 	    "wmesg", "ticks", "switches");
 	LIST_FOREACH(td, &allthreads, td_all) {
-		printf("%4d %-19s %-5s %-18p %-10s %8ju %9ju\n", td->td_tid, td->td_name,
-		    thread_state_name(td->td_state), td->td_wchan,
+		if (td->td_wchan != NULL)
+			snprintf(wchan, sizeof(wchan), "%p", td->td_wchan);
+		else
+			strlcpy(wchan, "-", sizeof(wchan));
+		printf("%4d %-19s %-5s %-18s %-10s %8ju %9ju\n", td->td_tid, td->td_name,
+		    thread_state_name(td->td_state), wchan,
 		    td->td_wmesg != NULL ? td->td_wmesg : "-",
 		    (uintmax_t)td->td_ticks, (uintmax_t)td->td_switches);
 	}
