@@ -217,6 +217,16 @@ MEMINFO = ["phys_avail <start:hex> <end:hex>", "dump_avail <start:hex> <end:hex>
 PAE_HIGH = ["pa=<pa:hex> readback=<readback:hex>"]
 CONTIGMALLOC = ["pa <pa:hex>"]
 
+# Threads, sleep/wakeup and the switch benchmark (kernel/tests/ktest_thread.c).
+THREADS_INTERLEAVE = ["params threads=<threads:dec>",
+                      "thread <i:dec> count=<count:dec> switches=<switches:dec> ticks=<ticks:dec>",
+                      "shared <shared:dec>"]
+SLEEP_WAKEUP = ["sum items=<items:dec> got=<got:dec> sum=<sum:dec>",
+                "sleeps producer=<producer:dec> consumer=<consumer:dec>"]
+MSLEEP_TIMEOUT = ["timeout timo=<timo:dec> waited=<waited:dec> rv=<rv:dec>"]
+WAKEUP_ONE = ["woke n=<n:dec> woken=<woken:dec> first=<first:num>"]
+SWITCH_BENCH = ["switch n=<n:dec> switches=<switches:dec> cycles=<cycles:dec> tickrate=<tickrate:dec>"]
+
 GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "strtoull": LAB00_STRTOULL, "kenv": LAB00_KENV, "cmdline": LAB00_CMDLINE,
     "page_array": LAB01, "phys_probe": LAB01, "dump_poison": LAB01, "dump_bitmap": LAB01,
@@ -224,6 +234,8 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "buddy_workload": LAB02, "buddy_contig": LAB02, "buddy_noobj": LAB02,
     "buddy_double_free": LAB02, "buddy_steal": LAB02, "buddy_script": LAB02_SCRIPT,
     "meminfo": MEMINFO, "pae_high": PAE_HIGH, "contigmalloc": CONTIGMALLOC,
+    "threads_interleave": THREADS_INTERLEAVE, "sleep_wakeup": SLEEP_WAKEUP,
+    "msleep_timeout": MSLEEP_TIMEOUT, "wakeup_one": WAKEUP_ONE, "switch_bench": SWITCH_BENCH,
 }.items()}
 
 

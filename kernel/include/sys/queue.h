@@ -39,6 +39,8 @@ struct {								\
 	struct type **le_prev;						\
 }
 
+#define	LIST_HEAD_INITIALIZER(head)	{ NULL }
+
 #define	LIST_FIRST(head)	((head)->lh_first)
 #define	LIST_EMPTY(head)	((head)->lh_first == NULL)
 #define	LIST_NEXT(elm, field)	((elm)->field.le_next)
@@ -87,6 +89,8 @@ struct {								\
 	struct type *tqe_next;						\
 	struct type **tqe_prev;						\
 }
+
+#define	TAILQ_HEAD_INITIALIZER(head)	{ NULL, &(head).tqh_first }
 
 #define	TAILQ_FIRST(head)	((head)->tqh_first)
 #define	TAILQ_EMPTY(head)	((head)->tqh_first == NULL)

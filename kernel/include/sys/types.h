@@ -56,6 +56,8 @@ typedef __builtin_va_list va_list;
 #define	EEXIST		17
 #define	EINVAL		22
 #define	ERANGE		34
+#define	EAGAIN		35
+#define	EWOULDBLOCK	EAGAIN		/* msleep: the time-out ran out */
 #define	ENOSYS		78
 
 #endif /* !_SYS_TYPES_H_ */
