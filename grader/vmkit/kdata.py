@@ -216,6 +216,19 @@ MEMINFO = ["phys_avail <start:hex> <end:hex>", "dump_avail <start:hex> <end:hex>
            "ignored <bytes:dec>", "kernel <start:hex> <end:hex>"]
 PAE_HIGH = ["pa=<pa:hex> readback=<readback:hex>"]
 CONTIGMALLOC = ["pa <pa:hex>"]
+# kernel/tests/ktest_object.c
+OBJECT_CHECK = "check <when:word> <ok:yesno>"
+OBJECT_PAGES = ["r <obj:word> <pindex:dec>", "n <obj:word> <count:dec>", OBJECT_CHECK]
+OBJECT_STATES = ["cnt <step:word> <counts:pairs>", OBJECT_CHECK]
+OBJECT_CACHE = [
+    "cached <delta:dec> <x_cache:dec> <x_resident:dec> <y_cache:dec> <y_resident:dec>",
+    "data <pindex:dec> <valid:hex> <sum:hex>",
+    "regrow <pindex:dec> <valid:hex> <sum:hex>",
+    "reactivated <n:dec>",
+    "reclaim <n:dec> <free:dec> <cache:dec> <cache_after:dec> <x_cache:dec>",
+    "end <cache:dec>",
+    OBJECT_CHECK,
+]
 
 GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "strtoull": LAB00_STRTOULL, "kenv": LAB00_KENV, "cmdline": LAB00_CMDLINE,
@@ -224,6 +237,7 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "buddy_workload": LAB02, "buddy_contig": LAB02, "buddy_noobj": LAB02,
     "buddy_double_free": LAB02, "buddy_steal": LAB02, "buddy_script": LAB02_SCRIPT,
     "meminfo": MEMINFO, "pae_high": PAE_HIGH, "contigmalloc": CONTIGMALLOC,
+    "object_pages": OBJECT_PAGES, "object_states": OBJECT_STATES, "object_cache": OBJECT_CACHE,
 }.items()}
 
 
