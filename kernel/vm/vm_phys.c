@@ -3,8 +3,9 @@
  *
  * A free block of order k is 2^k contiguous pages, aligned to 2^k pages, in
  * one segment.  Only its first page (the head) records the order; the other
- * pages say VM_NFREEORDER.  Every page of a free block has PG_FREE, and all
- * of them share one pool.
+ * pages say VM_NFREEORDER.  Every page of a free block has PG_FREE - or
+ * PG_CACHED, for a cached page, which is free too but still holds an
+ * object's data (vm_page_cache) - and all of them share one pool.
  *
  * Allocating order k takes the first block of order >= k and splits it,
  * putting each unused upper half back one order lower:
@@ -645,7 +646,7 @@ vm_phys_take_blocks(vm_page_t m, u_long nblocks, u_long npages)
 	for (u_long i = 0; i < nblocks; i++) {
 		vm_page_t b = &m[i << oind];
 
-		KASSERT(b->order == oind && (b->flags & PG_FREE) != 0,
+		KASSERT(b->order == oind && (b->flags & (PG_FREE | PG_CACHED)) != 0,
 		    ("vm_phys_take_blocks: block %lu (pa %#jx) is not a free order-%d head",
 		    i, (uintmax_t)b->phys_addr, oind));
 		vm_freelist_rem((*seg->free_queues)[b->pool], b, oind);
