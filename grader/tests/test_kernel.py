@@ -557,10 +557,14 @@ def test_vm_objects(vm):
     # object_cache
     lines = vm.kdata(r, "object_cache")
     check_object_invariants(vm, r, "object_cache", lines)
-    one = {x.kind: x for x in lines if x.kind in ("cached", "reactivated", "reclaim", "end")}
-    vm.check(set(one) == {"cached", "reactivated", "reclaim", "end"}, r,
-             "object_cache: KDATA lines missing: %s" % sorted({"cached", "reactivated", "reclaim",
-                                                               "end"} - set(one)))
+    kinds = {"cached", "mapping", "reactivated", "reclaim", "end"}
+    one = {x.kind: x for x in lines if x.kind in kinds}
+    vm.check(set(one) == kinds, r, "object_cache: KDATA lines missing: %s"
+             % sorted(kinds - set(one)))
+    mp = one["mapping"]
+    vm.check(mp["pa"] == 0 and not mp["mapped"], r, "object_cache: a page still mapped after "
+             "vm_page_cache (pmap_extract %#x, pmap_page_is_mapped %s): it must be unmapped "
+             "before it is cached" % (mp["pa"], mp["mapped"]))
     c = one["cached"]
     vm.check((c["delta"], c["x_cache"], c["x_resident"], c["y_cache"], c["y_resident"])
              == (12, 8, 0, 4, 0), r, "object_cache: after caching 12 pages (8 of X, 4 of Y): "

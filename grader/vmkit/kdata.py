@@ -225,6 +225,7 @@ OBJECT_CACHE = [
     "data <pindex:dec> <valid:hex> <sum:hex>",
     "regrow <pindex:dec> <valid:hex> <sum:hex>",
     "reactivated <n:dec>",
+    "mapping <pa:hex> <mapped:yesno>",
     "reclaim <n:dec> <free:dec> <cache:dec> <cache_after:dec> <x_cache:dec>",
     "end <cache:dec>",
     OBJECT_CHECK,

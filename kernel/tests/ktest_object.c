@@ -8,10 +8,11 @@
  *   object_states  a fixed script through every page state (active,
  *                  inactive, wired, held, freed while held); reports the
  *                  counters after each step for the grader to difference;
- *   object_cache   seeded data cached, reactivated (same data back, no
- *                  copy), truncated and regrown (zeros, not old data), and
- *                  reclaimed by allocations that exhaust memory; reports
- *                  checksums the grader recomputes from the seed.
+ *   object_cache   seeded data cached (a mapped page unmapped first),
+ *                  reactivated (same data back, no copy), truncated and
+ *                  regrown (zeros, not old data), and reclaimed by
+ *                  allocations that exhaust memory; reports checksums the
+ *                  grader recomputes from the seed.
  *
  * Every test ends with vm_page_check() and leaves no object, no cached page
  * and no page it allocated behind (test=all runs lab 02's tests after it).
@@ -19,6 +20,7 @@
 #include <sys/systm.h>
 #include <sys/ktest.h>
 #include <vm/vm_param.h>
+#include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
 #include <vm/vm_object.h>
@@ -281,7 +283,8 @@ KTEST(object_cache, KTEST_VM)
 {
 	struct vm_object *x, *y;
 	struct pglist taken;
-	vm_page_t m;
+	vm_page_t m, mapped = NULL;
+	vm_offset_t kva;
 	u_int cache0, react0, n = 0, free_before, cache_before;
 
 	if (!ktest_need_vm(t))
@@ -292,11 +295,24 @@ KTEST(object_cache, KTEST_VM)
 	KT_CHECK(t, x != NULL && y != NULL, "vm_object_allocate failed");
 	cache0 = cnt.v_cache_count;
 	react0 = cnt.v_reactivated;
-	for (int i = 0; i < 12; i++)
-		KT_CHECK(t, page_seeded(t, i < 8 ? x : y, (vm_pindex_t)(i < 8 ? i : i - 8)) != NULL,
-		    "vm_page_alloc failed");
+	for (int i = 0; i < 12; i++) {
+		m = page_seeded(t, i < 8 ? x : y, (vm_pindex_t)(i < 8 ? i : i - 8));
+		KT_CHECK(t, m != NULL, "vm_page_alloc failed");
+		if (i == 7)
+			mapped = m;
+	}
+	/* X's page 7 is mapped (read-only use): caching must unmap it first. */
+	kva = kva_alloc(PAGE_SIZE);
+	KT_CHECK(t, kva != 0, "kva_alloc failed");
+	KT_CHECK(t, pmap_enter(kernel_pmap, kva, mapped, VM_PROT_READ | VM_PROT_WRITE, 0) == 0,
+	    "pmap_enter failed");
+	(void)*(volatile uint32_t *)kva;
 	cache_all(x);
 	cache_all(y);
+	ktest_data(t, "mapping %#jx %s", (uintmax_t)pmap_extract(kernel_pmap, kva),
+	    pmap_page_is_mapped(mapped) ? "yes" : "no");
+	pmap_remove(kernel_pmap, kva, kva + PAGE_SIZE);
+	kva_free(kva, PAGE_SIZE);
 	ktest_data(t, "cached %u %d %d %d %d", cnt.v_cache_count - cache0, x->cache_count,
 	    x->resident_page_count, y->cache_count, y->resident_page_count);
 	report_check(t, "cached");
