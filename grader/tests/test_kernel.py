@@ -550,10 +550,10 @@ def test_vm_objects(vm):
     cnts = {x["step"]: x["counts"] for x in lines if x.kind == "cnt"}
     vm.check(set(cnts) == set(OBJECT_STATES_WANT) | {"start"}, r,
              "object_states: steps %s, want start and %s" % (sorted(cnts), sorted(OBJECT_STATES_WANT)))
-    for step, want in OBJECT_STATES_WANT.items():
-        got = {k: cnts[step][k] - cnts["start"][k] for k in want}
-        vm.check(got == want, r, "object_states: after %s the counters moved %s, want %s"
-                 % (step, got, want))
+    for step, delta in OBJECT_STATES_WANT.items():
+        moved = {k: cnts[step][k] - cnts["start"][k] for k in delta}
+        vm.check(moved == delta, r, "object_states: after %s the counters moved %s, want %s"
+                 % (step, moved, delta))
     # object_cache
     lines = vm.kdata(r, "object_cache")
     check_object_invariants(vm, r, "object_cache", lines)
@@ -571,17 +571,18 @@ def test_vm_objects(vm):
              "v_cache_count +%d, X %d cached %d resident, Y %d cached %d resident"
              % (c["delta"], c["x_cache"], c["x_resident"], c["y_cache"], c["y_resident"]))
     sums, zero = object_cache_sums(r.seed), page_sum([0] * PAGE_WORDS)
-    want = [("data", p, 0xff, sums[p]) for p in range(4)] + \
+    want_pages = [("data", p, 0xff, sums[p]) for p in range(4)] + \
         [("regrow", 0, 0xff, sums[8]), ("regrow", 1, 0xff, sums[9]),
          ("regrow", 2, 0, zero), ("regrow", 3, 0, zero)]
-    got = [(x.kind, x["pindex"], x["valid"], x["sum"]) for x in lines if x.kind in ("data", "regrow")]
-    for w, g in zip(want, got):
+    got_pages = [(x.kind, x["pindex"], x["valid"], x["sum"]) for x in lines
+                 if x.kind in ("data", "regrow")]
+    for w, g in zip(want_pages, got_pages):
         what = "old data" if g[3] in sums else "zeros" if g[3] == zero else "other data"
         vm.check(w == g, r, "object_cache: %s page %d came back valid=%#x with %s (sum %016x); "
                  "want valid=%#x and %s" % (w[0], w[1], g[2], what, g[3], w[2],
                                           "zeros" if w[3] == zero else "the seeded data"))
-    vm.check(len(got) == len(want), r, "object_cache: %d data/regrow lines, want %d"
-             % (len(got), len(want)))
+    vm.check(len(got_pages) == len(want_pages), r, "object_cache: %d data/regrow lines, want %d"
+             % (len(got_pages), len(want_pages)))
     vm.check(one["reactivated"]["n"] == 4, r, "object_cache: v_reactivated rose by %d for 4 "
              "cached pages grabbed back" % one["reactivated"]["n"])
     rc = one["reclaim"]
