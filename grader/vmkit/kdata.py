@@ -216,6 +216,20 @@ MEMINFO = ["phys_avail <start:hex> <end:hex>", "dump_avail <start:hex> <end:hex>
            "ignored <bytes:dec>", "kernel <start:hex> <end:hex>"]
 PAE_HIGH = ["pa=<pa:hex> readback=<readback:hex>"]
 CONTIGMALLOC = ["pa <pa:hex>"]
+# kernel/tests/ktest_object.c
+OBJECT_CHECK = "check <when:word> <ok:yesno>"
+OBJECT_PAGES = ["r <obj:word> <pindex:dec>", "n <obj:word> <count:dec>", OBJECT_CHECK]
+OBJECT_STATES = ["cnt <step:word> <counts:pairs>", OBJECT_CHECK]
+OBJECT_CACHE = [
+    "cached <delta:dec> <x_cache:dec> <x_resident:dec> <y_cache:dec> <y_resident:dec>",
+    "data <pindex:dec> <valid:hex> <sum:hex>",
+    "regrow <pindex:dec> <valid:hex> <sum:hex>",
+    "reactivated <n:dec>",
+    "mapping <pa:hex> <mapped:yesno>",
+    "reclaim <n:dec> <free:dec> <cache:dec> <cache_after:dec> <x_cache:dec>",
+    "end <cache:dec>",
+    OBJECT_CHECK,
+]
 
 # Threads, sleep/wakeup and the switch benchmark (kernel/tests/ktest_thread.c).
 THREADS_INTERLEAVE = ["params threads=<threads:dec>",
@@ -236,6 +250,7 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "meminfo": MEMINFO, "pae_high": PAE_HIGH, "contigmalloc": CONTIGMALLOC,
     "threads_interleave": THREADS_INTERLEAVE, "sleep_wakeup": SLEEP_WAKEUP,
     "msleep_timeout": MSLEEP_TIMEOUT, "wakeup_one": WAKEUP_ONE, "switch_bench": SWITCH_BENCH,
+    "object_pages": OBJECT_PAGES, "object_states": OBJECT_STATES, "object_cache": OBJECT_CACHE,
 }.items()}
 
 

@@ -18,6 +18,7 @@
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
+#include <vm/pmap.h>
 #include <vm/vmmeter.h>
 
 #include "host_machine.h"
@@ -76,6 +77,21 @@ kassert_panic(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	host_vpanic(fmt, ap);
+}
+
+/*
+ * The pmap's page-level calls the page layer makes (vm/pmap.h).  The host
+ * has no page tables, so no page is ever mapped: nothing to remove; and no
+ * simulated RAM (see host_machine.h), so nothing to zero.
+ */
+void
+pmap_remove_all(vm_page_t m __unused)
+{
+}
+
+void
+pmap_zero_page(vm_page_t m __unused)
+{
 }
 
 /* ---- Booting ------------------------------------------------------------ */

@@ -146,6 +146,13 @@ struct {								\
 	(elm)->field.tqe_prev = &(lelm)->field.tqe_next;		\
 } while (0)
 
+#define	TAILQ_INSERT_BEFORE(lelm, elm, field) do {			\
+	(elm)->field.tqe_prev = (lelm)->field.tqe_prev;			\
+	(elm)->field.tqe_next = (lelm);					\
+	*(lelm)->field.tqe_prev = (elm);				\
+	(lelm)->field.tqe_prev = &(elm)->field.tqe_next;		\
+} while (0)
+
 #define	TAILQ_REMOVE(head, elm, field) do {				\
 	if ((elm)->field.tqe_next != NULL)				\
 		(elm)->field.tqe_next->field.tqe_prev = (elm)->field.tqe_prev;\
