@@ -50,6 +50,8 @@ vm_paddr_t vm_page_dump_pa;
 static bool vm_page_started;
 static vm_page_t vm_page_cache_reactivate(struct vm_object *object, vm_pindex_t pindex);
 uint64_t vm_page_startup_cycles;	/* cpu_ticks() spent in vm_page_startup() */
+struct mtx vm_page_queue_mtx;		/* the paging queues (vm_lock.h) */
+struct mtx vm_page_queue_free_mtx;	/* the buddy queues and cache trees (vm_lock.h) */
 
 #define	BLACKLIST_MAX	32
 static vm_paddr_t blacklist[BLACKLIST_MAX];
@@ -234,8 +236,18 @@ void
 vm_page_free_segs(void)
 {
 	vm_page_blacklist_load();
+	mtx_lock(&vm_page_queue_free_mtx);
 	for (int s = 0; s < vm_phys_nsegs; s++)
 		vm_page_free_range_checked(vm_phys_segs[s].start, vm_phys_segs[s].end);
+	mtx_unlock(&vm_page_queue_free_mtx);
+}
+
+/* The VM's two global locks, named as FreeBSD names them (vm_lock.h). */
+void
+vm_page_locks_init(void)
+{
+	mtx_init(&vm_page_queue_mtx, "vm page queue mutex", NULL, MTX_DEF);
+	mtx_init(&vm_page_queue_free_mtx, "vm page queue free mutex", NULL, MTX_DEF);
 }
 
 void
@@ -245,6 +257,7 @@ vm_page_startup(void)
 	int error;
 
 	vm_page_started = false;	/* until this run completes (the host boots many times) */
+	vm_page_locks_init();
 
 	/* 1. Page-align every range (vm_physmem keeps them aligned; be sure). */
 	for (int i = 0; phys_avail[2 * i + 1] != 0; i++) {
@@ -1224,8 +1237,8 @@ vm_page_check_page(vm_page_t m, u_int *st, char *why, size_t size)
  * say; free + cached + active + inactive + hold + wired + no-state pages =
  * v_page_count.  Returns 0, or -1 with the first broken one in why.
  */
-int
-vm_page_check(char *why, size_t size)
+static int
+vm_page_check_locked(char *why, size_t size)
 {
 	u_int st[ST_N] = { 0 };
 	struct vm_object *object;
@@ -1287,6 +1300,20 @@ vm_page_check(char *why, size_t size)
 	CHECK(sum == cnt.v_page_count, "%lu pages in states, v_page_count %u", sum,
 	    cnt.v_page_count);
 	return (0);
+}
+
+/* vm_page_check under the page-queue and free-queue locks (vm_lock.h's order). */
+int
+vm_page_check(char *why, size_t size)
+{
+	int rc;
+
+	vm_page_lock_queues();
+	mtx_lock(&vm_page_queue_free_mtx);
+	rc = vm_page_check_locked(why, size);
+	mtx_unlock(&vm_page_queue_free_mtx);
+	vm_page_unlock_queues();
+	return (rc);
 }
 
 #undef CHECK

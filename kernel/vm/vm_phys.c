@@ -29,6 +29,10 @@
  * clustered blocks.  Kernel pages reached through a direct map (DIRECT pool)
  * then share TLB entries: an 18% cut in system time in a buildworld.
  *
+ * Locking: every entry point (alloc, free, contig, unfree, check) is
+ * called with the free-queue lock, vm_page_queue_free_mtx, held - the
+ * callers in vm_page.c take it - and the non-lab ones assert it.
+ *
  * This file builds in the hosted harness too (tests/host): it knows the page
  * array only through vm_page_array and the segments.
  */
@@ -36,6 +40,7 @@
 #include <vm/vm_param.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
+#include <vm/vm_lock.h>
 #include <vm/vmmeter.h>
 
 struct vm_phys_seg vm_phys_segs[VM_PHYSSEG_MAX];
@@ -363,6 +368,7 @@ vm_phys_alloc_pages(int pool, int order)
 {
 	vm_page_t m;
 
+	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
 	KASSERT(pool >= 0 && pool < VM_NFREEPOOL, ("vm_phys_alloc_pages: pool %d", pool));
 	KASSERT(order >= 0 && order < VM_NFREEORDER, ("vm_phys_alloc_pages: order %d", order));
 	for (int flind = 0; flind < VM_NFREELIST; flind++)
@@ -429,6 +435,7 @@ vm_phys_free_merge(vm_page_t m, int order)
 void
 vm_phys_free_pages(vm_page_t m, int order)
 {
+	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
 	KASSERT(order >= 0 && order < VM_NFREEORDER, ("vm_phys_free_pages: order %d", order));
 	KASSERT(m->order == VM_NFREEORDER && (m->flags & PG_FREE) == 0,
 	    ("vm_phys_free_pages: double free: page %p (pa %#jx) is already free "
@@ -449,6 +456,7 @@ vm_phys_free_pages(vm_page_t m, int order)
 void
 vm_phys_free_contig(vm_page_t m, u_long npages)
 {
+	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
 	while (npages > 0) {
 		int order = 0;
 
@@ -675,6 +683,7 @@ vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
 	int order = 0, oind_min;
 	u_long nblocks = 1;
 
+	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
 	KASSERT(npages > 0, ("vm_phys_alloc_contig: npages is 0"));
 	KASSERT(alignment != 0 && powerof2(alignment), ("alignment %#jx", (uintmax_t)alignment));
 	KASSERT(boundary == 0 || powerof2(boundary), ("boundary %#jx", (uintmax_t)boundary));
@@ -730,6 +739,7 @@ vm_phys_check(char *why, size_t size)
 {
 	u_long pages = 0, cached = 0;
 
+	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
 	for (int flind = 0; flind < VM_NFREELIST; flind++)
 		for (int p = 0; p < VM_NFREEPOOL; p++)
 			for (int o = 0; o < VM_NFREEORDER; o++) {

@@ -23,6 +23,7 @@
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
 #include <vm/vm_object.h>
+#include <vm/vm_lock.h>
 #include <vm/vmmeter.h>
 
 #include "harness.h"
@@ -69,10 +70,54 @@ has(const char *s, const char *word)
 	return (false);
 }
 
+/*
+ * The locks the kernel's callers hold (vm_lock.h): the tests are one
+ * thread, so they hold every object's lock and the page-queue lock the
+ * whole time (taken in the witness' order: objects, then page queues) and
+ * let go only around the calls that take them themselves.
+ */
+static vm_object_t *held_objs;
+static int nheld_objs;
+
+static void
+locks_take(vm_object_t *objs_, int n)
+{
+	held_objs = objs_;
+	nheld_objs = n;
+	for (int i = 0; i < n; i++)
+		VM_OBJECT_LOCK(objs_[i]);
+	vm_page_lock_queues();
+}
+
+static void
+locks_drop(void)
+{
+	vm_page_unlock_queues();
+	for (int i = nheld_objs - 1; i >= 0; i--)
+		VM_OBJECT_UNLOCK(held_objs[i]);
+}
+
+/* vm_page_check takes the page-queue and free-queue locks itself. */
 static int
 check_all(char *why, size_t size)
 {
-	return (vm_page_check(why, size));
+	int rc;
+
+	vm_page_unlock_queues();
+	rc = vm_page_check(why, size);
+	vm_page_lock_queues();
+	return (rc);
+}
+
+static vm_page_t
+cache_lookup(vm_object_t o, vm_pindex_t p)
+{
+	vm_page_t m;
+
+	mtx_lock(&vm_page_queue_free_mtx);
+	m = vm_page_cache_lookup(o, p);
+	mtx_unlock(&vm_page_queue_free_mtx);
+	return (m);
 }
 
 /* ---- object_trees -------------------------------------------------------- */
@@ -87,6 +132,7 @@ HOST_TEST(object_trees)
 	rs = harness_seed() | 1;
 	for (int i = 0; i < 3; i++)
 		CHECK((o[i] = vm_object_allocate(OBJT_DEFAULT, 256)) != NULL, "allocate");
+	locks_take(o, 3);
 	for (int step = 0; step < 30000; step++) {
 		int a = (int)rnd(3), b = (int)rnd(3);
 		vm_pindex_t p = rnd(step < 15000 ? 256 : 16), q = rnd(256);	/* dense, then sparse */
@@ -137,9 +183,10 @@ HOST_TEST(object_trees)
 			}
 		}
 	}
+	locks_drop();
 	for (int i = 0; i < 3; i++)
 		vm_object_deallocate(o[i]);
-	CHECK(check_all(why, sizeof(why)) == 0, "end: %s", why);
+	CHECK(vm_page_check(why, sizeof(why)) == 0, "end: %s", why);
 	CHECK(cnt.v_free_count == cnt.v_page_count && cnt.v_active_count == 0,
 	    "pages lost: %u free of %u, %u active", cnt.v_free_count, cnt.v_page_count,
 	    cnt.v_active_count);
@@ -179,7 +226,7 @@ model_check(int step, char *why, size_t size)
 			struct mpage *mp = &model[o][p];
 			vm_page_t r = vm_page_lookup(objs[o], (vm_pindex_t)p), c;
 
-			c = vm_page_cache_lookup(objs[o], (vm_pindex_t)p);
+			c = cache_lookup(objs[o], (vm_pindex_t)p);
 			n[mp->st]++;
 			if ((r != NULL) != resident(mp->st) || (r != NULL && r != mp->m) ||
 			    (c != NULL) != (mp->st == CACHED) || (c != NULL && c != mp->m)) {
@@ -303,7 +350,9 @@ model_step(int step, char *why, size_t size)
 	} else if (r < 89) {			/* vm_object_page_remove(o, p, end) */
 		int end = rnd(2) ? 0 : p + 1 + (int)rnd(NPIDX - (unsigned)p);
 
+		vm_page_unlock_queues();	/* it takes them itself */
 		vm_object_page_remove(objs[o], (vm_pindex_t)p, (vm_pindex_t)end);
+		vm_page_lock_queues();
 		for (int i = p; i < (end == 0 ? NPIDX : end); i++) {
 			struct mpage *x = &model[o][i];
 
@@ -357,9 +406,12 @@ model_step(int step, char *why, size_t size)
 		for (int j = 0; j < NPIDX; j++)
 			if (model[o][j].st == WIRED)
 				return (0);
+		locks_drop();
 		vm_object_deallocate(objs[o]);
-		if ((objs[o] = vm_object_allocate(obj_type(o), NPIDX)) == NULL)
+		objs[o] = vm_object_allocate(obj_type(o), NPIDX);
+		if (objs[o] == NULL)
 			FAIL("vm_object_allocate");
+		locks_take(objs, NOBJ);
 		for (int j = 0; j < NPIDX; j++)
 			model[o][j].st = GONE;
 	}
@@ -381,9 +433,11 @@ HOST_TEST(object_model_random)
 		nheld = 0;
 		for (int o = 0; o < NOBJ; o++)
 			CHECK((objs[o] = vm_object_allocate(obj_type(o), NPIDX)) != NULL, "allocate");
+		locks_take(objs, NOBJ);
 		for (int step = 1; step <= STEPS; step++)
 			CHECK(model_step(step, why, sizeof(why)) == 0, "seed %llu, step %d: %s", seed,
 			    step, why);
+		locks_drop();
 		CHECK(seen.reactivated > 10 && seen.cached > 100 && seen.reclaimed_contig > 0 &&
 		    seen.reclaimed_all > 0 && seen.removed_cached > 0 && seen.held > 0,
 		    "seed %llu: a path was never taken: %ld reactivated, %ld cached, %ld reclaimed "
@@ -404,8 +458,9 @@ HOST_TEST(object_cache_transfer)
 	char why[200];
 
 	boot();
-	orig = vm_object_allocate(OBJT_SWAP, 10);
-	new = vm_object_allocate(OBJT_SWAP, 4);
+	objs[0] = orig = vm_object_allocate(OBJT_SWAP, 10);
+	objs[1] = new = vm_object_allocate(OBJT_SWAP, 4);
+	locks_take(objs, 2);
 	/* All allocated first: an allocation may reclaim any cached page. */
 	for (int i = 0; i < 10; i++) {
 		CHECK((pg[i] = vm_page_alloc(orig, (vm_pindex_t)i, VM_ALLOC_NORMAL)) != NULL, "alloc");
@@ -422,12 +477,13 @@ HOST_TEST(object_cache_transfer)
 	for (int i = 0; i < 10; i++) {
 		bool moved = i >= 3 && i < 7;
 
-		m = vm_page_cache_lookup(moved ? new : orig, (vm_pindex_t)(moved ? i - 3 : i));
+		m = cache_lookup(moved ? new : orig, (vm_pindex_t)(moved ? i - 3 : i));
 		CHECK(m == pg[i] && m->object == (moved ? new : orig), "page %d: %p", i, m);
 	}
+	locks_drop();
 	vm_object_deallocate(orig);
 	vm_object_deallocate(new);
-	CHECK(check_all(why, sizeof(why)) == 0 && cnt.v_cache_count == 0, "%s", why);
+	CHECK(vm_page_check(why, sizeof(why)) == 0 && cnt.v_cache_count == 0, "%s", why);
 }
 
 HOST_TEST(pages_check_detects)
@@ -438,6 +494,7 @@ HOST_TEST(pages_check_detects)
 
 	boot();
 	o = vm_object_allocate(OBJT_VNODE, 4);
+	locks_take(&o, 1);
 	CHECK((m = vm_page_alloc(o, 0, VM_ALLOC_NORMAL)) != NULL, "alloc");
 	m->valid = VM_PAGE_BITS_ALL;
 	vm_page_wakeup(m);
@@ -462,5 +519,6 @@ HOST_TEST(pages_check_detects)
 	    "a wrong cache_count passed: %s", why);
 	o->cache_count--;
 	CHECK(check_all(why, sizeof(why)) == 0, "%s", why);
+	locks_drop();
 	vm_object_deallocate(o);
 }
