@@ -131,6 +131,23 @@ mi_switch(void)
 	panic("host: mi_switch: a mutex would block (held by a leaked owner?)");
 }
 
+/*
+ * Sleep and wakeup (kern_synch.c): the host has one thread and no page
+ * daemon, so nothing may sleep (a VM_WAIT or a busy page would be a
+ * deadlock) and a wakeup has nobody to wake.
+ */
+int
+msleep(const void *chan __unused, struct mtx *mtx __unused, int pri __unused,
+    const char *wmesg, int timo __unused)
+{
+	panic("host: msleep(\"%s\"): nothing can wake a sleeper here", wmesg);
+}
+
+void
+wakeup(const void *chan __unused)
+{
+}
+
 /* ---- Booting ------------------------------------------------------------ */
 
 /* A fresh machine: nothing mapped, no counts, phys_avail = the ranges. */
