@@ -401,3 +401,47 @@ KTEST(pageout_pressure, KTEST_VM | KTEST_EXPLICIT)
 	ktp_stop();
 	report_check(t, "freed");
 }
+
+/*
+ * pageout_nopager: dirty anonymous pages (OBJT_DEFAULT, no pager, no swap)
+ * more than memory holds.  The daemon can launder none of them, so
+ * vm_page_grab(VM_ALLOC_RETRY) must come back NULL (VM_WAIT's ENOMEM) once
+ * nothing is reclaimable - never sleep for ever.  Reports the page at
+ * which it did ("full <pindex>") and the daemon's skips.
+ */
+KTEST(pageout_nopager, KTEST_VM | KTEST_EXPLICIT)
+{
+	uint64_t npages = 0;
+	struct vmmeter c0 = cnt;
+	vm_object_t obj;
+	vm_pindex_t p;
+	vm_page_t m = NULL;
+
+	if (!ktest_need_vm(t))
+		return;
+	KT_SKIP_UNLESS(t, tunable_u64("pageout.pages", &npages), "needs pageout.pages=");
+	KT_CHECK(t, npages > 0 && npages <= (1u << 20), "pageout.pages=%ju out of range (1 to %u)",
+	    (uintmax_t)npages, 1u << 20);
+	ktest_data(t, "params pages %ju free %u", (uintmax_t)npages,
+	    cnt.v_free_count + cnt.v_cache_count);
+	obj = vm_object_allocate(OBJT_DEFAULT, npages);
+	KT_CHECK(t, obj != NULL, "vm_object_allocate failed");
+	VM_OBJECT_LOCK(obj);
+	for (p = 0; p < npages; p++) {
+		if ((m = vm_page_grab(obj, p, VM_ALLOC_NORMAL | VM_ALLOC_RETRY)) == NULL)
+			break;
+		form_fill(m, p + 1);
+		m->valid = VM_PAGE_BITS_ALL;
+		vm_page_dirty(m);
+		page_put(m, true);
+	}
+	VM_OBJECT_UNLOCK(obj);
+	ktest_data(t, "full %ju resident %d", (uintmax_t)p, obj->resident_page_count);
+	ktest_data(t, "daemon oom %u nopager %u laundered %u", cnt.v_pdoom - c0.v_pdoom,
+	    cnt.v_pdnopager - c0.v_pdnopager, cnt.v_pageout_pages - c0.v_pageout_pages);
+	report_check(t, "full");
+	vm_object_deallocate(obj);
+	report_check(t, "freed");
+	KT_CHECK(t, m == NULL, "all %ju pages fit in memory: pageout.pages= is too small",
+	    (uintmax_t)npages);
+}
