@@ -26,9 +26,10 @@
  *
  * When memory is still short after a pass it goes again at once if the
  * pass made progress, and otherwise sleeps a tenth of a second (a write
- * may be in flight).  A pass with VM_WAIT sleepers that changed nothing,
- * with no write in flight, means nothing can be reclaimed: the sleepers
- * wake with ENOMEM (vm_wait) instead of sleeping for ever.
+ * may be in flight).  With VM_WAIT sleepers, VM_PAGEOUT_FRUITLESS_MAX
+ * passes in a row that reclaimed nothing, with no write in flight, mean
+ * nothing can be: the sleepers wake with ENOMEM (vm_wait) instead of
+ * sleeping for ever.
  */
 #include <sys/systm.h>
 #include <sys/kernel.h>
@@ -48,11 +49,29 @@
 static int vm_pageout_forced;		/* (f) `pageout` asked for a full pass */
 static u_int vm_pageout_inflight;	/* (q) pages whose write has not completed */
 static bool vm_pageout_oom_said;	/* the out-of-memory message was printed */
+static u_int vm_pageout_fruitless;	/* (f) passes in a row that reclaimed nothing */
 
-/* What a pass did; progress is anything but skips and reactivations. */
+/*
+ * Passes in a row that free nothing before the daemon gives up: enough for
+ * a page just activated to age down to 0 (ACT_MAX / ACT_DECLINE) and be
+ * tried once more from the inactive queue.
+ */
+#define	VM_PAGEOUT_FRUITLESS_MAX	(ACT_MAX / ACT_DECLINE + 2)
+
+/*
+ * What a pass did.  Reclaimed: pages freed, cached or sent to be written
+ * (what makes memory).  Progress: that, or pages aged or deactivated
+ * (what lets a later pass reclaim).
+ */
 struct pass_stats {
 	u_int	scanned, react, deact, aged, cached, freed, laundered, nopager;
 };
+
+static u_int
+pass_reclaimed(const struct pass_stats *st)
+{
+	return (st->cached + st->freed + st->laundered);
+}
 
 /*
  * The thresholds, from memory size, as FreeBSD 7's vm_pageout computes
@@ -104,12 +123,13 @@ static void vm_pageout_page_done(vm_object_t object, vm_page_t m, int error);
  * Write the dirty pages ma[0..count) through the object's pager, busy
  * meanwhile.  A page the pager finished at once (VM_PAGER_OK) or refused
  * is settled here; VM_PAGER_PEND pages are settled by vm_pageout_io_done.
+ * Returns the pages written or being written (not the refused ones).
  * Object and page-queues locks held.
  */
-static void
+static int
 vm_pageout_flush(vm_object_t object, vm_page_t *ma, int count)
 {
-	int rtvals[VM_PAGEOUT_CLUSTER];
+	int rtvals[VM_PAGEOUT_CLUSTER], sent = 0;
 
 	for (int i = 0; i < count; i++) {
 		vm_page_io_start(ma[i]);
@@ -120,15 +140,19 @@ vm_pageout_flush(vm_object_t object, vm_page_t *ma, int count)
 	cnt.v_pageout_writes++;
 	cnt.v_pageout_pages += (u_int)count;
 	vm_pager_put_pages(object, ma, count, 0, rtvals);
-	for (int i = 0; i < count; i++)
+	for (int i = 0; i < count; i++) {
+		if (rtvals[i] == VM_PAGER_PEND || rtvals[i] == VM_PAGER_OK)
+			sent++;
 		if (rtvals[i] != VM_PAGER_PEND)
 			vm_pageout_page_done(object, ma[i], rtvals[i] == VM_PAGER_OK ? 0 : rtvals[i]);
+	}
+	return (sent);
 }
 
 /*
  * Launder m: gather the adjacent dirty inactive pages on both sides (up to
  * VM_PAGEOUT_CLUSTER in all, one pager write) and flush them.  Returns the
- * pages sent.  Object and page-queues locks held; m unmapped and dirty.
+ * pages the pager took.  Object and page-queues locks held; m unmapped and dirty.
  */
 static int
 vm_pageout_clean(vm_page_t m)
@@ -149,8 +173,7 @@ vm_pageout_clean(vm_page_t m)
 			break;
 		mc[last++] = p;
 	}
-	vm_pageout_flush(object, &mc[first], last - first);
-	return (last - first);
+	return (vm_pageout_flush(object, &mc[first], last - first));
 }
 
 /*
@@ -343,10 +366,10 @@ vm_pageout_scan_active(int shortage, struct pass_stats *st)
 /*
  * One pass (FreeBSD's vm_pageout_scan).  A forced pass (`pageout`) works
  * as if every inactive page were needed and gives dirty pages no second
- * round.  Returns the pages the pass changed (0: no progress).
+ * round.  Fills *st with what it did.
  */
-static u_int
-vm_pageout_scan(int pass, bool forced)
+static void
+vm_pageout_scan(int pass, bool forced, struct pass_stats *stp)
 {
 	struct pass_stats st = { 0 };
 	int shortage;
@@ -368,27 +391,36 @@ vm_pageout_scan(int pass, bool forced)
 	cnt.v_pdfreed += st.freed;
 	cnt.v_pdnopager += st.nopager;
 	vm_page_unlock_queues();
-	return (st.deact + st.aged + st.cached + st.freed + st.laundered);
+	*stp = st;
 }
 
 /*
  * After a pass, free-queue lock held: wake VM_WAIT sleepers if memory came
- * back, or with ENOMEM if the pass changed nothing and no write is in
- * flight that could still free something (the kernel has no process to
- * kill, as FreeBSD's vm_pageout_oom would).
+ * back, or with ENOMEM once VM_PAGEOUT_FRUITLESS_MAX passes in a row have
+ * reclaimed nothing with no write in flight that could still free
+ * something - dirty pages with no pager, or a full swap - or at once when
+ * a pass moved no page at all (the kernel has no process to kill, as
+ * FreeBSD's vm_pageout_oom would).
  */
 static void
-vm_pageout_settle(u_int progress)
+vm_pageout_settle(const struct pass_stats *st)
 {
 	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
+	if (pass_reclaimed(st) != 0 || vm_pageout_inflight != 0)
+		vm_pageout_fruitless = 0;
+	else if (st->aged + st->deact == 0)
+		vm_pageout_fruitless = VM_PAGEOUT_FRUITLESS_MAX;	/* nothing moved at all */
+	else
+		vm_pageout_fruitless++;
 	if (!vm_page_count_min()) {
 		if (vm_page_waiters > 0)
 			wakeup(&cnt.v_free_count);
 		vm_pageout_oom_said = false;
 		return;
 	}
-	if (vm_page_waiters == 0 || progress != 0 || vm_pageout_inflight != 0)
+	if (vm_page_waiters == 0 || vm_pageout_fruitless < VM_PAGEOUT_FRUITLESS_MAX)
 		return;
+	vm_pageout_fruitless = 0;
 	cnt.v_pdoom++;
 	vm_pageout_oom_gen++;
 	if (!vm_pageout_oom_said) {
@@ -405,7 +437,7 @@ vm_pageout_settle(u_int progress)
 static void
 vm_pageout(void *arg __unused)
 {
-	u_int progress = 1;
+	struct pass_stats st = { .aged = 1 };
 	int pass = 0;
 	bool forced;
 
@@ -417,7 +449,7 @@ vm_pageout(void *arg __unused)
 			/* `pageout`: go now */
 		} else if (vm_pages_needed) {
 			pass++;
-			if (progress == 0)	/* waiting for writes, or for nothing */
+			if (pass_reclaimed(&st) + st.aged + st.deact == 0)	/* waiting for writes */
 				msleep(&vm_pages_needed, &vm_page_queue_free_mtx, 0, "psleep",
 				    hz / 10);
 		} else {
@@ -429,11 +461,11 @@ vm_pageout(void *arg __unused)
 		if (!vm_pages_needed && !forced)
 			continue;
 		mtx_unlock(&vm_page_queue_free_mtx);
-		progress = vm_pageout_scan(pass, forced);
+		vm_pageout_scan(pass, forced, &st);
 		mtx_lock(&vm_page_queue_free_mtx);
 		cnt.v_pdpasses++;
 		wakeup(&cnt.v_pdpasses);	/* vm_pageout_pass_now */
-		vm_pageout_settle(progress);
+		vm_pageout_settle(&st);
 	}
 }
 
