@@ -24,7 +24,8 @@
 #
 # CONFIG=i386 (default), i386-pae or amd64: the rows of conf/configs.toml; MEM=128M (at
 # least 8M; default: the config's); ARGS="key=value ..." adds to the kernel command
-# line; SEED=n replays a grade run; VM_PHYSSEG=dense|sparse.
+# line; SEED=n replays a grade run; VM_PHYSSEG=dense|sparse; DISK=path (DISK_RO=path:
+# read-only) attaches a raw image to make qemu as a virtio-blk disk (the monitor's `disks`).
 
 # An interpreter that has pytest (Debian's); stdlib-only tools use it too.
 PYTHON	:= $(shell for p in /usr/bin/python3 python3; do \
@@ -120,7 +121,8 @@ $(B)/kernel.elf: $(OBJS) $(B)/ksyms.o kernel/arch/$(ARCH)/kernel.ld
 # ---- Running -------------------------------------------------------------
 GDBPORT	?= $(shell expr 25000 + $$(id -u) % 5000)
 QEMU	= $(PYTHON) tools/qemu --config $(CONFIG) $(if $(MEM),--mem $(MEM)) $(if $(CPU),--cpu $(CPU)) \
-	  --kernel $(B)/kernel.elf $(if $(ARGS),--append "$(ARGS)")
+	  --kernel $(B)/kernel.elf $(if $(ARGS),--append "$(ARGS)") \
+	  $(if $(DISK),--disk $(DISK)) $(if $(DISK_RO),--disk-ro $(DISK_RO))
 
 qemu: deps $(B)/kernel.elf
 	$(QEMU)
