@@ -216,6 +216,17 @@ MEMINFO = ["phys_avail <start:hex> <end:hex>", "dump_avail <start:hex> <end:hex>
            "ignored <bytes:dec>", "kernel <start:hex> <end:hex>"]
 PAE_HIGH = ["pa=<pa:hex> readback=<readback:hex>"]
 CONTIGMALLOC = ["pa <pa:hex>"]
+# kernel/tests/ktest_disk.c (grader/tests/test_disk.py)
+DISK_STATS = "stats <unit:dec> reads <reads:dec> writes <writes:dec> bytes_read <bytes_read:dec> " \
+             "bytes_written <bytes_written:dec> errors <errors:dec>"
+DISK_RW = ["disk sectors <sectors:dec> ro <ro:yesno>",
+           "r <i:dec> <blkno:dec> <npages:dec> <error:dec> <crc:hex>",
+           "w <i:dec> <blkno:dec> <npages:dec> <error:dec> <crc:hex> <crc_back:hex>",
+           DISK_STATS]
+DISK_BOUNDS = ["disk <unit:dec> sectors <sectors:dec> ro <ro:yesno>",
+               "case <unit:dec> <name:word> <error:dec>",
+               DISK_STATS,
+               "nodisk count <count:dec> get_null <get_null:yesno> read <error:dec>"]
 
 GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "strtoull": LAB00_STRTOULL, "kenv": LAB00_KENV, "cmdline": LAB00_CMDLINE,
@@ -224,6 +235,7 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "buddy_workload": LAB02, "buddy_contig": LAB02, "buddy_noobj": LAB02,
     "buddy_double_free": LAB02, "buddy_steal": LAB02, "buddy_script": LAB02_SCRIPT,
     "meminfo": MEMINFO, "pae_high": PAE_HIGH, "contigmalloc": CONTIGMALLOC,
+    "disk_rw": DISK_RW, "disk_bounds": DISK_BOUNDS,
 }.items()}
 
 

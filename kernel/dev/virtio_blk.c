@@ -230,10 +230,11 @@ vtblk_start(struct disk *dp, struct bio *bp)
 	sc->slot[head] = bp;
 	sc->desc[head].addr = sc->hdr_pa + head * sizeof(struct vtblk_hdr);
 	sc->desc[head].len = sizeof(struct vtblk_hdr);
+	sc->desc[head].flags = 0;	/* the device reads the header */
 	prev = head;
 	for (int i = 0; i < bp->bio_npages; i++) {
 		d = vtblk_desc_get(sc);
-		sc->desc[prev].flags = VRING_DESC_F_NEXT;
+		sc->desc[prev].flags |= VRING_DESC_F_NEXT;
 		sc->desc[prev].next = d;
 		sc->desc[d].addr = VM_PAGE_TO_PHYS(bp->bio_ma[i]);
 		sc->desc[d].len = PAGE_SIZE;
