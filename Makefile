@@ -13,7 +13,7 @@
 #   make hosttest            the host unit tests only (ASan, UBSan)
 #   make typecheck           mypy over the grader and the Python tools
 #   make check-layering      machine-independent code names no machine (tools/check-layering.py)
-#   make bench               boot, page-array start-up, grading and DIRECT-pool benchmarks
+#   make bench               boot, page-array start-up, grading, DIRECT-pool and disk (bench-disk.py) benchmarks
 #   make bench-vm            buddy allocator benchmarks (host)
 #   make fuzz [FUZZTIME=60]  fuzz the buddy allocator (host, clang libFuzzer)
 #   make mutation LAB=NN     grade mechanical mutants of a lab's answer (minutes)
@@ -201,6 +201,7 @@ bench: deps
 	$(PYTHON) tools/bench-startup.py
 	$(PYTHON) tools/bench-grade.py
 	$(PYTHON) tools/bench-direct.py
+	$(PYTHON) tools/bench-disk.py
 
 # The physical allocator on the host (tests/host/extra.mk), outside `make test`:
 # benchmarks (gcc -O2), and a libFuzzer target (clang, libclang-rt-14-dev).

@@ -168,7 +168,7 @@ class BoundsDisk:
                 "huge": EINVAL, "strategy_past_end": EINVAL}
 
 
-BOUNDS_CASES = {
+BOUNDS_CASES: dict[str, list[BoundsDisk]] = {    # sectors -1: a seeded size
     "rw_zero_ro": [BoundsDisk(-1, False), BoundsDisk(0, False), BoundsDisk(-1, True)],
     "no_disk": [],
 }

@@ -227,6 +227,8 @@ DISK_BOUNDS = ["disk <unit:dec> sectors <sectors:dec> ro <ro:yesno>",
                "case <unit:dec> <name:word> <error:dec>",
                DISK_STATS,
                "nodisk count <count:dec> get_null <get_null:yesno> read <error:dec>"]
+DISK_BENCH = ["rate cycles_per_ms <rate:dec>",
+              "bench <mode:word> <op:word> bytes <bytes:dec> pages <pages:dec> cycles <cycles:dec>"]
 
 GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "strtoull": LAB00_STRTOULL, "kenv": LAB00_KENV, "cmdline": LAB00_CMDLINE,
@@ -235,7 +237,7 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "buddy_workload": LAB02, "buddy_contig": LAB02, "buddy_noobj": LAB02,
     "buddy_double_free": LAB02, "buddy_steal": LAB02, "buddy_script": LAB02_SCRIPT,
     "meminfo": MEMINFO, "pae_high": PAE_HIGH, "contigmalloc": CONTIGMALLOC,
-    "disk_rw": DISK_RW, "disk_bounds": DISK_BOUNDS,
+    "disk_rw": DISK_RW, "disk_bounds": DISK_BOUNDS, "disk_bench": DISK_BENCH,
 }.items()}
 
 

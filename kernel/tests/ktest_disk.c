@@ -26,6 +26,9 @@
  *   nodisk count <disk_count()> get_null <yes|no> read <error of disk_read(NULL)>
  */
 #include <sys/systm.h>
+#include <sys/kenv.h>
+#include <sys/kernel.h>
+#include <sys/malloc.h>
 #include <sys/ktest.h>
 #include <sys/bio.h>
 #include <sys/disk.h>
@@ -218,4 +221,87 @@ KTEST(disk_bounds, KTEST_VM | KTEST_EXPLICIT)
 	    disk_get(disk_count()) == NULL && disk_get(-1) == NULL ? "yes" : "no",
 	    disk_read(NULL, 0, b.ma, 1));
 	ktbuf_free(&b);
+}
+
+/*
+ * disk_bench (tools/bench-disk.py): write, then read, disk.bench_mib MiB
+ * (default 8) of disk0 from sector 0 in requests of disk.bench_pages pages
+ * (default 64), timed with cpu_ticks():
+ *   rate cycles_per_ms <c>                 (the TSC against the clock)
+ *   bench <mode> <write|read> bytes <n> pages <p> cycles <c>
+ */
+static uint64_t
+kt_cycles_per_ms(void)
+{
+	volatile uint64_t start = ticks;
+	uint64_t t0;
+
+	while (ticks == start)
+		cpu_idle();
+	t0 = cpu_ticks();
+	start = ticks;
+	while (ticks < start + 5)
+		cpu_idle();
+	return ((cpu_ticks() - t0) / (5 * 1000 / HZ));
+}
+
+static uint64_t
+kt_kenv_num(const char *key, uint64_t dflt)
+{
+	const char *s = kenv_get(key);
+
+	return (s == NULL ? dflt : strtoull(s, NULL, 0));
+}
+
+static int
+kt_bench_sync(struct disk *dp, int cmd, vm_page_t *ma, int pages, uint64_t bytes)
+{
+	int error = 0;
+
+	for (uint64_t off = 0; off < bytes && error == 0; off += (uint64_t)pages * PAGE_SIZE) {
+		daddr_t blkno = (daddr_t)(off / DEV_BSIZE);
+
+		error = cmd == BIO_READ ? disk_read(dp, blkno, ma, pages) :
+		    disk_write(dp, blkno, ma, pages);
+	}
+	return (error);
+}
+
+KTEST(disk_bench, KTEST_VM | KTEST_EXPLICIT)
+{
+	struct disk *dp = disk_get(0);
+	uint64_t mib = kt_kenv_num("disk.bench_mib", 8);
+	int pages = (int)kt_kenv_num("disk.bench_pages", 64);
+	uint64_t bytes = mib << 20, t0;
+	vm_page_t *ma;
+	char *buf;
+	vm_paddr_t pa;
+	int error;
+
+	if (!ktest_need_vm(t))
+		return;
+	KT_CHECK(t, dp != NULL, "no disk0: the benchmark needs a disk image");
+	KT_CHECK(t, pages >= 1 && pages <= 1024 && bytes % ((uint64_t)pages * PAGE_SIZE) == 0 &&
+	    bytes / DEV_BSIZE <= dp->d_sectors, "disk.bench_mib %ju / bench_pages %d do not fit "
+	    "disk0 (%ju sectors)", (uintmax_t)mib, pages, (uintmax_t)dp->d_sectors);
+	buf = contigmalloc((vm_size_t)pages * PAGE_SIZE, 0, (vm_paddr_t)~(vm_paddr_t)0, PAGE_SIZE, 0);
+	ma = malloc(sizeof(*ma) * (size_t)pages);
+	KT_CHECK(t, buf != NULL && ma != NULL, "no memory for %d pages", pages);
+	pa = pmap_kextract((vm_offset_t)buf);
+	for (int i = 0; i < pages; i++)
+		ma[i] = PHYS_TO_VM_PAGE(pa + (vm_paddr_t)i * PAGE_SIZE);
+	memset(buf, 0x5a, (size_t)pages * PAGE_SIZE);
+	ktest_data(t, "rate cycles_per_ms %ju", (uintmax_t)kt_cycles_per_ms());
+	for (int op = 0; op < 2; op++) {
+		int cmd = op == 0 ? BIO_WRITE : BIO_READ;
+
+		t0 = cpu_ticks();
+		error = kt_bench_sync(dp, cmd, ma, pages, bytes);
+		KT_CHECK(t, error == 0, "sync %s: error %d", cmd == BIO_READ ? "read" : "write", error);
+		ktest_data(t, "bench sync %s bytes %ju pages %d cycles %ju",
+		    cmd == BIO_READ ? "read" : "write", (uintmax_t)bytes, pages,
+		    (uintmax_t)(cpu_ticks() - t0));
+	}
+	free(ma);
+	contigfree(buf, (vm_size_t)pages * PAGE_SIZE);
 }
