@@ -25,6 +25,7 @@
 #include <sys/bio.h>
 #include <sys/disk.h>
 #include <vm/vm_param.h>
+#include <machine/cpufunc.h>
 
 #define	SECTORS_PER_PAGE	(PAGE_SIZE / DEV_BSIZE)
 
@@ -200,17 +201,25 @@ disk_offline(struct disk *dp)
 	}
 }
 
-/* Wait until bp is done: poll the device, at most DISK_TIMEOUT ticks. */
+/*
+ * Wait until bp is done: poll the device, at most DISK_TIMEOUT ticks.  The
+ * time-out needs the clock, so interrupts are on while waiting (start-up
+ * runs with them off until something waits); the device's own interrupt
+ * stays masked, so nothing but the clock and the console runs meanwhile.
+ */
 static void
 disk_wait(struct disk *dp, struct bio *bp)
 {
 	uint64_t deadline = ticks + DISK_TIMEOUT;
+	register_t s = intr_disable();
 
+	enable_intr();
 	while ((bp->bio_flags & BIO_DONE) == 0) {
 		dp->d_poll(dp);
 		if ((bp->bio_flags & BIO_DONE) == 0 && ticks > deadline)
 			disk_offline(dp);
 	}
+	intr_restore(s);
 }
 
 /* Accept bp (or refuse it, done at once with the errno) and queue it. */
