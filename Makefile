@@ -179,7 +179,8 @@ test: deps
 	$(MAKE) typecheck
 	if [ -d grader/selftest ]; then $(PYTHON) -m pytest -q -n 2 grader/selftest; fi
 	$(foreach c,$(CONFIGS),$(MAKE) -s CONFIG=$(c) kernel &&) true
-	$(PYTHON) -m pytest -q -n 2 grader/tests/test_kernel.py grader/tests/test_disk.py grader/tests/test_gdb.py
+	$(PYTHON) -m pytest -q -n 2 grader/tests/test_kernel.py grader/tests/test_threads.py grader/tests/test_disk.py \
+	  grader/tests/test_gdb.py
 	$(PYTHON) tools/grade.py --all $(if $(wildcard grader/hidden),--hidden)
 	if [ -f tools/stripcheck.py ]; then $(PYTHON) tools/stripcheck.py; fi
 
@@ -201,6 +202,7 @@ bench: deps
 	$(PYTHON) tools/bench-startup.py
 	$(PYTHON) tools/bench-grade.py
 	$(PYTHON) tools/bench-direct.py
+	$(PYTHON) tools/bench-switch.py
 	$(PYTHON) tools/bench-disk.py
 
 # The physical allocator on the host (tests/host/extra.mk), outside `make test`:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from vmkit import configs
+from vmkit import configs, krng
 
 GiB = 1 << 30
 MiB = 1 << 20
@@ -465,3 +465,131 @@ def test_tools_qemu_failures_are_failures(vm, mem):
     assert err.strip(), "tools/qemu --mem %s failed without saying why" % mem
     if mem in ("abc", "2M"):
         assert p.returncode == 2, "tools/qemu --mem %s: want status 2, got %d" % (mem, p.returncode)
+
+
+# ---- VM objects, page states, the cache queue (kernel/tests/ktest_object.c)
+
+OBJECT_PAGES_STEPS, OBJECT_PAGES_RANGE = 200, 64
+PAGE_WORDS = PAGE // 4
+FNV64_OFFSET, FNV64_PRIME, M64 = 0xcbf29ce484222325, 0x100000001b3, (1 << 64) - 1
+
+
+def object_pages_model(seed: int) -> tuple[list[int], list[int]]:
+    """object_pages' objects A and B after its workload (see the ktest's comment)."""
+    rng = krng.Rng.for_test(seed, "object_pages")
+    a: set[int] = set()
+    b: set[int] = set()
+    for _ in range(OBJECT_PAGES_STEPS):
+        op, p = rng.below(4), rng.below(OBJECT_PAGES_RANGE)
+        if op <= 1 and p not in a:
+            a.add(p)
+        elif op == 2 and p in a:
+            a.remove(p)
+        elif op == 3 and p in a and p not in b:
+            a.remove(p)
+            b.add(p)
+    return sorted(a), sorted(b)
+
+
+def page_sum(words: list[int]) -> int:
+    """ktest_object.c's page_sum: FNV-1a 64 over the page's 32-bit words."""
+    h = FNV64_OFFSET
+    for w in words:
+        h = ((h ^ w) * FNV64_PRIME) & M64
+    return h
+
+
+def object_cache_sums(seed: int) -> list[int]:
+    """The sums of object_cache's 12 seeded pages (X's 0..7, then Y's 0..3)."""
+    rng = krng.Rng.for_test(seed, "object_cache")
+    return [page_sum([rng.next() & 0xffffffff for _ in range(PAGE_WORDS)]) for _ in range(12)]
+
+
+# object_states' script: the counters' change from `start` after each step.
+OBJECT_STATES_WANT = {
+    "alloc":      dict(free=-8, cache=0, active=8, inactive=0, wired=0, hold=0),
+    "deactivate": dict(free=-8, cache=0, active=5, inactive=3, wired=0, hold=0),
+    "wire":       dict(free=-8, cache=0, active=4, inactive=2, wired=2, hold=0),
+    "freeheld":   dict(free=-8, cache=0, active=3, inactive=2, wired=2, hold=1),
+    "unhold":     dict(free=-7, cache=0, active=3, inactive=2, wired=2, hold=0),
+    "unwire":     dict(free=-7, cache=0, active=5, inactive=2, wired=0, hold=0),
+    "dealloc":    dict(free=0, cache=0, active=0, inactive=0, wired=0, hold=0),
+}
+
+
+def check_object_invariants(vm, r, test: str, lines: list[Any]) -> None:
+    """Every `check` line of the test says the invariants held."""
+    checks = [x for x in lines if x.kind == "check"]
+    vm.check(checks != [], r, "%s: no `check` KDATA line" % test)
+    bad = [x["when"] for x in checks if not x["ok"]]
+    vm.check(not bad, r, "%s: pages check failed at %s" % (test, bad))
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=30)
+def test_vm_objects(vm):
+    """Objects' page trees and memq after a seeded insert/free/rename workload; page
+    states and their counters through a fixed script (a freed held page waits on
+    PQ_HOLD); the cache queue: seeded data cached and reactivated intact, a truncated
+    object regrows zeros (vm_page_cache_free with no resident pages), cached pages
+    reclaimed when memory runs out.  Everything is recomputed from the seed."""
+    r = vm.run_pass(["object_pages", "object_states", "object_cache"], mem="128M")
+    # object_pages
+    lines = vm.kdata(r, "object_pages")
+    check_object_invariants(vm, r, "object_pages", lines)
+    want_a, want_b = object_pages_model(r.seed)
+    for name, want in (("a", want_a), ("b", want_b)):
+        got = [x["pindex"] for x in lines if x.kind == "r" and x["obj"] == name]
+        n = [x["count"] for x in lines if x.kind == "n" and x["obj"] == name]
+        vm.check(got == want, r, "object_pages: object %s's memq is %s, the seed gives %s"
+                 % (name.upper(), got, want))
+        vm.check(n == [len(want)], r, "object_pages: object %s counts %s resident pages, has %d"
+                 % (name.upper(), n, len(want)))
+    # object_states
+    lines = vm.kdata(r, "object_states")
+    check_object_invariants(vm, r, "object_states", lines)
+    cnts = {x["step"]: x["counts"] for x in lines if x.kind == "cnt"}
+    vm.check(set(cnts) == set(OBJECT_STATES_WANT) | {"start"}, r,
+             "object_states: steps %s, want start and %s" % (sorted(cnts), sorted(OBJECT_STATES_WANT)))
+    for step, delta in OBJECT_STATES_WANT.items():
+        moved = {k: cnts[step][k] - cnts["start"][k] for k in delta}
+        vm.check(moved == delta, r, "object_states: after %s the counters moved %s, want %s"
+                 % (step, moved, delta))
+    # object_cache
+    lines = vm.kdata(r, "object_cache")
+    check_object_invariants(vm, r, "object_cache", lines)
+    kinds = {"cached", "mapping", "reactivated", "reclaim", "end"}
+    one = {x.kind: x for x in lines if x.kind in kinds}
+    vm.check(set(one) == kinds, r, "object_cache: KDATA lines missing: %s"
+             % sorted(kinds - set(one)))
+    mp = one["mapping"]
+    vm.check(mp["pa"] == 0 and not mp["mapped"], r, "object_cache: a page still mapped after "
+             "vm_page_cache (pmap_extract %#x, pmap_page_is_mapped %s): it must be unmapped "
+             "before it is cached" % (mp["pa"], mp["mapped"]))
+    c = one["cached"]
+    vm.check((c["delta"], c["x_cache"], c["x_resident"], c["y_cache"], c["y_resident"])
+             == (12, 8, 0, 4, 0), r, "object_cache: after caching 12 pages (8 of X, 4 of Y): "
+             "v_cache_count +%d, X %d cached %d resident, Y %d cached %d resident"
+             % (c["delta"], c["x_cache"], c["x_resident"], c["y_cache"], c["y_resident"]))
+    sums, zero = object_cache_sums(r.seed), page_sum([0] * PAGE_WORDS)
+    want_pages = [("data", p, 0xff, sums[p]) for p in range(4)] + \
+        [("regrow", 0, 0xff, sums[8]), ("regrow", 1, 0xff, sums[9]),
+         ("regrow", 2, 0, zero), ("regrow", 3, 0, zero)]
+    got_pages = [(x.kind, x["pindex"], x["valid"], x["sum"]) for x in lines
+                 if x.kind in ("data", "regrow")]
+    for w, g in zip(want_pages, got_pages):
+        what = "old data" if g[3] in sums else "zeros" if g[3] == zero else "other data"
+        vm.check(w == g, r, "object_cache: %s page %d came back valid=%#x with %s (sum %016x); "
+                 "want valid=%#x and %s" % (w[0], w[1], g[2], what, g[3], w[2],
+                                          "zeros" if w[3] == zero else "the seeded data"))
+    vm.check(len(got_pages) == len(want_pages), r, "object_cache: %d data/regrow lines, want %d"
+             % (len(got_pages), len(want_pages)))
+    vm.check(one["reactivated"]["n"] == 4, r, "object_cache: v_reactivated rose by %d for 4 "
+             "cached pages grabbed back" % one["reactivated"]["n"])
+    rc = one["reclaim"]
+    vm.check(rc["cache"] == 4 and rc["cache_after"] == 0 and rc["x_cache"] == 0, r,
+             "object_cache: allocating every page left %d of %d cached pages (X's cache_count %d)"
+             % (rc["cache_after"], rc["cache"], rc["x_cache"]))
+    vm.check(rc["n"] == rc["free"] + rc["cache"], r, "object_cache: %d pages allocated with "
+             "%d free and %d cached" % (rc["n"], rc["free"], rc["cache"]))
+    vm.check(one["end"]["cache"] == 0, r, "object_cache: %d pages still cached after the "
+             "objects went" % one["end"]["cache"])

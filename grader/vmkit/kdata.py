@@ -230,6 +230,31 @@ DISK_BOUNDS = ["disk <unit:dec> sectors <sectors:dec> ro <ro:yesno>",
 DISK_BENCH = ["rate cycles_per_ms <rate:dec>",
               "bench <mode:word> <op:word> bytes <bytes:dec> pages <pages:dec> cycles <cycles:dec>"]
 
+# kernel/tests/ktest_object.c
+OBJECT_CHECK = "check <when:word> <ok:yesno>"
+OBJECT_PAGES = ["r <obj:word> <pindex:dec>", "n <obj:word> <count:dec>", OBJECT_CHECK]
+OBJECT_STATES = ["cnt <step:word> <counts:pairs>", OBJECT_CHECK]
+OBJECT_CACHE = [
+    "cached <delta:dec> <x_cache:dec> <x_resident:dec> <y_cache:dec> <y_resident:dec>",
+    "data <pindex:dec> <valid:hex> <sum:hex>",
+    "regrow <pindex:dec> <valid:hex> <sum:hex>",
+    "reactivated <n:dec>",
+    "mapping <pa:hex> <mapped:yesno>",
+    "reclaim <n:dec> <free:dec> <cache:dec> <cache_after:dec> <x_cache:dec>",
+    "end <cache:dec>",
+    OBJECT_CHECK,
+]
+
+# Threads, sleep/wakeup and the switch benchmark (kernel/tests/ktest_thread.c).
+THREADS_INTERLEAVE = ["params threads=<threads:dec>",
+                      "thread <i:dec> count=<count:dec> switches=<switches:dec> ticks=<ticks:dec>",
+                      "shared <shared:dec>"]
+SLEEP_WAKEUP = ["sum items=<items:dec> got=<got:dec> sum=<sum:dec>",
+                "sleeps producer=<producer:dec> consumer=<consumer:dec>"]
+MSLEEP_TIMEOUT = ["timeout timo=<timo:dec> waited=<waited:dec> rv=<rv:dec>"]
+WAKEUP_ONE = ["woke n=<n:dec> woken=<woken:dec> first=<first:num>"]
+SWITCH_BENCH = ["switch n=<n:dec> switches=<switches:dec> cycles=<cycles:dec> tickrate=<tickrate:dec>"]
+
 GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "strtoull": LAB00_STRTOULL, "kenv": LAB00_KENV, "cmdline": LAB00_CMDLINE,
     "page_array": LAB01, "phys_probe": LAB01, "dump_poison": LAB01, "dump_bitmap": LAB01,
@@ -238,6 +263,9 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "buddy_double_free": LAB02, "buddy_steal": LAB02, "buddy_script": LAB02_SCRIPT,
     "meminfo": MEMINFO, "pae_high": PAE_HIGH, "contigmalloc": CONTIGMALLOC,
     "disk_rw": DISK_RW, "disk_bounds": DISK_BOUNDS, "disk_bench": DISK_BENCH,
+    "threads_interleave": THREADS_INTERLEAVE, "sleep_wakeup": SLEEP_WAKEUP,
+    "msleep_timeout": MSLEEP_TIMEOUT, "wakeup_one": WAKEUP_ONE, "switch_bench": SWITCH_BENCH,
+    "object_pages": OBJECT_PAGES, "object_states": OBJECT_STATES, "object_cache": OBJECT_CACHE,
 }.items()}
 
 

@@ -74,6 +74,8 @@ uart_intr(void)
 		cons_ring[cons_head % CONS_RING] = inb(COM1 + COM_DATA);
 		cons_head++;
 	}
+	if (cons_head != cons_tail)
+		cons_rx_wakeup();
 }
 
 int

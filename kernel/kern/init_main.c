@@ -16,6 +16,7 @@
 #include <sys/ktest.h>
 #include <sys/malloc.h>
 #include <sys/monitor.h>
+#include <sys/proc.h>
 #include <vm/vm_param.h>
 #include <vm/vm_extern.h>
 #include <vm/vm_kern.h>
@@ -55,6 +56,7 @@ kenv_check(void)
 void
 mi_startup(const struct mi_bootinfo *bi)
 {
+	sched_init();				/* thread0 (this), sleep queues: locks work */
 	print_memory();				/* what RAM the machine found */
 	kenv_check();				/* stop on a bad command line */
 	kva_init(bi->kva_start, bi->kva_end);	/* kernel virtual addresses for kva_alloc() */
@@ -62,6 +64,7 @@ mi_startup(const struct mi_bootinfo *bi)
 	ktest_run_phase(KTEST_PHASE_BOOT);	/* test=: tests that need no VM; may leave QEMU */
 	vm_mem_init();				/* the VM system: page array, allocator, kmem */
 	kenv_check();				/* vm.blacklist= may have been refused */
+	kthread_start();			/* the idle thread; interrupts on: the clock preempts */
 	disk_init();				/* find the disks (PCI), attach their drivers */
 	ktest_run_phase(KTEST_PHASE_VM);	/* test=: the VM tests, END, leave QEMU */
 	monitor();				/* the console shell, until `halt` */

@@ -15,9 +15,15 @@
  * Freeing inserts the block into the address-sorted free list and merges it
  * with free neighbours, so fragmentation does not grow without bound.  The
  * magic word catches a double free or a pointer malloc never returned.
+ *
+ * One sleep mutex, "malloc", guards the list and the statistics; it is held
+ * across growing too (vm_page_alloc takes the free-queue lock after it), so
+ * two threads short of memory grow the heap once, not twice.  Not for
+ * interrupt handlers (a sleep mutex there panics).
  */
 #include <sys/systm.h>
 #include <sys/malloc.h>
+#include <sys/mutex.h>
 
 #define	MALLOC_ALIGN	32
 #define	MAGIC_FREE	0xf4eeb10cu
@@ -30,8 +36,9 @@ struct mhdr {
 } __aligned(MALLOC_ALIGN);
 CTASSERT(sizeof(struct mhdr) == MALLOC_ALIGN);
 
-static struct mhdr *free_list;
-static struct malloc_stats stats;
+static struct mtx malloc_mtx;
+static struct mhdr *free_list;		/* (m) */
+static struct malloc_stats stats;	/* (m) */
 void *(*malloc_grow_hook)(size_t need, size_t *got);
 
 void
@@ -41,14 +48,17 @@ malloc_init(void *arena, size_t size)
 
 	size -= start - (uintptr_t)arena;
 	size = rounddown2(size, MALLOC_ALIGN);
+	mtx_init(&malloc_mtx, "malloc", NULL, MTX_DEF);
 	free_list = (struct mhdr *)start;
 	*free_list = (struct mhdr){ .magic = MAGIC_FREE, .size = size, .next = NULL };
 	stats = (struct malloc_stats){ .arena = size };
 }
 
-/* Give malloc another region of memory; it is never returned. */
-void
-malloc_add_region(void *base, size_t size)
+static void free_locked(void *p);
+
+/* Give malloc another region of memory; it is never returned.  (m) held. */
+static void
+malloc_add_region_locked(void *base, size_t size)
 {
 	uintptr_t start = roundup2((uintptr_t)base, MALLOC_ALIGN);
 	struct mhdr *b = (struct mhdr *)start;
@@ -60,7 +70,15 @@ malloc_add_region(void *base, size_t size)
 	stats.arena += size;
 	stats.in_use += size;		/* free() below takes it back out */
 	stats.allocations++;
-	free(b + 1);
+	free_locked(b + 1);
+}
+
+void
+malloc_add_region(void *base, size_t size)
+{
+	mtx_lock(&malloc_mtx);
+	malloc_add_region_locked(base, size);
+	mtx_unlock(&malloc_mtx);
 }
 
 static void *malloc_from_list(size_t need);
@@ -74,14 +92,17 @@ malloc(size_t size)
 	if (size == 0 || size > (1u << 30))
 		return (NULL);
 	need = roundup2(size, MALLOC_ALIGN) + sizeof(struct mhdr);
-	if ((p = malloc_from_list(need)) != NULL || malloc_grow_hook == NULL)
-		return (p);
-	if ((region = malloc_grow_hook(need + sizeof(struct mhdr), &got)) == NULL)
-		return (NULL);
-	malloc_add_region(region, got);
-	return (malloc_from_list(need));
+	mtx_lock(&malloc_mtx);
+	if ((p = malloc_from_list(need)) == NULL && malloc_grow_hook != NULL &&
+	    (region = malloc_grow_hook(need + sizeof(struct mhdr), &got)) != NULL) {
+		malloc_add_region_locked(region, got);
+		p = malloc_from_list(need);
+	}
+	mtx_unlock(&malloc_mtx);
+	return (p);
 }
 
+/* First fit.  (m) held. */
 static void *
 malloc_from_list(size_t need)
 {
@@ -124,10 +145,19 @@ calloc(size_t n, size_t size)
 void
 free(void *p)
 {
-	struct mhdr *b, **pp, *prev = NULL;
-
 	if (p == NULL)
 		return;
+	mtx_lock(&malloc_mtx);
+	free_locked(p);
+	mtx_unlock(&malloc_mtx);
+}
+
+/* Back into the address-sorted list, merged with free neighbours.  (m) held. */
+static void
+free_locked(void *p)
+{
+	struct mhdr *b, **pp, *prev = NULL;
+
 	b = (struct mhdr *)p - 1;
 	if (b->magic != MAGIC_USED)
 		panic("free: %p was not allocated by malloc, or was freed twice (magic %#x)",
@@ -152,8 +182,10 @@ free(void *p)
 void
 malloc_stats(struct malloc_stats *st)
 {
+	mtx_lock(&malloc_mtx);
 	*st = stats;
 	st->largest_free = 0;
 	for (struct mhdr *b = free_list; b != NULL; b = b->next)
 		st->largest_free = MAX(st->largest_free, b->size - sizeof(struct mhdr));
+	mtx_unlock(&malloc_mtx);
 }

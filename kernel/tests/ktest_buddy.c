@@ -15,9 +15,25 @@
 #include <vm/vm_param.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
+#include <vm/vm_lock.h>
 #include <vm/vmmeter.h>
 #include <vm/vm_kern.h>
 #include <vm/pmap.h>
+
+/*
+ * vm_phys' entry points are called with the free-queue lock held
+ * (vm_lock.h); these tests call them directly, so the whole test body runs
+ * under it, as vm_page_alloc's calls do.
+ */
+#define	KTEST_FREEQ(tname, tflags)					\
+	static void tname##_locked(struct ktest_ctx *);			\
+	KTEST(tname, tflags)						\
+	{								\
+		mtx_lock(&vm_page_queue_free_mtx);			\
+		tname##_locked(t);					\
+		mtx_unlock(&vm_page_queue_free_mtx);			\
+	}								\
+	static void tname##_locked(struct ktest_ctx *t)
 
 #define	LIVE_MAX	4096
 #define	BLOCK_LINES_MAX	512
@@ -113,6 +129,7 @@ KTEST(buddy_workload, KTEST_VM)
 		return;
 	live = malloc(LIVE_MAX * sizeof(*live));
 	KT_CHECK(t, live != NULL, "no memory for the workload's bookkeeping");
+	mtx_lock(&vm_page_queue_free_mtx);	/* malloc first: it may take this lock */
 	report_params(t);
 	report_queues(t, "start");
 	for (int step = 0; step < ops; step++) {
@@ -142,9 +159,10 @@ KTEST(buddy_workload, KTEST_VM)
 		ktest_data(t, "f %#jx %d", (uintmax_t)live[i].m->phys_addr, live[i].order);
 		vm_phys_free_pages(live[i].m, live[i].order);
 	}
-	free(live);
 	report_queues(t, "end");
 	report_blocks(t);
+	mtx_unlock(&vm_page_queue_free_mtx);
+	free(live);
 	ktest_detail(t, "ops=%d", ops);
 }
 
@@ -153,7 +171,7 @@ KTEST(buddy_workload, KTEST_VM)
  * lab02.contig=npages:low:high:align:boundary;...  (all hex); each run is
  * freed again before the next request.
  */
-KTEST(buddy_contig, KTEST_VM)
+KTEST_FREEQ(buddy_contig, KTEST_VM)
 {
 	const char *s = kenv_get("lab02.contig");
 	char *end;
@@ -221,7 +239,7 @@ report_snapshot(struct ktest_ctx *t, int tag)
  * After every operation, `ck <i> <vm_phys_check()>`.  Explicit only: test=all
  * has no script to run.
  */
-KTEST(buddy_script, KTEST_VM | KTEST_EXPLICIT)
+KTEST_FREEQ(buddy_script, KTEST_VM | KTEST_EXPLICIT)
 {
 	const char *s = kenv_get("lab02.script");
 	struct live lv[64];
@@ -324,7 +342,7 @@ KTEST(buddy_noobj, KTEST_VM)
 }
 
 /* Free one page twice: the allocator must panic, saying so. */
-KTEST(buddy_double_free, KTEST_VM | KTEST_EXPLICIT)
+KTEST_FREEQ(buddy_double_free, KTEST_VM | KTEST_EXPLICIT)
 {
 	vm_page_t m;
 
@@ -390,7 +408,7 @@ KTEST(contigmalloc, KTEST_VM)
  * steal the largest DEFAULT block and split it, leaving one block at each
  * lower order in the CACHE pool.  Freeing the page must merge them back.
  */
-KTEST(buddy_steal, KTEST_VM)
+KTEST_FREEQ(buddy_steal, KTEST_VM)
 {
 	vm_page_t m;
 

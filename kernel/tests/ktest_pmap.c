@@ -18,6 +18,7 @@
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
+#include <vm/vm_lock.h>
 #include <sys/malloc.h>
 
 /* A page from phys_avail at or above `low`, picked by the test's rng; 0 if none. */
@@ -505,6 +506,7 @@ fragment_freelist(int flind, bool restore)
 {
 	long n = 0;
 
+	mtx_lock(&vm_page_queue_free_mtx);
 	for (int s = 0; s < vm_phys_nsegs; s++) {
 		struct vm_phys_seg *seg = &vm_phys_segs[s];
 		vm_page_t end = seg->first_page + atop(seg->end - seg->start);
@@ -522,6 +524,7 @@ fragment_freelist(int flind, bool restore)
 			}
 		}
 	}
+	mtx_unlock(&vm_page_queue_free_mtx);
 	return (n);
 }
 #endif
@@ -552,11 +555,14 @@ KTEST(pmap_pdp_freelist, KTEST_VM | KTEST_EXPLICIT)
 	    vm_phys_freelist_pages(VM_FREELIST_DEFAULT));
 	frags = fragment_freelist(VM_FREELIST_DEFAULT, false);
 	/* Before: one page below 4 GiB by searching every free block. */
+	mtx_lock(&vm_page_queue_free_mtx);
 	t0 = cpu_ticks();
 	m = vm_phys_alloc_contig(1, 0, VM_DMA32_BOUNDARY, PAGE_SIZE, 0);
 	old_cycles = cpu_ticks() - t0;
+	if (m != NULL)
+		vm_phys_free_pages(m, 0);
+	mtx_unlock(&vm_page_queue_free_mtx);
 	KT_CHECK(t, m != NULL && m->phys_addr < VM_DMA32_BOUNDARY, "no page below 4 GiB");
-	vm_phys_free_pages(m, 0);
 	/* After: the pmap's own allocations, from the list. */
 	low_before = vm_phys_freelist_pages(VM_FREELIST_DMA32);
 	t0 = cpu_ticks();

@@ -10,6 +10,7 @@
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
+#include <vm/vm_object.h>
 #include <vm/pmap.h>
 
 void
@@ -19,7 +20,7 @@ vm_mem_init(void)
 	vm_phys_print_freelists();	/* the machine's free lists, for people and graders */
 	if (!vm_page_ready())
 		return;			/* no page array (lab 01 not done): the VM stays off */
-	/* vm_object_init() goes here: objects and their page lists (lab 03). */
+	vm_object_init();		/* the list of objects (`pages check` walks it) */
 	kmem_init();			/* malloc may grow onto the page allocator */
 	pmap_init();			/* the pmap's per-page machinery (pv chunks) */
 	/* vm_pager_init() goes here: the pagers, last, as they use all of the above. */

@@ -22,7 +22,8 @@
  * tunable lookups or printing per page.
  *
  * This file is the page layer's arithmetic - carving, per-page state,
- * allocation and freeing - and maps nothing itself: the mapping of the
+ * allocation and freeing, objects' page trees, the paging queues and the
+ * cache queue - and maps nothing itself: the mapping of the
  * array and bitmap is vm_page_map_range() in vm_kmem.c.  So the hosted build
  * (tests/host) compiles this very file, with its own vm_page_map_range().
  */
@@ -34,6 +35,9 @@
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
+#include <vm/vm_object.h>
+#include <vm/vm_lock.h>
+#include <vm/pmap.h>
 #include <vm/vmmeter.h>
 
 vm_page_t vm_page_array;
@@ -44,7 +48,10 @@ vm_size_t vm_page_dump_size;
 vm_paddr_t vm_page_array_pa;
 vm_paddr_t vm_page_dump_pa;
 static bool vm_page_started;
+static vm_page_t vm_page_cache_reactivate(struct vm_object *object, vm_pindex_t pindex);
 uint64_t vm_page_startup_cycles;	/* cpu_ticks() spent in vm_page_startup() */
+struct mtx vm_page_queue_mtx;		/* the paging queues (vm_lock.h) */
+struct mtx vm_page_queue_free_mtx;	/* the buddy queues and cache trees (vm_lock.h) */
 
 #define	BLACKLIST_MAX	32
 static vm_paddr_t blacklist[BLACKLIST_MAX];
@@ -208,6 +215,7 @@ void
 vm_page_init_segs(void)
 {
 	vm_phys_init();
+	vm_pageq_init();
 	for (int i = 0; phys_avail[2 * i + 1] != 0; i++)
 		vm_phys_add_seg(phys_avail[2 * i], phys_avail[2 * i + 1], NULL);
 	for (int s = 0; s < vm_phys_nsegs; s++) {
@@ -228,8 +236,18 @@ void
 vm_page_free_segs(void)
 {
 	vm_page_blacklist_load();
+	mtx_lock(&vm_page_queue_free_mtx);
 	for (int s = 0; s < vm_phys_nsegs; s++)
 		vm_page_free_range_checked(vm_phys_segs[s].start, vm_phys_segs[s].end);
+	mtx_unlock(&vm_page_queue_free_mtx);
+}
+
+/* The VM's two global locks, named as FreeBSD names them (vm_lock.h). */
+void
+vm_page_locks_init(void)
+{
+	mtx_init(&vm_page_queue_mtx, "vm page queue mutex", NULL, MTX_DEF);
+	mtx_init(&vm_page_queue_free_mtx, "vm page queue free mutex", NULL, MTX_DEF);
 }
 
 void
@@ -239,6 +257,7 @@ vm_page_startup(void)
 	int error;
 
 	vm_page_started = false;	/* until this run completes (the host boots many times) */
+	vm_page_locks_init();
 
 	/* 1. Page-align every range (vm_physmem keeps them aligned; be sure). */
 	for (int i = 0; phys_avail[2 * i + 1] != 0; i++) {
@@ -281,8 +300,8 @@ pagedaemon_wakeup(void)
 /*
  * Allocate a page.  The class decides how far into the reserves it may go:
  * NORMAL leaves v_free_reserved pages, SYSTEM leaves v_interrupt_free_min,
- * INTERRUPT may take the last one.  Until objects exist (lab 03) `object`
- * must be NULL.
+ * INTERRUPT may take the last one.  Free and cached pages both count: a
+ * cached page is reclaimed as easily as a free one is taken.
  */
 /* May an allocation of this class take `npages` more? */
 static bool
@@ -308,12 +327,20 @@ vm_page_admit(int req, u_long npages)
 	return (true);
 }
 
-/* Make a page just taken from the free queues ready for its new owner. */
+/*
+ * Make a page just taken from the free queues ready for its new owner.  A
+ * page vm_phys handed back still PG_CACHED belonged to an object's cache:
+ * reclaim it from there first (vm_page_cache_remove).  Free-queue lock held.
+ */
 static void
 vm_page_alloc_init(vm_page_t m, int req)
 {
+	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
+	if (m->flags & PG_CACHED)
+		vm_page_cache_remove(m);
 	KASSERT(m->queue == PQ_NONE && m->wire_count == 0 && m->hold_count == 0 &&
-	    m->object == NULL, ("vm_page_alloc: page %p is in use", m));
+	    m->object == NULL && (m->flags & PG_FREE) == 0,
+	    ("vm_page_alloc: page %p is in use", m));
 	m->flags = (req & VM_ALLOC_ZERO) ? (m->flags & PG_ZERO) : 0;
 	if (req & VM_ALLOC_NOOBJ)
 		m->flags |= PG_UNMANAGED;
@@ -323,6 +350,7 @@ vm_page_alloc_init(vm_page_t m, int req)
 		cnt.v_wire_count++;
 	}
 	m->valid = m->dirty = 0;
+	m->act_count = 0;
 }
 
 /*
@@ -343,21 +371,52 @@ vm_page_noobj_pool(void)
 	return (pool);
 }
 
+/*
+ * A page for (object, pindex), or with VM_ALLOC_NOOBJ (object NULL) a page
+ * of the kernel's own, unmanaged.  object NULL without NOOBJ: a managed page
+ * that belongs to no object (the pmap's tests use them).  With an object,
+ * the page is inserted at pindex (object lock held); if the object has a
+ * cached page there, that very page comes back, its data and valid bits
+ * intact (reactivation: the caller sees m->valid and skips the pager);
+ * otherwise the page is new, valid 0.  Busy unless VM_ALLOC_NOBUSY.
+ */
 vm_page_t
 vm_page_alloc(struct vm_object *object, vm_pindex_t pindex, int req)
 {
 	vm_page_t m;
+	uint8_t valid;
 
-	KASSERT(object == NULL, ("vm_page_alloc: objects are not supported yet"));
-	(void)pindex;
-	if (!vm_page_admit(req, 1))
-		return (NULL);
-	m = vm_phys_alloc_pages((req & VM_ALLOC_NOOBJ) ? vm_page_noobj_pool() : VM_FREEPOOL_DEFAULT, 0);
-	if (m == NULL) {
-		pagedaemon_wakeup();
-		return (NULL);
+	KASSERT(object == NULL || (req & VM_ALLOC_NOOBJ) == 0,
+	    ("%s: VM_ALLOC_NOOBJ with object %p", __func__, object));
+	if (object != NULL) {
+		VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+		KASSERT(vm_page_tree_find(object->root, pindex) == NULL,
+		    ("%s: object %p already has a page at %ju", __func__, object,
+		    (uintmax_t)pindex));
 	}
-	vm_page_alloc_init(m, req);
+	mtx_lock(&vm_page_queue_free_mtx);
+	if (object != NULL && object->cache != NULL &&
+	    (m = vm_page_cache_reactivate(object, pindex)) != NULL) {
+		valid = m->valid;
+		vm_page_alloc_init(m, req);
+		m->valid = valid;
+	} else {
+		if (!vm_page_admit(req, 1)) {
+			mtx_unlock(&vm_page_queue_free_mtx);
+			return (NULL);
+		}
+		m = vm_phys_alloc_pages((req & VM_ALLOC_NOOBJ) ? vm_page_noobj_pool() :
+		    VM_FREEPOOL_DEFAULT, 0);
+		if (m == NULL) {
+			mtx_unlock(&vm_page_queue_free_mtx);
+			pagedaemon_wakeup();
+			return (NULL);
+		}
+		vm_page_alloc_init(m, req);
+	}
+	mtx_unlock(&vm_page_queue_free_mtx);
+	if (object != NULL)
+		vm_page_insert(m, object, pindex);
 	return (m);
 }
 
@@ -376,11 +435,14 @@ vm_page_alloc_freelist(int flind, int req)
 	    flind));
 	KASSERT((req & VM_ALLOC_NOOBJ) != 0,
 	    ("vm_page_alloc_freelist: a page without VM_ALLOC_NOOBJ"));
-	if (!vm_page_admit(req, 1))
+	mtx_lock(&vm_page_queue_free_mtx);
+	if (!vm_page_admit(req, 1) ||
+	    (m = vm_phys_alloc_freelist_pages(flind, VM_FREEPOOL_DIRECT, 0)) == NULL) {
+		mtx_unlock(&vm_page_queue_free_mtx);
 		return (NULL);
-	if ((m = vm_phys_alloc_freelist_pages(flind, VM_FREEPOOL_DIRECT, 0)) == NULL)
-		return (NULL);
+	}
 	vm_page_alloc_init(m, req);
+	mtx_unlock(&vm_page_queue_free_mtx);
 	return (m);
 }
 
@@ -388,8 +450,10 @@ vm_page_alloc_freelist(int flind, int req)
  * `npages` physically contiguous pages in [low, high), aligned, not crossing
  * `boundary` (see vm_phys_alloc_contig), each set up as vm_page_alloc would
  * with `req` (which must include VM_ALLOC_NOOBJ: contiguous pages have no
- * object).  Free them one by one with vm_page_free, or together with
- * vm_page_free_contig.
+ * object).  Cached pages inside the run are reclaimed from their objects
+ * (vm_page_alloc_init); cached pages in the part of the block vm_phys gave
+ * back stay cached.  Free them one by one with vm_page_free, or together
+ * with vm_page_free_contig.
  */
 vm_page_t
 vm_page_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high, vm_paddr_t alignment,
@@ -398,14 +462,19 @@ vm_page_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high, vm_paddr_t 
 	vm_page_t m;
 
 	KASSERT((req & VM_ALLOC_NOOBJ) != 0, ("vm_page_alloc_contig: pages without VM_ALLOC_NOOBJ"));
-	if (!vm_page_admit(req, npages))
+	mtx_lock(&vm_page_queue_free_mtx);
+	if (!vm_page_admit(req, npages) ||
+	    (m = vm_phys_alloc_contig(npages, low, high, alignment, boundary)) == NULL) {
+		mtx_unlock(&vm_page_queue_free_mtx);
 		return (NULL);
-	if ((m = vm_phys_alloc_contig(npages, low, high, alignment, boundary)) == NULL)
-		return (NULL);
+	}
 	for (u_long i = 0; i < npages; i++)
 		vm_page_alloc_init(&m[i], req);
+	mtx_unlock(&vm_page_queue_free_mtx);
 	return (m);
 }
+
+/* ---- Freeing ------------------------------------------------------------ */
 
 /*
  * Make an allocated page ready for the free queues: owned by nobody, on no
@@ -415,7 +484,7 @@ vm_page_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high, vm_paddr_t 
 static void
 vm_page_free_prep(vm_page_t m, bool zeroed)
 {
-	KASSERT((m->flags & PG_FREE) == 0,
+	KASSERT((m->flags & (PG_FREE | PG_CACHED)) == 0,
 	    ("%s: freeing free page %p (pa %#jx)", __func__, m, (uintmax_t)m->phys_addr));
 	KASSERT(m->object == NULL && m->queue == PQ_NONE && m->hold_count == 0,
 	    ("%s: page %p (pa %#jx) is still in use: object %p, queue %u, hold_count %u",
@@ -430,13 +499,40 @@ vm_page_free_prep(vm_page_t m, bool zeroed)
 	m->flags = zeroed ? PG_ZERO : 0;
 	m->oflags = 0;
 	m->valid = m->dirty = 0;
+	m->act_count = 0;
 }
 
+/*
+ * Free a page: off its paging queue and out of its object first.  A held
+ * page cannot go yet (someone still reads it): it waits on PQ_HOLD, owned
+ * by nobody, until vm_page_unhold drops the last hold and frees it.
+ */
 static void
 vm_page_free_toq(vm_page_t m, bool zeroed)
 {
+	KASSERT((m->flags & (PG_FREE | PG_CACHED)) == 0,
+	    ("%s: freeing %s page %p (pa %#jx)", __func__,
+	    (m->flags & PG_CACHED) ? "cached" : "free", m, (uintmax_t)m->phys_addr));
+	KASSERT(m->busy == 0, ("%s: page %p has I/O in progress", __func__, m));
+	if (m->queue != PQ_NONE)
+		vm_pageq_remove(m);
+	if (m->object != NULL)
+		vm_page_remove(m);
+	if (m->hold_count != 0) {
+		if (m->wire_count != 0) {
+			KASSERT(m->wire_count == 1, ("%s: page %p wired %u times", __func__,
+			    m, m->wire_count));
+			m->wire_count = 0;
+			cnt.v_wire_count--;
+		}
+		m->flags &= ~PG_ZERO;
+		vm_pageq_enqueue(PQ_HOLD, m);
+		return;
+	}
 	vm_page_free_prep(m, zeroed);
+	mtx_lock(&vm_page_queue_free_mtx);
 	vm_phys_free_pages(m, 0);
+	mtx_unlock(&vm_page_queue_free_mtx);
 }
 
 void
@@ -473,8 +569,754 @@ vm_page_free_contig(vm_page_t m, u_long npages)
 		    (uintmax_t)m[i].phys_addr, (uintmax_t)m[0].phys_addr));
 		vm_page_free_prep(&m[i], false);
 	}
+	mtx_lock(&vm_page_queue_free_mtx);
 	vm_phys_free_contig(m, npages);
+	mtx_unlock(&vm_page_queue_free_mtx);
 }
+
+/* ---- Objects' pages: the splay trees ------------------------------------ */
+
+/*
+ * Top-down splay (Sleator and Tarjan), as FreeBSD 7's vm_page_splay: the
+ * page with `pindex`, or the last page on the search path for it (its
+ * predecessor or successor), becomes the root of the tree; returns it.
+ * Nodes link through m->left and m->right; an object's resident tree and its
+ * cache tree are two such trees.
+ *
+ *   left tree (all < pindex)   root   right tree (all > pindex)
+ *   built down its right spine  |     built down its left spine
+ */
+vm_page_t
+vm_page_splay(vm_pindex_t pindex, vm_page_t root)
+{
+	struct vm_page dummy;
+	vm_page_t lefttreemax, righttreemin, y;
+
+	if (root == NULL)
+		return (NULL);
+	dummy.left = dummy.right = NULL;
+	lefttreemax = righttreemin = &dummy;
+	for (;; root = y) {
+		if (pindex < root->pindex) {
+			if ((y = root->left) == NULL)
+				break;
+			if (pindex < y->pindex) {	/* zig-zig: rotate right */
+				root->left = y->right;
+				y->right = root;
+				root = y;
+				if ((y = root->left) == NULL)
+					break;
+			}
+			righttreemin->left = root;	/* root joins the right tree */
+			righttreemin = root;
+		} else if (pindex > root->pindex) {
+			if ((y = root->right) == NULL)
+				break;
+			if (pindex > y->pindex) {	/* zag-zag: rotate left */
+				root->right = y->left;
+				y->left = root;
+				root = y;
+				if ((y = root->right) == NULL)
+					break;
+			}
+			lefttreemax->right = root;	/* root joins the left tree */
+			lefttreemax = root;
+		} else
+			break;
+	}
+	lefttreemax->right = root->left;
+	righttreemin->left = root->right;
+	root->left = dummy.right;
+	root->right = dummy.left;
+	return (root);
+}
+
+/* Insert m (m->pindex set) into the tree at root; returns the new root, m. */
+static vm_page_t
+vm_page_tree_insert(vm_page_t root, vm_page_t m)
+{
+	if (root == NULL) {
+		m->left = m->right = NULL;
+		return (m);
+	}
+	root = vm_page_splay(m->pindex, root);
+	KASSERT(root->pindex != m->pindex, ("%s: pages %p and %p both at pindex %ju of "
+	    "object %p", __func__, root, m, (uintmax_t)m->pindex, m->object));
+	if (m->pindex < root->pindex) {
+		m->left = root->left;
+		m->right = root;
+		root->left = NULL;
+	} else {
+		m->right = root->right;
+		m->left = root;
+		root->right = NULL;
+	}
+	return (m);
+}
+
+/* Remove m from the tree at root; returns the new root. */
+static vm_page_t
+vm_page_tree_remove(vm_page_t root, vm_page_t m)
+{
+	if (root != m)
+		root = vm_page_splay(m->pindex, root);
+	KASSERT(root == m, ("%s: page %p is not in the tree (pindex %ju)", __func__, m,
+	    (uintmax_t)m->pindex));
+	if (m->left == NULL)
+		root = m->right;
+	else {
+		root = vm_page_splay(m->pindex, m->left);	/* m's predecessor, no right child */
+		root->right = m->right;
+	}
+	m->left = m->right = NULL;
+	return (root);
+}
+
+/* The page with the least pindex >= `pindex` in the tree *rootp (splayed), or NULL. */
+static vm_page_t
+vm_page_tree_ge(vm_page_t *rootp, vm_pindex_t pindex)
+{
+	vm_page_t root = *rootp;
+
+	if (root == NULL)
+		return (NULL);
+	*rootp = root = vm_page_splay(pindex, root);
+	if (root->pindex >= pindex)
+		return (root);
+	/* root is the predecessor: everything to its right is > pindex */
+	if (root->right == NULL)
+		return (NULL);
+	root->right = vm_page_splay(pindex, root->right);
+	return (root->right);
+}
+
+/* The page at pindex, searched without splaying (for checks that must not move things). */
+vm_page_t
+vm_page_tree_find(vm_page_t root, vm_pindex_t pindex)
+{
+	while (root != NULL && root->pindex != pindex)
+		root = pindex < root->pindex ? root->left : root->right;
+	return (root);
+}
+
+/* ---- Objects' pages ----------------------------------------------------- */
+
+/*
+ * Make m the object's page at pindex: into the resident tree and, in pindex
+ * order, memq.  A cached page of the object at the same pindex holds older
+ * data than m: it becomes free (a page is never both resident and cached).
+ */
+void
+vm_page_insert(vm_page_t m, struct vm_object *object, vm_pindex_t pindex)
+{
+	vm_page_t root;
+
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	KASSERT(m->object == NULL, ("%s: page %p already in object %p", __func__, m,
+	    m->object));
+	KASSERT((m->flags & (PG_FREE | PG_CACHED)) == 0, ("%s: page %p is free or cached",
+	    __func__, m));
+	if (object->cache != NULL)
+		vm_page_cache_free(object, pindex, pindex + 1);
+	m->object = object;
+	m->pindex = pindex;
+	root = object->root;
+	if (root == NULL)
+		TAILQ_INSERT_TAIL(&object->memq, m, listq);
+	else {
+		object->root = root = vm_page_splay(pindex, root);
+		/* root is m's neighbour in pindex order: memq goes beside it */
+		if (pindex < root->pindex)
+			TAILQ_INSERT_BEFORE(root, m, listq);
+		else
+			TAILQ_INSERT_AFTER(&object->memq, root, m, listq);
+	}
+	object->root = vm_page_tree_insert(object->root, m);
+	object->resident_page_count++;
+}
+
+/*
+ * Take m out of its object (resident tree and memq); it keeps its queue and
+ * wiring.  The page is no longer the object's to be busy for: VPO_BUSY goes.
+ */
+void
+vm_page_remove(vm_page_t m)
+{
+	struct vm_object *object = m->object;
+
+	if (object == NULL)
+		return;
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	m->oflags &= ~(VPO_BUSY | VPO_WANTED);
+	object->root = vm_page_tree_remove(object->root, m);
+	TAILQ_REMOVE(&object->memq, m, listq);
+	KASSERT(object->resident_page_count > 0, ("%s: object %p counts no pages", __func__,
+	    object));
+	object->resident_page_count--;
+	m->object = NULL;
+}
+
+/* The object's resident page at pindex, or NULL (cached pages are not resident). */
+vm_page_t
+vm_page_lookup(struct vm_object *object, vm_pindex_t pindex)
+{
+	vm_page_t m;
+
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	if ((m = object->root) != NULL && m->pindex != pindex)
+		object->root = m = vm_page_splay(pindex, m);
+	return (m != NULL && m->pindex == pindex ? m : NULL);
+}
+
+/*
+ * Move m to new_pindex of new_object (both locked).  Its data now belongs to
+ * an object whose backing store has never seen it: dirty.
+ */
+void
+vm_page_rename(vm_page_t m, struct vm_object *new_object, vm_pindex_t new_pindex)
+{
+	vm_page_remove(m);
+	vm_page_insert(m, new_object, new_pindex);
+	vm_page_dirty(m);
+}
+
+/*
+ * The object's page at pindex, busy (unless VM_ALLOC_NOBUSY) and wired with
+ * VM_ALLOC_WIRED: the resident one, or a reactivated cached one, or a new
+ * one (zeroed with VM_ALLOC_ZERO).  FreeBSD sleeps while the page is busy or
+ * memory is short, and with VM_ALLOC_RETRY tries again; there is no sleeping
+ * yet, so both are a NULL here - the page daemon's issue (VM_WAIT,
+ * vm_page_sleep) adds the waits.
+ */
+vm_page_t
+vm_page_grab(struct vm_object *object, vm_pindex_t pindex, int allocflags)
+{
+	vm_page_t m;
+
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	if ((m = vm_page_lookup(object, pindex)) != NULL) {
+		if ((m->oflags & VPO_BUSY) != 0 || m->busy != 0)
+			return (NULL);		/* FreeBSD: vm_page_sleep, look again */
+		if (allocflags & VM_ALLOC_WIRED) {
+			vm_page_lock_queues();
+			vm_page_wire(m);
+			vm_page_unlock_queues();
+		}
+		if ((allocflags & VM_ALLOC_NOBUSY) == 0)
+			m->oflags |= VPO_BUSY;
+		return (m);
+	}
+	m = vm_page_alloc(object, pindex, allocflags & ~VM_ALLOC_RETRY);
+	if (m == NULL)
+		return (NULL);			/* FreeBSD with RETRY: VM_WAIT, look again */
+	if ((allocflags & VM_ALLOC_ZERO) != 0 && m->valid == 0 && (m->flags & PG_ZERO) == 0)
+		pmap_zero_page(m);
+	return (m);
+}
+
+/* The caller is done with a busy page. */
+void
+vm_page_wakeup(vm_page_t m)
+{
+	KASSERT(m->oflags & VPO_BUSY, ("%s: page %p is not busy", __func__, m));
+	m->oflags &= ~(VPO_BUSY | VPO_WANTED);	/* no sleepers yet to wake */
+}
+
+/* ---- Page states: the paging queues ------------------------------------ */
+
+struct vpgqueues vm_page_queues[PQ_COUNT];
+
+void
+vm_pageq_init(void)
+{
+	static u_int none;
+
+	vm_page_queues[PQ_NONE].cnt = &none;
+	vm_page_queues[PQ_INACTIVE].cnt = &cnt.v_inactive_count;
+	vm_page_queues[PQ_ACTIVE].cnt = &cnt.v_active_count;
+	vm_page_queues[PQ_HOLD].cnt = &cnt.v_hold_count;
+	for (int q = 0; q < PQ_COUNT; q++)
+		TAILQ_INIT(&vm_page_queues[q].pl);
+}
+
+/* Put m, on no queue, at the tail of `queue`, counted. */
+void
+vm_pageq_enqueue(int queue, vm_page_t m)
+{
+	mtx_assert(&vm_page_queue_mtx, MA_OWNED);
+	KASSERT(queue > PQ_NONE && queue < PQ_COUNT && m->queue == PQ_NONE,
+	    ("%s: page %p to queue %d from %u", __func__, m, queue, m->queue));
+	TAILQ_INSERT_TAIL(&vm_page_queues[queue].pl, m, pageq);
+	m->queue = (uint8_t)queue;
+	(*vm_page_queues[queue].cnt)++;
+}
+
+/* Take m off whatever paging queue it is on. */
+void
+vm_pageq_remove(vm_page_t m)
+{
+	mtx_assert(&vm_page_queue_mtx, MA_OWNED);
+	if (m->queue == PQ_NONE)
+		return;
+	TAILQ_REMOVE(&vm_page_queues[m->queue].pl, m, pageq);
+	(*vm_page_queues[m->queue].cnt)--;
+	m->queue = PQ_NONE;
+}
+
+static bool
+vm_page_managed(vm_page_t m)
+{
+	return ((m->flags & (PG_UNMANAGED | PG_FICTITIOUS)) == 0);
+}
+
+/* In use: to the tail of the active queue (unless wired), act_count at least ACT_INIT. */
+void
+vm_page_activate(vm_page_t m)
+{
+	mtx_assert(&vm_page_queue_mtx, MA_OWNED);
+	KASSERT((m->flags & (PG_FREE | PG_CACHED)) == 0 && m->queue != PQ_HOLD,
+	    ("%s: page %p is free, cached or freed-and-held", __func__, m));
+	if (m->queue != PQ_ACTIVE) {
+		vm_pageq_remove(m);
+		if (m->wire_count == 0 && vm_page_managed(m))
+			vm_pageq_enqueue(PQ_ACTIVE, m);
+	}
+	if (m->act_count < ACT_INIT)
+		m->act_count = ACT_INIT;
+}
+
+/* Unused lately: to the tail of the inactive queue (unless wired), where the daemon looks. */
+void
+vm_page_deactivate(vm_page_t m)
+{
+	mtx_assert(&vm_page_queue_mtx, MA_OWNED);
+	KASSERT((m->flags & (PG_FREE | PG_CACHED)) == 0 && m->queue != PQ_HOLD,
+	    ("%s: page %p is free, cached or freed-and-held", __func__, m));
+	if (m->queue == PQ_INACTIVE)
+		return;
+	vm_pageq_remove(m);
+	if (m->wire_count == 0 && vm_page_managed(m)) {
+		m->flags &= ~PG_WINATCFLS;
+		vm_pageq_enqueue(PQ_INACTIVE, m);
+	}
+}
+
+/* Pin m in memory: off the paging queues while wire_count > 0. */
+void
+vm_page_wire(vm_page_t m)
+{
+	mtx_assert(&vm_page_queue_mtx, MA_OWNED);
+	KASSERT((m->flags & (PG_FREE | PG_CACHED)) == 0, ("%s: page %p is free or cached",
+	    __func__, m));
+	if (m->wire_count == 0) {
+		if (vm_page_managed(m))
+			vm_pageq_remove(m);
+		cnt.v_wire_count++;
+	}
+	m->wire_count++;
+	KASSERT(m->wire_count != 0, ("%s: page %p wire_count overflow", __func__, m));
+}
+
+/* Drop a wiring; the last one puts a managed page back on the active or inactive queue. */
+void
+vm_page_unwire(vm_page_t m, int activate)
+{
+	mtx_assert(&vm_page_queue_mtx, MA_OWNED);
+	KASSERT(m->wire_count > 0, ("%s: page %p is not wired", __func__, m));
+	if (--m->wire_count != 0)
+		return;
+	cnt.v_wire_count--;
+	if (!vm_page_managed(m))
+		return;
+	if (activate)
+		vm_pageq_enqueue(PQ_ACTIVE, m);
+	else {
+		m->flags &= ~PG_WINATCFLS;
+		vm_pageq_enqueue(PQ_INACTIVE, m);
+	}
+}
+
+/* Keep m from being freed under a reader; it stays in its state meanwhile. */
+void
+vm_page_hold(vm_page_t m)
+{
+	mtx_assert(&vm_page_queue_mtx, MA_OWNED);
+	m->hold_count++;
+	KASSERT(m->hold_count != 0, ("%s: page %p hold_count overflow", __func__, m));
+}
+
+/* Drop a hold; a page freed while held (on PQ_HOLD) is freed by the last one. */
+void
+vm_page_unhold(vm_page_t m)
+{
+	mtx_assert(&vm_page_queue_mtx, MA_OWNED);
+	KASSERT(m->hold_count > 0, ("%s: page %p is not held", __func__, m));
+	if (--m->hold_count == 0 && m->queue == PQ_HOLD)
+		vm_page_free_toq(m, false);
+}
+
+/* ---- The cache queue (lab 03) ------------------------------------------- */
+
+/*
+ * Cache m: its data stays valid, but the page is free for any allocation to
+ * reclaim.  Preconditions: managed, in an object, not busy, not held, not
+ * wired, clean once unmapped.  Unmap it first (pmap_remove_all): a mapping
+ * left behind could dirty the page after it was found clean.  An invalid
+ * page, or one of an object with no backing store (OBJT_DEFAULT: nothing
+ * could page it back in), is just freed.  Otherwise it leaves its queue and
+ * the resident tree, joins the object's cache tree (still carrying object,
+ * pindex and valid), becomes PG_CACHED and goes into the buddy queues, CACHE
+ * pool, counted in v_cache_count.  Object and page-queues locks held.
+ */
+void
+vm_page_cache(vm_page_t m)
+{
+	struct vm_object *object = m->object;
+	vm_pindex_t pindex = m->pindex;
+
+	mtx_assert(&vm_page_queue_mtx, MA_OWNED);
+	KASSERT(object != NULL, ("%s: page %p belongs to no object", __func__, m));
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	KASSERT(vm_page_managed(m), ("%s: page %p is not managed", __func__, m));
+	KASSERT((m->oflags & VPO_BUSY) == 0 && m->busy == 0,
+	    ("%s: page %p is busy", __func__, m));
+	KASSERT(m->hold_count == 0 && m->wire_count == 0,
+	    ("%s: page %p is held (%u) or wired (%u)", __func__, m, m->hold_count,
+	    m->wire_count));
+	KASSERT(m->queue != PQ_HOLD, ("%s: page %p was freed", __func__, m));
+	pmap_remove_all(m);
+	KASSERT(m->dirty == 0, ("%s: page %p (pa %#jx, object %p pindex %ju) is dirty",
+	    __func__, m, (uintmax_t)m->phys_addr, object, (uintmax_t)pindex));
+	if (m->valid == 0 || object->type == OBJT_DEFAULT) {
+		vm_page_free(m);
+		return;
+	}
+	vm_pageq_remove(m);
+	vm_page_remove(m);
+	m->object = object;		/* the cache tree keeps the identity */
+	m->pindex = pindex;
+	m->flags = (m->flags & ~(PG_ZERO | PG_REFERENCED | PG_WRITEABLE)) | PG_CACHED;
+	mtx_lock(&vm_page_queue_free_mtx);
+	object->cache = vm_page_tree_insert(object->cache, m);
+	object->cache_count++;
+	vm_phys_set_pool(VM_FREEPOOL_CACHE, m, 0);
+	vm_phys_free_pages(m, 0);	/* counted in v_cache_count, as PG_CACHED */
+	mtx_unlock(&vm_page_queue_free_mtx);
+}
+
+/*
+ * Reclaim: m, a cached page vm_phys just handed to an allocation (so
+ * already out of the buddy queues and out of v_cache_count), leaves its old
+ * object's cache tree and loses its data (valid bits, PG_CACHED).  The cache
+ * tree is under the free-queue lock, which the caller holds: the old
+ * object's lock is not needed - the point of the 2007 design.
+ */
+void
+vm_page_cache_remove(vm_page_t m)
+{
+	struct vm_object *object = m->object;
+
+	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
+	KASSERT((m->flags & (PG_CACHED | PG_FREE)) == PG_CACHED && object != NULL,
+	    ("%s: page %p (flags %#x, object %p) is not a reclaimed cached page", __func__, m,
+	    m->flags, object));
+	object->cache = vm_page_tree_remove(object->cache, m);
+	object->cache_count--;
+	m->object = NULL;
+	m->valid = 0;
+	m->flags &= ~PG_CACHED;
+}
+
+/* The object's cached page at pindex, or NULL.  Free-queue lock held. */
+vm_page_t
+vm_page_cache_lookup(struct vm_object *object, vm_pindex_t pindex)
+{
+	vm_page_t m;
+
+	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
+	if ((m = object->cache) == NULL)
+		return (NULL);
+	object->cache = m = vm_page_splay(pindex, m);
+	return (m->pindex == pindex ? m : NULL);
+}
+
+/*
+ * Reactivation: if the object has a cached page at pindex, take exactly
+ * that page back out of the buddy queues (vm_phys_unfree_page, wherever
+ * merges left it) and out of the cache tree, data and valid bits intact, and
+ * count it (v_reactivated).  Returns it, allocated and owned by nobody, for
+ * vm_page_alloc to insert; or NULL.  Free-queue lock held.
+ */
+static vm_page_t
+vm_page_cache_reactivate(struct vm_object *object, vm_pindex_t pindex)
+{
+	vm_page_t m;
+
+	if ((m = vm_page_cache_lookup(object, pindex)) == NULL)
+		return (NULL);
+	if (!vm_phys_unfree_page(m))
+		panic("%s: cached page %p (pa %#jx) is not in the buddy queues", __func__, m,
+		    (uintmax_t)m->phys_addr);
+	vm_phys_set_pool(VM_FREEPOOL_DEFAULT, m, 0);
+	object->cache = vm_page_tree_remove(object->cache, m);
+	object->cache_count--;
+	m->object = NULL;
+	m->flags &= ~PG_CACHED;
+	cnt.v_reactivated++;
+	return (m);
+}
+
+/*
+ * Turn the object's cached pages in [start, end) (end 0: to the end) into
+ * free pages: out of the cache tree, identity and valid bits gone, PG_FREE
+ * instead of PG_CACHED, counted from v_cache_count into v_free_count.  They
+ * stay where they are in the buddy queues.  vm_object_page_remove calls it
+ * even for an object with no resident pages: else a file truncated and
+ * regrown would find its old data again.
+ */
+void
+vm_page_cache_free(struct vm_object *object, vm_pindex_t start, vm_pindex_t end)
+{
+	vm_page_t m;
+
+	mtx_lock(&vm_page_queue_free_mtx);
+	while ((m = vm_page_tree_ge(&object->cache, start)) != NULL &&
+	    (end == 0 || m->pindex < end)) {
+		KASSERT((m->flags & (PG_CACHED | PG_FREE)) == PG_CACHED,
+		    ("%s: page %p in object %p's cache tree is not cached", __func__, m, object));
+		object->cache = vm_page_tree_remove(object->cache, m);
+		object->cache_count--;
+		m->object = NULL;
+		m->valid = 0;
+		m->flags = (m->flags & ~PG_CACHED) | PG_FREE;
+		cnt.v_cache_count--;
+		cnt.v_free_count++;
+	}
+	mtx_unlock(&vm_page_queue_free_mtx);
+}
+
+/*
+ * An object is being split: move orig_object's cached pages from
+ * offidxstart on to new_object (fresh, with no cache of its own), re-based
+ * to start at 0.  Pages that would land at or past new_object's size stay
+ * in orig_object.  Both objects locked.
+ */
+void
+vm_page_cache_transfer(struct vm_object *orig_object, vm_pindex_t offidxstart,
+    struct vm_object *new_object)
+{
+	vm_page_t m;
+
+	VM_OBJECT_LOCK_ASSERT(orig_object, MA_OWNED);
+	VM_OBJECT_LOCK_ASSERT(new_object, MA_OWNED);
+	KASSERT(new_object->cache == NULL, ("%s: object %p already has cached pages",
+	    __func__, new_object));
+	mtx_lock(&vm_page_queue_free_mtx);
+	while ((m = vm_page_tree_ge(&orig_object->cache, offidxstart)) != NULL &&
+	    m->pindex - offidxstart < new_object->size) {
+		orig_object->cache = vm_page_tree_remove(orig_object->cache, m);
+		orig_object->cache_count--;
+		m->object = new_object;
+		m->pindex -= offidxstart;
+		new_object->cache = vm_page_tree_insert(new_object->cache, m);
+		new_object->cache_count++;
+	}
+	mtx_unlock(&vm_page_queue_free_mtx);
+}
+
+/* ---- Checking ----------------------------------------------------------- */
+
+#define	CHECK(cond, ...) do {						\
+	if (!(cond)) {							\
+		snprintf(why, size, __VA_ARGS__);			\
+		return (-1);						\
+	}								\
+} while (0)
+
+/*
+ * Walk one of an object's trees in order without recursion or splaying
+ * (Morris: threads through empty right links, undone on the way): every
+ * node must belong to `object`, be cached or not as the tree says, and come
+ * in strictly increasing pindex order.  Returns the node count, or -1 with
+ * why set (the walk still finishes, so the tree is left as it was).
+ */
+static long
+vm_page_tree_check(vm_page_t root, struct vm_object *object, bool cache, char *why,
+    size_t size)
+{
+	vm_page_t cur = root, pre;
+	long n = 0;
+	bool bad = false;
+	vm_pindex_t last = 0;
+
+	while (cur != NULL) {
+		if (cur->left != NULL) {
+			for (pre = cur->left; pre->right != NULL && pre->right != cur; pre = pre->right)
+				;
+			if (pre->right == NULL) {
+				pre->right = cur;
+				cur = cur->left;
+				continue;
+			}
+			pre->right = NULL;
+		}
+		if (!bad && ((n > 0 && cur->pindex <= last) || cur->object != object ||
+		    ((cur->flags & PG_CACHED) != 0) != cache)) {
+			snprintf(why, size, "object %p's %s tree: page %p (pa %#jx) at pindex %ju: "
+			    "object %p, flags %#x, previous pindex %ju", object,
+			    cache ? "cache" : "resident", cur, (uintmax_t)cur->phys_addr,
+			    (uintmax_t)cur->pindex, cur->object, cur->flags, (uintmax_t)last);
+			bad = true;
+		}
+		last = cur->pindex;
+		n++;
+		cur = cur->right;
+	}
+	return (bad ? -1 : n);
+}
+
+/* One page: in exactly one state, consistent with its object.  Counts it in st[]. */
+enum { ST_FREE, ST_CACHED, ST_WIRED, ST_QUEUE, ST_OTHER = ST_QUEUE + PQ_COUNT, ST_N };
+
+static int
+vm_page_check_page(vm_page_t m, u_int *st, char *why, size_t size)
+{
+	bool f = (m->flags & PG_FREE) != 0, c = (m->flags & PG_CACHED) != 0;
+	uintmax_t pa = (uintmax_t)m->phys_addr;
+
+	CHECK(!(f && c), "page %#jx is both PG_FREE and PG_CACHED", pa);
+	if (f || c) {
+		CHECK(m->queue == PQ_NONE && m->wire_count == 0 && m->hold_count == 0,
+		    "%s page %#jx is on queue %u, wired %u, held %u", f ? "free" : "cached", pa,
+		    m->queue, m->wire_count, m->hold_count);
+		if (f) {
+			CHECK(m->object == NULL, "free page %#jx belongs to object %p", pa, m->object);
+			st[ST_FREE]++;
+			return (0);
+		}
+		CHECK(m->dirty == 0 && m->valid != 0, "cached page %#jx: valid %#x dirty %#x",
+		    pa, m->valid, m->dirty);
+		CHECK(m->object != NULL && vm_page_tree_find(m->object->cache, m->pindex) == m,
+		    "cached page %#jx (object %p pindex %ju) is not in its object's cache tree",
+		    pa, m->object, (uintmax_t)m->pindex);
+		CHECK(vm_page_tree_find(m->object->root, m->pindex) == NULL,
+		    "object %p has page %#jx both cached and resident (page %p) at pindex %ju",
+		    m->object, pa, vm_page_tree_find(m->object->root, m->pindex),
+		    (uintmax_t)m->pindex);
+		st[ST_CACHED]++;
+		return (0);
+	}
+	if (m->object != NULL)
+		CHECK(vm_page_tree_find(m->object->root, m->pindex) == m,
+		    "page %#jx (object %p pindex %ju) is not in its object's resident tree", pa,
+		    m->object, (uintmax_t)m->pindex);
+	if (m->wire_count > 0) {
+		CHECK(m->queue == PQ_NONE, "wired page %#jx is on queue %u", pa, m->queue);
+		st[ST_WIRED]++;
+	} else if (m->queue != PQ_NONE) {
+		CHECK(m->queue < PQ_COUNT, "page %#jx: queue %u", pa, m->queue);
+		CHECK(m->queue != PQ_HOLD || (m->object == NULL && m->hold_count > 0),
+		    "page %#jx on PQ_HOLD: object %p, hold_count %u", pa, m->object, m->hold_count);
+		st[ST_QUEUE + m->queue]++;
+	} else {
+		/* Unmanaged kernel pages, managed pages of no object, and an
+		 * object's page being set up (busy) have no state of their own. */
+		CHECK(m->object == NULL || (m->oflags & VPO_BUSY) != 0,
+		    "page %#jx of object %p pindex %ju is in no state: not wired, on no queue, "
+		    "not busy", pa, m->object, (uintmax_t)m->pindex);
+		st[ST_OTHER]++;
+	}
+	return (0);
+}
+
+/*
+ * Every page-state invariant, O(pages + objects' pages): the buddy queues
+ * (vm_phys_check); each page in exactly one state, a cached page clean,
+ * valid and in exactly its object's cache tree, no page both resident and
+ * cached; the paging queues and objects' trees and lists as their counters
+ * say; free + cached + active + inactive + hold + wired + no-state pages =
+ * v_page_count.  Returns 0, or -1 with the first broken one in why.
+ */
+static int
+vm_page_check_locked(char *why, size_t size)
+{
+	u_int st[ST_N] = { 0 };
+	struct vm_object *object;
+	u_long cached = 0, sum = 0;
+	vm_page_t m;
+	long n;
+
+	if (vm_phys_check(why, size) != 0)
+		return (-1);
+	for (int s = 0; s < vm_phys_nsegs; s++) {
+		struct vm_phys_seg *seg = &vm_phys_segs[s];
+
+		for (m = seg->first_page; m < seg->first_page + atop(seg->end - seg->start); m++)
+			if (vm_page_check_page(m, st, why, size) != 0)
+				return (-1);
+	}
+	CHECK(st[ST_FREE] == cnt.v_free_count && st[ST_CACHED] == cnt.v_cache_count &&
+	    st[ST_WIRED] == cnt.v_wire_count, "pages: %u free, %u cached, %u wired; counters: "
+	    "%u, %u, %u", st[ST_FREE], st[ST_CACHED], st[ST_WIRED], cnt.v_free_count,
+	    cnt.v_cache_count, cnt.v_wire_count);
+	for (int q = PQ_NONE + 1; q < PQ_COUNT; q++) {
+		n = 0;
+		TAILQ_FOREACH(m, &vm_page_queues[q].pl, pageq) {
+			CHECK(m->queue == q, "page %#jx on queue %d says queue %u",
+			    (uintmax_t)m->phys_addr, q, m->queue);
+			n++;
+		}
+		CHECK((u_long)n == st[ST_QUEUE + q] && n == (long)*vm_page_queues[q].cnt,
+		    "queue %d: %ld pages linked, %u pages say so, counter %u", q, n,
+		    st[ST_QUEUE + q], *vm_page_queues[q].cnt);
+	}
+	TAILQ_FOREACH(object, &vm_object_list, object_list) {
+		vm_pindex_t last = 0;
+
+		n = 0;
+		TAILQ_FOREACH(m, &object->memq, listq) {
+			CHECK(m->object == object && (n == 0 || m->pindex > last),
+			    "object %p memq: page %#jx (object %p) at pindex %ju after %ju", object,
+			    (uintmax_t)m->phys_addr, m->object, (uintmax_t)m->pindex, (uintmax_t)last);
+			last = m->pindex;
+			n++;
+		}
+		CHECK(n == object->resident_page_count, "object %p: memq has %ld pages, "
+		    "resident_page_count %d", object, n, object->resident_page_count);
+		if ((n = vm_page_tree_check(object->root, object, false, why, size)) < 0)
+			return (-1);
+		CHECK(n == object->resident_page_count, "object %p: resident tree has %ld pages, "
+		    "resident_page_count %d", object, n, object->resident_page_count);
+		if ((n = vm_page_tree_check(object->cache, object, true, why, size)) < 0)
+			return (-1);
+		CHECK(n == object->cache_count, "object %p: cache tree has %ld pages, cache_count %d",
+		    object, n, object->cache_count);
+		cached += (u_long)n;
+	}
+	CHECK(cached == cnt.v_cache_count, "objects' cache trees hold %lu pages, v_cache_count %u",
+	    cached, cnt.v_cache_count);
+	for (int i = 0; i < ST_N; i++)
+		sum += st[i];
+	CHECK(sum == cnt.v_page_count, "%lu pages in states, v_page_count %u", sum,
+	    cnt.v_page_count);
+	return (0);
+}
+
+/* vm_page_check under the page-queue and free-queue locks (vm_lock.h's order). */
+int
+vm_page_check(char *why, size_t size)
+{
+	int rc;
+
+	vm_page_lock_queues();
+	mtx_lock(&vm_page_queue_free_mtx);
+	rc = vm_page_check_locked(why, size);
+	mtx_unlock(&vm_page_queue_free_mtx);
+	vm_page_unlock_queues();
+	return (rc);
+}
+
+#undef CHECK
 
 /* ---- The minidump bitmap ------------------------------------------------ */
 
@@ -531,14 +1373,22 @@ vm_page_print(vm_page_t m)
 	printf("  wire_count %u hold_count %u cow %u\n", m->wire_count, m->hold_count, m->cow);
 }
 
-MONITOR_CMD(pages, "", "segments, the page array, page counts by state")
+MONITOR_CMD(pages, "[check]", "segments, the page array, page counts by state")
 {
 	static const char *const states[] = { "free", "cached", "wired", "active",
 	    "inactive", "hold", "allocated" };
 	u_long count[nitems(states)] = { 0 };
+	char why[200];
 
 	if (!vm_page_started) {
 		printf("the VM system is off: no page array\n");
+		return (0);
+	}
+	if (argc > 1 && strcmp(argv[1], "check") == 0) {
+		if (vm_page_check(why, sizeof(why)) == 0)
+			printf("all page-state invariants hold\n");
+		else
+			printf("BROKEN: %s\n", why);
 		return (0);
 	}
 	printf("vm_page_array %p..%p: %ld entries of %zu bytes (pa %#jx)\n",

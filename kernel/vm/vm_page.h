@@ -18,6 +18,7 @@
 #define _VM_VM_PAGE_H_
 
 #include <sys/types.h>
+#include <sys/systm.h>
 #include <sys/queue.h>
 #include <machine/vmparam.h>
 #include <machine/pmap.h>		/* struct md_page */
@@ -46,6 +47,7 @@ struct vm_page {
 	uint8_t		valid;		/* (o) one bit per DEV_BSIZE chunk holding valid data */
 	uint8_t		dirty;		/* (o) one bit per chunk changed since last written */
 	uint8_t		busy;		/* (o) I/O in progress on part of the page */
+	uint8_t		act_count;	/* (q) activity, aged by the page daemon */
 	uint16_t	wire_count;	/* (q) wirings; > 0 keeps it off the paging queues */
 	uint16_t	hold_count;	/* (q) holds; a freed held page waits on PQ_HOLD */
 	uint16_t	cow;		/* (q) copy-on-write loans (vm_page_cowfault) */
@@ -75,6 +77,24 @@ typedef struct vm_page *vm_page_t;
 #define	PQ_ACTIVE	2
 #define	PQ_HOLD		3
 #define	PQ_COUNT	4
+
+/*
+ * The paging queues (FreeBSD 7's vm_pageq): PQ_INACTIVE, PQ_ACTIVE and
+ * PQ_HOLD, each a TAILQ through m->pageq with the cnt counter it keeps.
+ * A page is on at most one; free and cached pages are on none of them (they
+ * are in the buddy queues), nor are wired pages.
+ */
+struct vpgqueues {
+	struct pglist	pl;		/* (q) */
+	u_int		*cnt;		/* (c) &cnt.v_*_count */
+};
+extern struct vpgqueues vm_page_queues[PQ_COUNT];
+
+/* act_count aging, as FreeBSD 7 */
+#define	ACT_DECLINE	1
+#define	ACT_ADVANCE	3
+#define	ACT_INIT	5
+#define	ACT_MAX		64
 
 #define	DEV_BSIZE	512
 #define	VM_PAGE_BITS_ALL 0xff		/* PAGE_SIZE / DEV_BSIZE bits */
@@ -130,12 +150,20 @@ vm_page_init_page(vm_page_t m, vm_paddr_t pa, int segind)
 
 /*
  * The page was written through a mapping (the pmap saw PG_M): all of it is
- * dirty, as far as the pager can tell.
+ * dirty, as far as the pager can tell.  A cached page is never dirty.
  */
 static inline void
 vm_page_dirty(vm_page_t m)
 {
+	KASSERT((m->flags & PG_CACHED) == 0, ("vm_page_dirty: page %p is cached", m));
 	m->dirty = VM_PAGE_BITS_ALL;
+}
+
+/* The page's contents reached its backing store: nothing is dirty. */
+static inline void
+vm_page_undirty(vm_page_t m)
+{
+	m->dirty = 0;
 }
 
 /* Allocation (vm_page.c). */
@@ -145,6 +173,7 @@ vm_page_dirty(vm_page_t m)
 #define	VM_ALLOC_CLASS_MASK	0x0003
 #define	VM_ALLOC_WIRED		0x0020	/* return the page wired */
 #define	VM_ALLOC_ZERO		0x0040	/* want a zeroed page; PG_ZERO says if it is */
+#define	VM_ALLOC_RETRY		0x0080	/* vm_page_grab: wait for memory (not yet: NULL) */
 #define	VM_ALLOC_NOOBJ		0x0100	/* no object: DIRECT pool, unmanaged */
 #define	VM_ALLOC_NOBUSY		0x0200	/* do not mark the page busy */
 
@@ -157,5 +186,37 @@ void	vm_page_free_zero(vm_page_t m);
 void	vm_page_free_contig(vm_page_t m, u_long npages);
 void	vm_page_print(vm_page_t m);
 const char *vm_page_state(vm_page_t m);
+
+/* Objects' pages (vm_page.c): object lock (o) held. */
+void	vm_page_insert(vm_page_t m, struct vm_object *object, vm_pindex_t pindex);
+void	vm_page_remove(vm_page_t m);
+vm_page_t vm_page_lookup(struct vm_object *object, vm_pindex_t pindex);
+void	vm_page_rename(vm_page_t m, struct vm_object *new_object, vm_pindex_t new_pindex);
+vm_page_t vm_page_grab(struct vm_object *object, vm_pindex_t pindex, int allocflags);
+vm_page_t vm_page_splay(vm_pindex_t pindex, vm_page_t root);
+vm_page_t vm_page_tree_find(vm_page_t root, vm_pindex_t pindex);	/* no splay: checks */
+void	vm_page_wakeup(vm_page_t m);		/* clear VPO_BUSY */
+
+/* Page states (vm_page.c): page-queues lock (q) held. */
+void	vm_pageq_init(void);
+void	vm_pageq_enqueue(int queue, vm_page_t m);
+void	vm_pageq_remove(vm_page_t m);
+void	vm_page_activate(vm_page_t m);
+void	vm_page_deactivate(vm_page_t m);
+void	vm_page_wire(vm_page_t m);
+void	vm_page_unwire(vm_page_t m, int activate);
+void	vm_page_hold(vm_page_t m);
+void	vm_page_unhold(vm_page_t m);
+
+/* The cache queue (vm_page.c; lab 03). */
+void	vm_page_cache(vm_page_t m);
+void	vm_page_cache_remove(vm_page_t m);
+vm_page_t vm_page_cache_lookup(struct vm_object *object, vm_pindex_t pindex);
+void	vm_page_cache_free(struct vm_object *object, vm_pindex_t start, vm_pindex_t end);
+void	vm_page_cache_transfer(struct vm_object *orig_object, vm_pindex_t offidxstart,
+	    struct vm_object *new_object);
+
+/* Every page-state invariant (`pages check`): 0, or -1 with the first broken one. */
+int	vm_page_check(char *why, size_t size);
 
 #endif

@@ -3,8 +3,9 @@
  *
  * A free block of order k is 2^k contiguous pages, aligned to 2^k pages, in
  * one segment.  Only its first page (the head) records the order; the other
- * pages say VM_NFREEORDER.  Every page of a free block has PG_FREE, and all
- * of them share one pool.
+ * pages say VM_NFREEORDER.  Every page of a free block has PG_FREE - or
+ * PG_CACHED, for a cached page, which is free too but still holds an
+ * object's data (vm_page_cache) - and all of them share one pool.
  *
  * Allocating order k takes the first block of order >= k and splits it,
  * putting each unused upper half back one order lower:
@@ -28,6 +29,10 @@
  * clustered blocks.  Kernel pages reached through a direct map (DIRECT pool)
  * then share TLB entries: an 18% cut in system time in a buildworld.
  *
+ * Locking: every entry point (alloc, free, contig, unfree, check) is
+ * called with the free-queue lock, vm_page_queue_free_mtx, held - the
+ * callers in vm_page.c take it - and the non-lab ones assert it.
+ *
  * This file builds in the hosted harness too (tests/host): it knows the page
  * array only through vm_page_array and the segments.
  */
@@ -35,6 +40,7 @@
 #include <vm/vm_param.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
+#include <vm/vm_lock.h>
 #include <vm/vmmeter.h>
 
 struct vm_phys_seg vm_phys_segs[VM_PHYSSEG_MAX];
@@ -233,20 +239,39 @@ vm_phys_set_pool(int pool, vm_page_t m, int order)
 		m[i].pool = (uint8_t)pool;
 }
 
-/* Set or clear PG_FREE on a block's pages (PG_ZERO stays: it describes data). */
+/*
+ * A block's pages enter (free) or leave (!free) the buddy queues: the one
+ * place that counts them.  A page the caller marked PG_CACHED before
+ * freeing it (vm_page_cache) stays cached and counts in v_cache_count; every
+ * other page gets PG_FREE and counts in v_free_count.  Leaving, PG_FREE is
+ * cleared, but PG_CACHED stays on the page: that is how vm_phys tells its
+ * caller (vm_page_alloc*) that the page it hands back was cached and must
+ * first be reclaimed from its old object (vm_page_cache_remove).  PG_ZERO
+ * stays: it describes data.
+ */
 static void
 vm_phys_mark_free(vm_page_t m, int order, bool free)
 {
+	u_int nfree = 0, ncached = 0;
+
 	for (long i = 0; i < (1L << order); i++) {
-		if (free)
-			m[i].flags |= PG_FREE;
-		else
-			m[i].flags &= ~PG_FREE;
+		if (m[i].flags & PG_CACHED)
+			ncached++;
+		else {
+			nfree++;
+			if (free)
+				m[i].flags |= PG_FREE;
+			else
+				m[i].flags &= ~PG_FREE;
+		}
 	}
-	if (free)
-		cnt.v_free_count += 1u << order;
-	else
-		cnt.v_free_count -= 1u << order;
+	if (free) {
+		cnt.v_free_count += nfree;
+		cnt.v_cache_count += ncached;
+	} else {
+		cnt.v_free_count -= nfree;
+		cnt.v_cache_count -= ncached;
+	}
 }
 
 /*
@@ -343,6 +368,7 @@ vm_phys_alloc_pages(int pool, int order)
 {
 	vm_page_t m;
 
+	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
 	KASSERT(pool >= 0 && pool < VM_NFREEPOOL, ("vm_phys_alloc_pages: pool %d", pool));
 	KASSERT(order >= 0 && order < VM_NFREEORDER, ("vm_phys_alloc_pages: order %d", order));
 	for (int flind = 0; flind < VM_NFREELIST; flind++)
@@ -409,6 +435,7 @@ vm_phys_free_merge(vm_page_t m, int order)
 void
 vm_phys_free_pages(vm_page_t m, int order)
 {
+	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
 	KASSERT(order >= 0 && order < VM_NFREEORDER, ("vm_phys_free_pages: order %d", order));
 	KASSERT(m->order == VM_NFREEORDER && (m->flags & PG_FREE) == 0,
 	    ("vm_phys_free_pages: double free: page %p (pa %#jx) is already free "
@@ -429,6 +456,7 @@ vm_phys_free_pages(vm_page_t m, int order)
 void
 vm_phys_free_contig(vm_page_t m, u_long npages)
 {
+	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
 	while (npages > 0) {
 		int order = 0;
 
@@ -460,7 +488,8 @@ vm_phys_add_free_range(vm_paddr_t start, vm_paddr_t end)
  * leaves its queue, and the parts of it that are not m go back to the same
  * pool as free blocks, the largest first (halving toward m, each half that
  * does not hold m at the head of its queue, as a split's halves go).  m ends
- * allocated (PG_FREE clear, v_free_count down by one), on no queue.  False, changing nothing,
+ * allocated (vm_phys_mark_free(m, 0, false): PG_FREE clear and v_free_count
+ * down by one, or, for a cached page, v_cache_count), on no queue.  False, changing nothing,
  * if m is in no free block.  Lab 02; lab 03's cache queue rests on it.
  */
 bool
@@ -486,8 +515,7 @@ vm_phys_unfree_page(vm_page_t m)
 	 * 			for (long i = 0; i < (1L << o); i++)
 	 * 				if (&b[i] != m)
 	 * 					vm_freelist_add((*seg->free_queues)[p], &b[i], 0, true);
-	 * 			m->flags &= ~PG_FREE;
-	 * 			cnt.v_free_count--;
+	 * 			vm_phys_mark_free(m, 0, false);
 	 * 			return (true);
 	 * 		}
 	 * return (false);
@@ -523,8 +551,7 @@ vm_phys_unfree_page(vm_page_t m)
 			    &seg->first_page[atop(pa_half - seg->start)], order, false);
 	}
 	KASSERT(m_set == m, ("vm_phys_unfree_page: lost page %p", m));
-	m->flags &= ~PG_FREE;
-	cnt.v_free_count--;
+	vm_phys_mark_free(m, 0, false);
 	return (true);
 	/* END LAB 02 unfree_page */
 }
@@ -627,7 +654,7 @@ vm_phys_take_blocks(vm_page_t m, u_long nblocks, u_long npages)
 	for (u_long i = 0; i < nblocks; i++) {
 		vm_page_t b = &m[i << oind];
 
-		KASSERT(b->order == oind && (b->flags & PG_FREE) != 0,
+		KASSERT(b->order == oind && (b->flags & (PG_FREE | PG_CACHED)) != 0,
 		    ("vm_phys_take_blocks: block %lu (pa %#jx) is not a free order-%d head",
 		    i, (uintmax_t)b->phys_addr, oind));
 		vm_freelist_rem((*seg->free_queues)[b->pool], b, oind);
@@ -656,6 +683,7 @@ vm_phys_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high,
 	int order = 0, oind_min;
 	u_long nblocks = 1;
 
+	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
 	KASSERT(npages > 0, ("vm_phys_alloc_contig: npages is 0"));
 	KASSERT(alignment != 0 && powerof2(alignment), ("alignment %#jx", (uintmax_t)alignment));
 	KASSERT(boundary == 0 || powerof2(boundary), ("boundary %#jx", (uintmax_t)boundary));
@@ -709,8 +737,9 @@ vm_phys_count_free(int pool, int order)
 int
 vm_phys_check(char *why, size_t size)
 {
-	u_long pages = 0;
+	u_long pages = 0, cached = 0;
 
+	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
 	for (int flind = 0; flind < VM_NFREELIST; flind++)
 		for (int p = 0; p < VM_NFREEPOOL; p++)
 			for (int o = 0; o < VM_NFREEORDER; o++) {
@@ -736,7 +765,10 @@ vm_phys_check(char *why, size_t size)
 						return (-1);
 					}
 					for (long i = 0; i < (1L << o); i++) {
-						if (m[i].pool != p || (m[i].flags & PG_FREE) == 0 ||
+						/* exactly one of PG_FREE, PG_CACHED */
+						if (m[i].pool != p ||
+						    ((m[i].flags & PG_FREE) != 0) ==
+						    ((m[i].flags & PG_CACHED) != 0) ||
 						    (i > 0 && m[i].order != VM_NFREEORDER)) {
 							snprintf(why, size, "page %#jx of block %#jx: pool %d "
 							    "(queue's %d), flags %#x, order %d",
@@ -744,6 +776,7 @@ vm_phys_check(char *why, size_t size)
 							    m[i].pool, p, m[i].flags, m[i].order);
 							return (-1);
 						}
+						cached += (m[i].flags & PG_CACHED) != 0;
 					}
 					pages += 1UL << o;
 				}
@@ -753,9 +786,9 @@ vm_phys_check(char *why, size_t size)
 					return (-1);
 				}
 			}
-	if (pages != cnt.v_free_count + cnt.v_cache_count) {
-		snprintf(why, size, "queues hold %lu pages, counters say %u free + %u cached",
-		    pages, cnt.v_free_count, cnt.v_cache_count);
+	if (pages != cnt.v_free_count + cnt.v_cache_count || cached != cnt.v_cache_count) {
+		snprintf(why, size, "queues hold %lu pages (%lu cached), counters say %u free + "
+		    "%u cached", pages, cached, cnt.v_free_count, cnt.v_cache_count);
 		return (-1);
 	}
 	return (0);

@@ -12,11 +12,13 @@
 #include <vm/vm_param.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
+#include <vm/vm_lock.h>
 
 MONITOR_CMD(buddy, "[check]", "free blocks by order and pool (vm.phys_free)")
 {
 	char why[160];
 
+	mtx_lock(&vm_page_queue_free_mtx);
 	vm_phys_print();
 	if (argc > 1 && strcmp(argv[1], "check") == 0) {
 		if (vm_phys_check(why, sizeof(why)) == 0)
@@ -24,6 +26,7 @@ MONITOR_CMD(buddy, "[check]", "free blocks by order and pool (vm.phys_free)")
 		else
 			printf("BROKEN: %s\n", why);
 	}
+	mtx_unlock(&vm_page_queue_free_mtx);
 	return (0);
 }
 
@@ -80,7 +83,11 @@ MONITOR_CMD(contig, "<npages> [low high align bound]", "try vm_phys_alloc_contig
 		return (0);
 	low = (vm_paddr_t)v[1];
 	high = (vm_paddr_t)v[2];
+	mtx_lock(&vm_page_queue_free_mtx);
 	m = vm_phys_alloc_contig((u_long)v[0], low, high, (vm_paddr_t)v[3], (vm_paddr_t)v[4]);
+	if (m != NULL)
+		vm_phys_free_contig(m, (u_long)v[0]);
+	mtx_unlock(&vm_page_queue_free_mtx);
 	if (m == NULL) {
 		printf("no run of %ju pages in [%#jx, %#jx) aligned %#jx, boundary %#jx\n",
 		    (uintmax_t)v[0], (uintmax_t)low, (uintmax_t)high, (uintmax_t)v[3],
@@ -92,6 +99,5 @@ MONITOR_CMD(contig, "<npages> [low high align bound]", "try vm_phys_alloc_contig
 		    (uintmax_t)low, (uintmax_t)v[2]);
 	printf("%ju pages at %#jx - %#jx; freed again\n", (uintmax_t)v[0],
 	    (uintmax_t)VM_PAGE_TO_PHYS(m), (uintmax_t)(VM_PAGE_TO_PHYS(m) + ptoa(v[0])));
-	vm_phys_free_contig(m, (u_long)v[0]);
 	return (0);
 }

@@ -14,10 +14,14 @@
 #include <sys/systm.h>
 #include <sys/cons.h>
 #include <sys/kernel.h>
+#include <sys/mutex.h>
+#include <sys/proc.h>
 #include <vm/vm_param.h>
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
+#include <vm/vm_lock.h>
+#include <vm/pmap.h>
 #include <vm/vmmeter.h>
 
 #include "host_machine.h"
@@ -50,6 +54,8 @@ cons_putc(int c)
 	host_putc(c);
 }
 
+static void host_locks_release(void);
+
 /* panic(9) and KASSERT: the kernel's printf formats, the host side decides. */
 static void __noreturn
 host_vpanic(const char *fmt, va_list ap)
@@ -57,7 +63,28 @@ host_vpanic(const char *fmt, va_list ap)
 	char msg[512];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	host_locks_release();
 	host_panic(msg);
+}
+
+/*
+ * A kernel panic never returns; the harness returns from one (longjmp) to
+ * the test or the runner.  Whatever the thread held is released first, so
+ * a caught panic leaves no mutex owned and the witness no stale held lock
+ * to record a false order against.
+ */
+static void
+host_locks_release(void)
+{
+	struct thread *td = curthread;
+
+	while (td->td_nlocks > 0) {
+		struct mtx *m = td->td_locks[--td->td_nlocks];
+
+		m->mtx_owner = NULL;
+		m->mtx_recurse = 0;
+	}
+	td->td_spinlocks = 0;
 }
 
 void
@@ -78,6 +105,32 @@ kassert_panic(const char *fmt, ...)
 	host_vpanic(fmt, ap);
 }
 
+/*
+ * The pmap's page-level calls the page layer makes (vm/pmap.h).  The host
+ * has no page tables, so no page is ever mapped: nothing to remove; and no
+ * simulated RAM (see host_machine.h), so nothing to zero.
+ */
+void
+pmap_remove_all(vm_page_t m __unused)
+{
+}
+
+void
+pmap_zero_page(vm_page_t m __unused)
+{
+}
+
+/*
+ * kern_mutex.c blocks a contender with mi_switch(); the host has one
+ * thread, so a sleep mutex found owned can only be a lock leak or a
+ * recursion the kernel would deadlock on.
+ */
+void
+mi_switch(void)
+{
+	panic("host: mi_switch: a mutex would block (held by a leaked owner?)");
+}
+
 /* ---- Booting ------------------------------------------------------------ */
 
 /* A fresh machine: nothing mapped, no counts, phys_avail = the ranges. */
@@ -87,6 +140,7 @@ sim_reset(const struct sim_range *r, int n)
 	KASSERT(n > 0 && n < PHYS_AVAIL_ENTRIES, ("sim: %d ranges (1 to %d)", n,
 	    PHYS_AVAIL_ENTRIES - 1));
 	host_mem_unmap_all();
+	vm_page_locks_init();		/* fresh, unowned locks: a failed test may leave one held */
 	vm_page_array = NULL;
 	vm_page_dump = NULL;
 	cnt = (struct vmmeter){ 0 };
@@ -246,7 +300,11 @@ sim_seg(int i, sim_pa_t *start, sim_pa_t *end, int *freelist)
 sim_pa_t
 sim_alloc(int pool, int order)
 {
-	vm_page_t m = vm_phys_alloc_pages(pool, order);
+	vm_page_t m;
+
+	mtx_lock(&vm_page_queue_free_mtx);
+	m = vm_phys_alloc_pages(pool, order);
+	mtx_unlock(&vm_page_queue_free_mtx);
 
 	return (m != NULL ? m->phys_addr : SIM_NONE);
 }
@@ -254,14 +312,20 @@ sim_alloc(int pool, int order)
 void
 sim_free(sim_pa_t pa, int order)
 {
+	mtx_lock(&vm_page_queue_free_mtx);
 	vm_phys_free_pages(sim_page(pa), order);
+	mtx_unlock(&vm_page_queue_free_mtx);
 }
 
 sim_pa_t
 sim_alloc_contig(unsigned long npages, sim_pa_t low, sim_pa_t high,
     unsigned long alignment, unsigned long boundary)
 {
-	vm_page_t m = vm_phys_alloc_contig(npages, low, high, alignment, boundary);
+	vm_page_t m;
+
+	mtx_lock(&vm_page_queue_free_mtx);
+	m = vm_phys_alloc_contig(npages, low, high, alignment, boundary);
+	mtx_unlock(&vm_page_queue_free_mtx);
 
 	return (m != NULL ? m->phys_addr : SIM_NONE);
 }
@@ -269,25 +333,39 @@ sim_alloc_contig(unsigned long npages, sim_pa_t low, sim_pa_t high,
 void
 sim_free_contig(sim_pa_t pa, unsigned long npages)
 {
+	mtx_lock(&vm_page_queue_free_mtx);
 	vm_phys_free_contig(sim_page(pa), npages);
+	mtx_unlock(&vm_page_queue_free_mtx);
 }
 
 int
 sim_unfree(sim_pa_t pa)
 {
-	return (vm_phys_unfree_page(sim_page(pa)));
+	int rv;
+
+	mtx_lock(&vm_page_queue_free_mtx);
+	rv = vm_phys_unfree_page(sim_page(pa));
+	mtx_unlock(&vm_page_queue_free_mtx);
+	return (rv);
 }
 
 void
 sim_add_free_range(sim_pa_t start, sim_pa_t end)
 {
+	mtx_lock(&vm_page_queue_free_mtx);
 	vm_phys_add_free_range(start, end);
+	mtx_unlock(&vm_page_queue_free_mtx);
 }
 
 int
 sim_check(char *why, unsigned long size)
 {
-	return (vm_phys_check(why, size));
+	int rv;
+
+	mtx_lock(&vm_page_queue_free_mtx);
+	rv = vm_phys_check(why, size);
+	mtx_unlock(&vm_page_queue_free_mtx);
+	return (rv);
 }
 
 long
@@ -365,11 +443,18 @@ sim_is_dense(void)
 void *
 sim_alloc_m(int pool, int order)
 {
-	return (vm_phys_alloc_pages(pool, order));
+	void *rv;
+
+	mtx_lock(&vm_page_queue_free_mtx);
+	rv = vm_phys_alloc_pages(pool, order);
+	mtx_unlock(&vm_page_queue_free_mtx);
+	return (rv);
 }
 
 void
 sim_free_m(void *m, int order)
 {
+	mtx_lock(&vm_page_queue_free_mtx);
 	vm_phys_free_pages(m, order);
+	mtx_unlock(&vm_page_queue_free_mtx);
 }

@@ -415,8 +415,8 @@ each TAILQ (not trusting lcnt), and checks what vm_phys_check() does:
     tqe_next, and the head's tqh_last at the last one;
   - a head's order equals its queue's order;
   - a block is aligned to its size and lies in one segment of the queue's free list;
-  - every page of the block has the queue's pool and PG_FREE, and every
-    page but the head has order == VM_NFREEORDER;
+  - every page of the block has the queue's pool and exactly one of PG_FREE
+    and PG_CACHED, and every page but the head has order == VM_NFREEORDER;
   - the list's length equals lcnt;
   - the pages in the queues equal cnt.v_free_count + cnt.v_cache_count.
 -q checks block heads only (faster with many GiB); -v lists every block."""
@@ -551,14 +551,16 @@ def check_block(k, bad, qname, fl, pool, order, norder, pages, quick):
         if seg["freelist"] != fl:
             bad("%s: block %s is in segment %d of free list %d" % (qname, _hex64(pa), s, seg["freelist"]))
     pg_free = PG_FLAGS.get("PG_FREE", 0x2)
+    pg_cached = PG_FLAGS.get("PG_CACHED", 0x1)
     if not quick and len(pages) < (1 << order):
         bad("%s: block %s runs past the end of vm_page_array" % (qname, _hex64(pa)))
     for i, p in enumerate(pages):
         problems = []
         if p["pool"] != pool:
             problems.append("pool %d (queue's %d)" % (p["pool"], pool))
-        if not p["flags"] & pg_free:
-            problems.append("no PG_FREE (flags %#x)" % p["flags"])
+        if bool(p["flags"] & pg_free) == bool(p["flags"] & pg_cached):
+            problems.append("%s (flags %#x)" % ("both PG_FREE and PG_CACHED" if p["flags"] & pg_free
+                                                else "no PG_FREE", p["flags"]))
         if i > 0 and p["order"] != norder:
             problems.append("order %d, not VM_NFREEORDER" % p["order"])
         if i > 0 and p["phys_addr"] != pa + i * PAGE_SIZE:

@@ -27,13 +27,31 @@
 /* ---- Segments ---------------------------------------------------------- */
 
 /* In long mode segments are flat; only the code segment's L bit matters. */
-static const uint64_t gdt[] = {
+static uint64_t gdt[] = {
 	0,				/* null */
 	0x00af9a000000ffffull,		/* GSEL_KCODE: 64-bit ring 0 code */
 	0x00cf92000000ffffull,		/* GSEL_KDATA: ring 0 data */
 	0x00affa000000ffffull,		/* GSEL_UCODE: 64-bit ring 3 code */
 	0x00cff2000000ffffull,		/* GSEL_UDATA: ring 3 data */
+	0, 0,				/* GSEL_TSS: 16 bytes (gdt_idt_init) */
 };
+
+/*
+ * The TSS: in long mode only for its stacks.  IST1 is the double fault's
+ * own stack, so a kernel stack overflow (a page fault that cannot push its
+ * frame) reaches trap() instead of triple-faulting.
+ */
+struct amd64tss {
+	uint32_t	rsvd0;
+	uint64_t	rsp[3];
+	uint64_t	rsvd1;
+	uint64_t	ist[7];
+	uint64_t	rsvd2;
+	uint16_t	rsvd3, iomap;
+} __packed;
+#define	GSEL_TSS	0x28
+static struct amd64tss common_tss;
+static char dblfault_stack[2 * PAGE_SIZE] __aligned(16);
 
 /* A 16-byte long-mode interrupt gate. */
 struct gatedesc {
@@ -55,7 +73,14 @@ gdt_idt_init(void)
 {
 	struct pseudodesc gd = { sizeof(gdt) - 1, (uint64_t)gdt };
 	struct pseudodesc id = { sizeof(idt) - 1, (uint64_t)idt };
+	uint64_t tss = (uint64_t)&common_tss, limit = sizeof(common_tss) - 1;
 
+	common_tss.ist[0] = (uint64_t)(dblfault_stack + sizeof(dblfault_stack));
+	common_tss.iomap = sizeof(common_tss);
+	/* 0x89: present, available 64-bit TSS. */
+	gdt[GSEL_TSS >> 3] = (limit & 0xffff) | (tss & 0xffffff) << 16 | 0x89ull << 40 |
+	    ((limit >> 16) & 0xf) << 48 | ((tss >> 24) & 0xff) << 56;
+	gdt[(GSEL_TSS >> 3) + 1] = tss >> 32;
 	/* There is no far jump to a 64-bit address: reload %cs with lretq. */
 	__asm__ volatile(
 	    "lgdt %0\n\t"
@@ -73,7 +98,9 @@ gdt_idt_init(void)
 		idt[i] = (struct gatedesc){ (uint16_t)off, GSEL_KCODE, 0, 0x8e,
 		    (uint16_t)(off >> 16), (uint32_t)(off >> 32), 0 };
 	}
+	idt[T_DOUBLEFLT].ist = 1;
 	__asm__ volatile("lidt %0" : : "m"(id));
+	__asm__ volatile("ltr %w0" : : "r"(GSEL_TSS));
 }
 
 /* ---- The memory map ---------------------------------------------------- */

@@ -9,6 +9,7 @@
  */
 #include <sys/systm.h>
 #include <sys/kernel.h>
+#include <sys/proc.h>
 #include <machine/cpufunc.h>
 #include <machine/frame.h>
 #include <machine/md_var.h>
@@ -63,14 +64,7 @@ void
 trap(struct trapframe *tf)
 {
 	if (tf->tf_trapno >= T_IRQ0 && tf->tf_trapno < T_IRQ0 + 16) {
-		int irq = (int)(tf->tf_trapno - T_IRQ0);
-
-		if (irq == 0)
-			clock_intr();
-		else if (irq == 4)
-			uart_intr();
-		/* IRQ 7 and 15 may be spurious; everything else is masked. */
-		intr_eoi(irq);
+		intr_dispatch((int)(tf->tf_trapno - T_IRQ0));	/* arch/x86/intr.c */
 		return;
 	}
 	if (tf->tf_trapno == T_PAGEFLT && probe_onfault != 0) {
@@ -78,6 +72,9 @@ trap(struct trapframe *tf)
 		return;
 	}
 	trap_print(tf);
+	if (tf->tf_trapno == T_DOUBLEFLT && thread_find_guard(rcr2()) != NULL)	/* on the IST stack */
+		panic("kernel stack overflow in thread %s (cr2 %#lx is in its guard page)",
+		    thread_find_guard(rcr2())->td_name, rcr2());
 	printf("backtrace from the trap:\n");
 	db_backtrace(tf->tf_rip, tf->tf_rbp);
 	panic("unexpected trap %lu (%s) at rip %#lx%s", tf->tf_trapno,

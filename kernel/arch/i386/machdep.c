@@ -16,6 +16,7 @@
 #include <sys/cons.h>
 #include <sys/kenv.h>
 #include <sys/kernel.h>
+#include <sys/proc.h>
 #include <machine/param.h>
 #include <machine/cpufunc.h>
 #include <machine/frame.h>
@@ -48,8 +49,67 @@ static struct segdesc gdt[] = {
 	SEG_FLAT(0x92),			/* GSEL_KDATA: ring 0 data */
 	SEG_FLAT(0xfa),			/* GSEL_UCODE: ring 3 code */
 	SEG_FLAT(0xf2),			/* GSEL_UDATA: ring 3 data */
+	{ 0, 0, 0, 0, 0, 0 },		/* GSEL_TSS: the kernel's task (tss_init) */
+	{ 0, 0, 0, 0, 0, 0 },		/* GSEL_DFTSS: the double-fault task */
 };
 static struct gatedesc idt[256];
+
+/*
+ * The double fault runs as its own task, through a task gate: the CPU
+ * saves the faulting context into the current TSS and loads a fresh one -
+ * with its own stack - from the double-fault TSS.  An interrupt gate would
+ * push onto the stack that just overflowed, fault again, and triple-fault.
+ */
+struct i386tss {
+	uint32_t	link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
+	uint32_t	eax, ecx, edx, ebx, esp, ebp, esi, edi;
+	uint32_t	es, cs, ss, ds, fs, gs, ldt;
+	uint16_t	trap, iomap;
+} __packed;
+#define	GSEL_TSS	0x28
+#define	GSEL_DFTSS	0x30
+static struct i386tss common_tss, dblfault_tss;
+static char dblfault_stack[2 * PAGE_SIZE] __aligned(16);
+
+/* The double-fault task: interrupts off, on dblfault_stack. */
+static void __noreturn
+dblfault_handler(void)
+{
+	uint32_t cr2 = rcr2();
+	struct thread *td = thread_find_guard(cr2);
+
+	printf("\nfatal trap 8: double fault\n  eip %#010x  esp %#010x  ebp %#010x  cr2 %#010x\n",
+	    common_tss.eip, common_tss.esp, common_tss.ebp, cr2);
+	if (td != NULL)
+		panic("kernel stack overflow in thread %s (cr2 %#x is in its guard page)", td->td_name, cr2);
+	db_backtrace(common_tss.eip, common_tss.ebp);
+	panic("double fault at eip %#x", common_tss.eip);
+}
+
+static void
+tss_desc(struct segdesc *d, struct i386tss *tss)
+{
+	uint32_t base = (uint32_t)tss, limit = sizeof(*tss) - 1;
+
+	*d = (struct segdesc){ limit & 0xffff, base & 0xffff, (base >> 16) & 0xff, 0x89,
+	    (limit >> 16) & 0xf, base >> 24 };
+}
+
+/* After pmap_bootstrap (the double-fault task takes the kernel's %cr3). */
+static void
+tss_init(void)
+{
+	dblfault_tss = (struct i386tss){ .cr3 = rcr3(), .eip = (uint32_t)dblfault_handler,
+	    .eflags = 0x2, .esp = (uint32_t)(dblfault_stack + sizeof(dblfault_stack)),
+	    .cs = GSEL_KCODE, .ss = GSEL_KDATA, .ds = GSEL_KDATA, .es = GSEL_KDATA,
+	    .fs = GSEL_KDATA, .gs = GSEL_KDATA, .iomap = sizeof(struct i386tss) };
+	common_tss.iomap = sizeof(struct i386tss);
+	tss_desc(&gdt[GSEL_TSS >> 3], &common_tss);
+	tss_desc(&gdt[GSEL_DFTSS >> 3], &dblfault_tss);
+	__asm__ volatile("ltr %w0" : : "r"(GSEL_TSS));
+	/* 0x85: present, ring 0, task gate. */
+	idt[T_DOUBLEFLT] = (struct gatedesc){ 0, GSEL_DFTSS, 0, 0x85, 0 };
+}
 
 void
 gdt_idt_init(void)
@@ -125,6 +185,7 @@ i386_init(uint32_t magic, uint32_t mbi_pa)
 	read_cmdline(mbi_pa);
 	getmemsize(mbi_pa);
 	pmap_bootstrap(round_page((vm_paddr_t)((uint32_t)kernel_end - KERNBASE)), &bi);
+	tss_init();
 	intr_init();
 	mi_startup(&bi);
 }

@@ -62,14 +62,7 @@ void
 trap(struct trapframe *tf)
 {
 	if (tf->tf_trapno >= T_IRQ0 && tf->tf_trapno < T_IRQ0 + 16) {
-		int irq = (int)(tf->tf_trapno - T_IRQ0);
-
-		if (irq == 0)
-			clock_intr();
-		else if (irq == 4)
-			uart_intr();
-		/* IRQ 7 and 15 may be spurious; everything else is masked. */
-		intr_eoi(irq);
+		intr_dispatch((int)(tf->tf_trapno - T_IRQ0));	/* arch/x86/intr.c */
 		return;
 	}
 	if (tf->tf_trapno == T_PAGEFLT && probe_onfault != 0) {

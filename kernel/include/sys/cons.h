@@ -9,6 +9,7 @@
 void	cons_init(void);
 void	cons_putc(int c);
 int	cons_getc(void);	/* -1 when no character is waiting */
-int	cons_getc_wait(void);	/* kern_cons.c: blocks, halting between interrupts */
+int	cons_getc_wait(void);	/* kern_cons.c: sleeps until a byte arrives */
+void	cons_rx_wakeup(void);	/* the driver's interrupt: input arrived */
 
 #endif

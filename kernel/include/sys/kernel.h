@@ -38,6 +38,18 @@ int	probe_write(volatile void *va, uint32_t val);		/* 0 or EFAULT */
 
 extern volatile uint64_t ticks;		/* clock interrupts since boot */
 #define	HZ	100
+extern int hz;				/* HZ, as FreeBSD names it */
+uint64_t cpu_tickrate(void);		/* cpu_ticks() per second, measured against the clock */
+void	hardclock(void);		/* kern_clock.c: the clock interrupt's work */
+
+/*
+ * Interrupts (arch/x86/intr.c): a handler per IRQ line.  intr_establish
+ * registers one and unmasks the line; the trap code calls intr_dispatch.
+ * Handlers run with interrupts off and may call wakeup(), callout_*() and
+ * spin mutexes, never sleep.
+ */
+int	intr_establish(int irq, void (*handler)(void *), void *arg, const char *name);
+void	intr_dispatch(int irq);
 
 /* The kernel's symbol table (kern_syms.c), built by the two-pass link. */
 const char *ksym_lookup(uintptr_t addr, uintptr_t *offset);

@@ -39,6 +39,8 @@ struct {								\
 	struct type **le_prev;						\
 }
 
+#define	LIST_HEAD_INITIALIZER(head)	{ NULL }
+
 #define	LIST_FIRST(head)	((head)->lh_first)
 #define	LIST_EMPTY(head)	((head)->lh_first == NULL)
 #define	LIST_NEXT(elm, field)	((elm)->field.le_next)
@@ -87,6 +89,8 @@ struct {								\
 	struct type *tqe_next;						\
 	struct type **tqe_prev;						\
 }
+
+#define	TAILQ_HEAD_INITIALIZER(head)	{ NULL, &(head).tqh_first }
 
 #define	TAILQ_FIRST(head)	((head)->tqh_first)
 #define	TAILQ_EMPTY(head)	((head)->tqh_first == NULL)
@@ -140,6 +144,13 @@ struct {								\
 		(head)->tqh_last = &(elm)->field.tqe_next;		\
 	(lelm)->field.tqe_next = (elm);					\
 	(elm)->field.tqe_prev = &(lelm)->field.tqe_next;		\
+} while (0)
+
+#define	TAILQ_INSERT_BEFORE(lelm, elm, field) do {			\
+	(elm)->field.tqe_prev = (lelm)->field.tqe_prev;			\
+	(elm)->field.tqe_next = (lelm);					\
+	*(lelm)->field.tqe_prev = (elm);				\
+	(lelm)->field.tqe_prev = &(elm)->field.tqe_next;		\
 } while (0)
 
 #define	TAILQ_REMOVE(head, elm, field) do {				\

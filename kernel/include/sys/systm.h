@@ -51,4 +51,24 @@ void	rng_seed(struct rng *, uint64_t);
 uint64_t rng_next(struct rng *);
 uint32_t rng_below(struct rng *, uint32_t bound);
 
+/*
+ * Sleep and wakeup (kern_synch.c), FreeBSD's semantics.  msleep releases
+ * mtx (a sleep mutex, or NULL) atomically with going to sleep and takes it
+ * again before returning (not with PDROP in pri).  timo is in ticks, 0 =
+ * forever.  It returns 0 when woken, EWOULDBLOCK on time-out; callers loop
+ * on their condition.  wakeup and wakeup_one may be called from interrupt
+ * handlers.  Priorities are advisory: the scheduler is round robin.
+ */
+struct mtx;
+int	msleep(const void *chan, struct mtx *mtx, int pri, const char *wmesg, int timo);
+#define	tsleep(chan, pri, wmesg, timo)	msleep((chan), NULL, (pri), (wmesg), (timo))
+void	pause(const char *wmesg, int timo);
+void	wakeup(const void *chan);	/* every sleeper on chan */
+void	wakeup_one(const void *chan);	/* the one that slept longest */
+#define	PVM	4
+#define	PRIBIO	16
+#define	PWAIT	32
+#define	PPAUSE	40
+#define	PDROP	0x200		/* msleep: do not take mtx again */
+
 #endif /* !_SYS_SYSTM_H_ */

@@ -60,6 +60,8 @@ typedef __builtin_va_list va_list;
 #define	EINVAL		22
 #define	EROFS		30	/* a write to a read-only disk */
 #define	ERANGE		34
+#define	EAGAIN		35
+#define	EWOULDBLOCK	EAGAIN		/* msleep: the time-out ran out */
 #define	ENOSYS		78
 
 #endif /* !_SYS_TYPES_H_ */

@@ -11,7 +11,6 @@ void	amd64_init(uint32_t magic, uint32_t mbi_pa) __noreturn;
 void	gdt_idt_init(void);
 void	intr_init(void);		/* PIC remap and PIT at hz */
 void	intr_eoi(int irq);
-void	clock_intr(void);
 void	uart_intr(void);		/* IRQ 4: COM1 received a byte */
 void	getmemsize(uint32_t mbi_pa);
 struct mi_bootinfo;

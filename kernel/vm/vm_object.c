@@ -1,0 +1,224 @@
+/*
+ * vm_object.c - VM objects: allocation, references, termination, and
+ * removing a range of pages (FreeBSD's vm_object.c, the parts issue 13
+ * needs before there are pagers and maps).
+ *
+ * An object's pages are found by pindex in a splay tree, as FreeBSD 7 did
+ * (vm_page_splay in vm_page.c), not a radix trie as FreeBSD has now:
+ *   - the links are two pointers already in struct vm_page (left, right), so
+ *     inserting a page never allocates - vm_page_insert cannot fail, and a
+ *     radix trie's nodes would have to come from a zone that itself needs
+ *     pages, the very thing being allocated;
+ *   - faults and sequential I/O look up the pindex just used or its
+ *     neighbour; a splay tree answers those from the root, amortised
+ *     O(log n) otherwise;
+ *   - the same code serves the second tree, the cache, whose reclaim path
+ *     runs under the free-queue lock and must not allocate either.
+ * The cost - lookups write (they splay), so readers need the lock a radix
+ * trie's lock-free lookups would not - does not matter on one CPU.
+ *
+ *   vm_object_allocate --ref_count 1-->  ...  vm_object_reference (+1)
+ *   vm_object_deallocate (-1) --0--> vm_object_terminate: resident pages
+ *       freed (wired ones only leave the object), cached pages freed
+ *       (vm_page_cache_free), the backing object deallocated, the object freed.
+ */
+#include <sys/systm.h>
+#include <sys/malloc.h>
+#include <vm/vm_param.h>
+#include <vm/vm_page.h>
+#include <vm/vm_object.h>
+#include <vm/vm_lock.h>
+#include <vm/pmap.h>
+
+struct object_q vm_object_list;	/* vm_object_init */
+int vm_object_count;
+
+/* Start-up (vm_mem_init); the host harness calls it on every simulated boot. */
+void
+vm_object_init(void)
+{
+	TAILQ_INIT(&vm_object_list);
+	vm_object_count = 0;
+}
+
+/* A new object of `size` pages, one reference, no pages; NULL if out of memory. */
+vm_object_t
+vm_object_allocate(objtype_t type, vm_pindex_t size)
+{
+	vm_object_t object;
+
+	KASSERT(type <= OBJT_VNODE, ("%s: type %u", __func__, type));
+	if ((object = calloc(1, sizeof(*object))) == NULL)
+		return (NULL);
+	mtx_init(&object->mtx, "vm object", NULL, MTX_DEF);
+	TAILQ_INIT(&object->memq);
+	LIST_INIT(&object->shadow_head);
+	object->type = type;
+	object->size = size;
+	object->ref_count = 1;
+	object->flags = OBJ_ONEMAPPING;
+	TAILQ_INSERT_TAIL(&vm_object_list, object, object_list);
+	vm_object_count++;
+	return (object);
+}
+
+void
+vm_object_reference(vm_object_t object)
+{
+	if (object == NULL)
+		return;
+	VM_OBJECT_LOCK(object);
+	KASSERT(object->ref_count > 0 && (object->flags & OBJ_DEAD) == 0,
+	    ("%s: object %p is dead", __func__, object));
+	object->ref_count++;
+	VM_OBJECT_UNLOCK(object);
+}
+
+/*
+ * Drop a reference; the last one terminates the object.  Then the object
+ * it shadowed loses the reference the shadow held: iteratively, so a long
+ * chain does not recurse.
+ */
+void
+vm_object_deallocate(vm_object_t object)
+{
+	vm_object_t backing;
+
+	while (object != NULL) {
+		VM_OBJECT_LOCK(object);
+		KASSERT(object->ref_count > 0, ("%s: object %p has no references", __func__,
+		    object));
+		if (--object->ref_count > 0) {
+			/* One shadow left may be merged into it (lab 04). */
+			if (object->ref_count == 1 && object->shadow_count == 1)
+				vm_object_collapse(LIST_FIRST(&object->shadow_head));
+			VM_OBJECT_UNLOCK(object);
+			return;
+		}
+		backing = object->backing_object;
+		if (backing != NULL) {
+			VM_OBJECT_LOCK(backing);
+			LIST_REMOVE(object, shadow_list);
+			backing->shadow_count--;
+			VM_OBJECT_UNLOCK(backing);
+			object->backing_object = NULL;
+		}
+		vm_object_terminate(object);	/* unlocks and frees it */
+		object = backing;
+	}
+}
+
+/*
+ * The object is unreferenced: free its resident pages (a wired page only
+ * leaves the object: its wirer frees it), turn its cached pages into free
+ * pages, and free it.  Object locked; it is gone on return.
+ */
+void
+vm_object_terminate(vm_object_t object)
+{
+	vm_page_t m;
+
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	KASSERT(object->ref_count == 0 && object->paging_in_progress == 0 &&
+	    object->shadow_count == 0, ("%s: object %p: refs %d, pip %d, shadows %d", __func__,
+	    object, object->ref_count, object->paging_in_progress, object->shadow_count));
+	object->flags |= OBJ_DEAD;
+	vm_page_lock_queues();
+	while ((m = TAILQ_FIRST(&object->memq)) != NULL) {
+		KASSERT((m->oflags & VPO_BUSY) == 0 && m->busy == 0,
+		    ("%s: page %p of object %p is busy", __func__, m, object));
+		pmap_remove_all(m);
+		if (m->wire_count != 0)
+			vm_page_remove(m);
+		else
+			vm_page_free(m);
+	}
+	vm_page_unlock_queues();
+	vm_page_cache_free(object, 0, 0);
+	KASSERT(object->resident_page_count == 0 && object->cache == NULL &&
+	    object->cache_count == 0, ("%s: object %p still has pages", __func__, object));
+	TAILQ_REMOVE(&vm_object_list, object, object_list);
+	vm_object_count--;
+	VM_OBJECT_UNLOCK(object);
+	mtx_destroy(&object->mtx);
+	free(object);
+}
+
+/*
+ * Remove the object's pages in [start, end) (end 0: to the end): resident
+ * pages are unmapped and freed (a wired one is unmapped, invalidated and
+ * left to its wirer), then cached pages in the range become free pages -
+ * always, even with no resident page at all, or a file truncated and
+ * regrown would read its old data back from the cache.  Object locked.
+ */
+void
+vm_object_page_remove(vm_object_t object, vm_pindex_t start, vm_pindex_t end)
+{
+	vm_page_t m, next;
+
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	if (object->resident_page_count == 0)
+		goto skipmemq;
+	vm_page_lock_queues();
+	for (m = TAILQ_FIRST(&object->memq); m != NULL; m = next) {
+		next = TAILQ_NEXT(m, listq);
+		if (m->pindex < start)
+			continue;
+		if (end != 0 && m->pindex >= end)
+			break;
+		/* FreeBSD sleeps on a busy page and restarts; nothing may sleep yet. */
+		KASSERT((m->oflags & VPO_BUSY) == 0 && m->busy == 0,
+		    ("%s: page %p of object %p is busy", __func__, m, object));
+		pmap_remove_all(m);
+		if (m->wire_count != 0) {
+			m->valid = 0;
+			continue;
+		}
+		vm_page_free(m);
+	}
+	vm_page_unlock_queues();
+skipmemq:
+	if (object->cache != NULL)
+		vm_page_cache_free(object, start, end);
+}
+
+/*
+ * Shadow chains (lab 04): when `object`'s backing object has no other
+ * shadow and no other reference, move its pages into `object` (or, where
+ * `object` has its own, free them) and splice it out of the chain.  This
+ * skeleton knows when a collapse applies; the merge itself is lab 04's.
+ */
+void
+vm_object_collapse(vm_object_t object)
+{
+	vm_object_t backing;
+
+	if (object == NULL)
+		return;
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	if ((backing = object->backing_object) == NULL ||
+	    (backing->type != OBJT_DEFAULT && backing->type != OBJT_SWAP) ||
+	    backing->ref_count != 1 || backing->paging_in_progress != 0 ||
+	    object->paging_in_progress != 0 || (backing->flags & OBJ_DEAD) != 0)
+		return;
+	/* Lab 04: vm_object_backing_scan, vm_page_rename of the pages that
+	 * fall inside `object`, vm_page_cache_transfer, then splice `backing`
+	 * out (object->backing_object = backing->backing_object, offsets added)
+	 * and terminate it. */
+}
+
+/* Pager I/O in flight on the object: it may not be terminated meanwhile. */
+void
+vm_object_pip_add(vm_object_t object, int n)
+{
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	object->paging_in_progress += n;
+}
+
+void
+vm_object_pip_wakeup(vm_object_t object)
+{
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	KASSERT(object->paging_in_progress > 0, ("%s: object %p", __func__, object));
+	object->paging_in_progress--;	/* no sleepers to wake yet */
+}
