@@ -11,6 +11,12 @@ the image, every byte of the image after exit is checked (written where the
 stream says, unchanged elsewhere), and QEMU's request log must be exactly the
 requests the stream implies, so the kernel's counters are checked against it.
 
+disk_async: 16-32 requests of the same kind of seeded workload (no two
+overlapping) all submitted through disk_strategy before the kernel waits:
+the data and the image are checked as for disk_rw, QEMU must have received
+them in submission order (the disk queue is FIFO) and held several at once,
+and every completion callback must have run in the "diskdone" thread.
+
 disk_bounds: bad requests (past the end, straddling it, no pages, a negative
 or huge sector, an async request past the end, a write to a read-only disk,
 a disk that does not exist, a zero-length disk): each refused with its errno
@@ -36,8 +42,9 @@ PAGE = 4096
 SPP = PAGE // SECTOR             # sectors per page
 KT_MAXPAGES = 4                  # ktest_disk.c
 EINVAL, ENXIO, EROFS = 22, 6, 30
-TRACE = ["virtio_blk_handle_read", "virtio_blk_handle_write"]
+TRACE = ["virtio_blk_handle_read", "virtio_blk_handle_write", "virtio_blk_req_complete"]
 _TRACE_LINE = re.compile(r"virtio_blk_handle_(read|write)\b.*?\bsector (\d+) nsectors (\d+)")
+_TRACE_ANY = re.compile(r"virtio_blk_(handle_read|handle_write|req_complete)\b")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +89,15 @@ def qemu_requests(r: Any) -> list[Req]:
     """The requests QEMU's virtio-blk devices received, in order, from its trace."""
     return [Req(m.group(1), int(m.group(2)), int(m.group(3)))
             for m in _TRACE_LINE.finditer(r.qemu_log)]
+
+
+def qemu_max_outstanding(r: Any) -> int:
+    """The most requests QEMU's devices held at once (received, not yet completed)."""
+    depth = most = 0
+    for m in _TRACE_ANY.finditer(r.qemu_log):
+        depth += 1 if m.group(1).startswith("handle") else -1
+        most = max(most, depth)
+    return most
 
 
 def make_image(vm: Any, path: Path, sectors: int) -> bytes:
@@ -220,3 +236,79 @@ def test_disk_bounds(vm, tmp_path, case):
     vm.check(len(nodisk) == 1 and nodisk[0].values() == (len(spec), True, ENXIO), r,
              "disk_bounds: expected `nodisk count %d get_null yes read %d`, got %s"
              % (len(spec), ENXIO, [x.values() for x in nodisk]))
+
+
+@dataclasses.dataclass(frozen=True)
+class AsyncReq:
+    op: str
+    blkno: int
+    npages: int
+    data: bytes | None          # a write's data
+
+
+def async_plan(seed: int, nsec: int) -> list[AsyncReq]:
+    """disk_async's requests, replayed from the seed (ktest_disk.c)."""
+    rng = krng.Rng.for_test(seed, "disk_async")
+    n = 16 + rng.below(17)
+    stride = nsec // 32 // n
+    out = []
+    for i in range(n):
+        write = rng.below(4) == 0
+        npages = 1 + rng.below(KT_MAXPAGES)
+        slot = i * stride + rng.below(stride)
+        blkno = slot * 32 + rng.below(32 - npages * SPP + 1)
+        data = None
+        if write:
+            words = [rng.next() for _ in range(npages * PAGE // 8)]
+            data = struct.pack("<%dQ" % len(words), *words)
+        out.append(AsyncReq("write" if write else "read", blkno, npages, data))
+    return out
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=60)
+def test_disk_async(vm, tmp_path):
+    nsec = vm.rng.randrange(4096, 12288)
+    img = tmp_path / "disk0.img"
+    orig = make_image(vm, img, nsec)
+    r = vm.run_pass(["disk_async"], disks=[Disk(str(img))], trace=TRACE)
+    plan = async_plan(r.seed, nsec)
+    lines = vm.kdata(r, "disk_async")
+    reqs = [x for x in lines if x.kind == "req"]
+    got = [(x["op"], x["blkno"], x["npages"]) for x in reqs]
+    want = [(q.op, q.blkno, q.npages) for q in plan]
+    vm.check(got == want, r, "disk_async: the requests (op, blkno, npages) should be %s (from the seed), "
+             "the kernel made %s" % (want, got))
+    want_img = bytearray(orig)
+    for x, q in zip(reqs, plan):
+        off = q.blkno * SECTOR
+        crc = zlib.crc32(q.data if q.data is not None else orig[off:off + q.npages * PAGE])
+        vm.check(x["error"] == 0 and x["crc"] == crc, r, "disk_async: request %d (%s of %d pages at "
+                 "sector %d): error %d, CRC %08x; expected %08x" % (x["i"], q.op, q.npages, q.blkno,
+                                                                  x["error"], x["crc"], crc))
+        if q.data is not None:
+            want_img[off:off + len(q.data)] = q.data
+    got_img = img.read_bytes()
+    if got_img != bytes(want_img):
+        off = first_diff(got_img, bytes(want_img))
+        vm.check(False, r, "disk_async: after QEMU exited the image differs at byte %d (sector %d)"
+                 % (off, off // SECTOR))
+    order = [x["i"] for x in lines if x.kind == "done"]
+    vm.check(sorted(order) == list(range(len(plan))), r, "disk_async: the callbacks came for requests "
+             "%s; each of the %d requests must call back exactly once" % (order, len(plan)))
+    cb = [x.values() for x in lines if x.kind == "callbacks"]
+    vm.check(len(cb) == 1 and cb[0][:2] == (len(plan), len(plan)), r,
+             "disk_async: %s callbacks, %s of them in the diskdone thread; expected %d and %d"
+             % (cb[0][0] if cb else "no", cb[0][1] if cb else "none", len(plan), len(plan)))
+    seen = qemu_requests(r)
+    want_seen = [Req(q.op, q.blkno, q.npages * SPP) for q in plan]
+    vm.check(seen == want_seen, r, "disk_async: QEMU received %s; the requests, in submission order "
+             "(the disk queue is FIFO), are %s" % (seen[:8], want_seen[:8]))
+    most = qemu_max_outstanding(r)
+    vm.check(most >= 2, r, "disk_async: QEMU never held more than %d request at once: the requests "
+             "were not in flight together (does disk_strategy wait?)" % most)
+    nr = sum(q.op == "read" for q in plan)
+    want_stats = (0, nr, len(plan) - nr, PAGE * sum(q.npages for q in plan if q.op == "read"),
+                  PAGE * sum(q.npages for q in plan if q.op == "write"), 0)
+    stats = [x.values() for x in lines if x.kind == "stats"]
+    vm.check(stats == [want_stats], r, "disk_async: the kernel's counters %s, expected %s (unit, reads, "
+             "writes, bytes read, bytes written, errors)" % (stats, want_stats))

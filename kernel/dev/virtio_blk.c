@@ -23,13 +23,20 @@
  *
  * The driver puts the head of a chain in the avail ring and writes the
  * queue number to the notify register; the device DMAs the data, writes the
- * status byte, appends {head, bytes} to the used ring.  vtblk_poll() takes
- * what the used ring holds and hands each bio back with disk_done().
+ * status byte, appends {head, bytes} to the used ring and raises its PCI
+ * interrupt line (INTx, the IRQ the BIOS wrote to config register 0x3c).
+ * The handler reads the ISR register (which lowers the line), takes what
+ * the used ring holds and hands each bio back with disk_done(); the disk
+ * layer's thread does the rest.  Lines may be shared: one handler per IRQ
+ * serves every vtblk on it.  sc->mtx (spin) covers the queue, the free
+ * descriptors and the slots, which d_start (a thread) and the handler share.
  * Headers and status bytes live in a second contiguous area, one slot per
  * possible head, so a request needs no allocation.
  */
 #include <sys/systm.h>
+#include <sys/kernel.h>
 #include <sys/malloc.h>
+#include <sys/mutex.h>
 #include <sys/bio.h>
 #include <sys/disk.h>
 #include <vm/vm_param.h>
@@ -103,6 +110,7 @@ CTASSERT(sizeof(struct vring_desc) == 16);
 CTASSERT(sizeof(struct vtblk_hdr) == 16);
 
 struct vtblk_softc {
+	struct mtx	 mtx;		/* "vtblk" (spin): everything below that changes */
 	struct pci_dev	 pd;
 	uint16_t	 iobase;
 	struct disk	*disk;
@@ -121,6 +129,8 @@ struct vtblk_softc {
 };
 
 static int vtblk_units;
+static struct vtblk_softc *vtblk_softcs[DISK_MAX];	/* by unit: the interrupt handlers' list */
+static uint32_t vtblk_irqs;			/* lines with a handler established */
 
 /* The virtqueue's bytes for Q descriptors, legacy layout (see the top). */
 static size_t
@@ -177,8 +187,6 @@ vtblk_alloc_queue(struct vtblk_softc *sc)
 		sc->desc[i].next = (uint16_t)(i + 1);
 	sc->free_head = 0;
 	sc->nfree = sc->qsize;
-	/* Completions are polled for now: ask the device not to interrupt. */
-	sc->avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
 	outl(sc->iobase + VIRTIO_PCI_QUEUE_PFN, (uint32_t)(ring_pa >> VIRTIO_PCI_QUEUE_ADDR_SHIFT));
 	return (0);
 }
@@ -220,8 +228,11 @@ vtblk_start(struct disk *dp, struct bio *bp)
 	struct vtblk_softc *sc = dp->d_softc;
 	uint16_t head, d, prev;
 
-	if (sc->nfree < bp->bio_npages + 2)
+	mtx_lock_spin(&sc->mtx);
+	if (sc->nfree < bp->bio_npages + 2) {
+		mtx_unlock_spin(&sc->mtx);
 		return (EBUSY);
+	}
 	head = vtblk_desc_get(sc);
 	sc->hdr[head].type = bp->bio_cmd == BIO_READ ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT;
 	sc->hdr[head].ioprio = 0;
@@ -252,21 +263,19 @@ vtblk_start(struct disk *dp, struct bio *bp)
 	sc->avail->idx++;
 	vtblk_barrier();
 	outw(sc->iobase + VIRTIO_PCI_QUEUE_NOTIFY, 0);
+	mtx_unlock_spin(&sc->mtx);
 	return (0);
 }
 
-/* d_poll: hand every chain the device finished back to the disk layer. */
+/* Hand every chain the device finished back to the disk layer (sc->mtx held). */
 static void
-vtblk_poll(struct disk *dp)
+vtblk_drain(struct vtblk_softc *sc)
 {
-	struct vtblk_softc *sc = dp->d_softc;
 	struct bio *bp;
 	uint16_t head;
 	uint8_t st;
 
-	if (sc->last_used == sc->used->idx)
-		return;
-	(void)inb(sc->iobase + VIRTIO_PCI_ISR);	/* acknowledge: the line drops */
+	mtx_assert(&sc->mtx, MA_OWNED);
 	while (sc->last_used != sc->used->idx) {
 		vtblk_barrier();	/* the element after the index that published it */
 		head = (uint16_t)sc->used->ring[sc->last_used % sc->qsize].id;
@@ -280,7 +289,40 @@ vtblk_poll(struct disk *dp)
 		if (st != VIRTIO_BLK_S_OK)
 			printf("vtblk%d: %s at sector %jd failed: device status %u\n", sc->unit,
 			    bp->bio_cmd == BIO_READ ? "read" : "write", (intmax_t)bp->bio_blkno, st);
-		disk_done(dp, bp, st == VIRTIO_BLK_S_OK ? 0 : EIO);
+		disk_done(bp, st == VIRTIO_BLK_S_OK ? 0 : EIO);
+	}
+}
+
+/* d_poll: the disk layer suspects a lost interrupt. */
+static void
+vtblk_poll(struct disk *dp)
+{
+	struct vtblk_softc *sc = dp->d_softc;
+
+	mtx_lock_spin(&sc->mtx);
+	vtblk_drain(sc);
+	mtx_unlock_spin(&sc->mtx);
+}
+
+/*
+ * The interrupt handler of one IRQ line: every vtblk on it whose ISR says
+ * it interrupted (bit 0: the queue).  Reading the ISR lowers the line.
+ */
+static void
+vtblk_intr(void *arg)
+{
+	int irq = (int)(uintptr_t)arg;
+
+	for (int i = 0; i < vtblk_units; i++) {
+		struct vtblk_softc *sc = vtblk_softcs[i];
+
+		if (sc == NULL || sc->pd.irq != irq)
+			continue;
+		if ((inb(sc->iobase + VIRTIO_PCI_ISR) & 1) == 0)
+			continue;
+		mtx_lock_spin(&sc->mtx);
+		vtblk_drain(sc);
+		mtx_unlock_spin(&sc->mtx);
 	}
 }
 
@@ -291,13 +333,15 @@ vtblk_stop(struct disk *dp)
 	struct vtblk_softc *sc = dp->d_softc;
 	struct bio *bp;
 
+	mtx_lock_spin(&sc->mtx);
 	outb(sc->iobase + VIRTIO_PCI_STATUS, 0);
 	for (int i = 0; i < sc->qsize; i++) {
 		if ((bp = sc->slot[i]) == NULL)
 			continue;
 		sc->slot[i] = NULL;
-		disk_done(dp, bp, EIO);
+		disk_done(bp, EIO);
 	}
+	mtx_unlock_spin(&sc->mtx);
 }
 
 static int
@@ -327,7 +371,12 @@ virtio_blk_attach(struct pci_dev *pd)
 	memset(sc, 0, sizeof(*sc));
 	sc->pd = *pd;
 	sc->iobase = (uint16_t)(bar & ~3u);
-	sc->unit = vtblk_units++;
+	sc->unit = vtblk_units;
+	mtx_init(&sc->mtx, "vtblk", NULL, MTX_SPIN);
+	if (sc->unit >= DISK_MAX || pd->irq == 0 || pd->irq >= 16 || pd->irq == 2)
+		return (vtblk_fail(sc, sc->unit >= DISK_MAX ? "too many disks" :
+		    "no usable interrupt line (config register 0x3c)"));
+	vtblk_units++;
 	pci_write_config(pd, PCIR_COMMAND, pci_read_config(pd, PCIR_COMMAND, 2) |
 	    PCIM_CMD_PORTEN | PCIM_CMD_BUSMASTER, 2);
 
@@ -360,6 +409,13 @@ virtio_blk_attach(struct pci_dev *pd)
 	if (sc->disk == NULL) {
 		outb(sc->iobase + VIRTIO_PCI_STATUS, 0);
 		return (ENOMEM);
+	}
+	vtblk_softcs[sc->unit] = sc;
+	if ((vtblk_irqs & (1u << pd->irq)) == 0) {
+		if (intr_establish(pd->irq, vtblk_intr, (void *)(uintptr_t)pd->irq, "vtblk") != 0)
+			printf("vtblk%d: irq %d is taken by another device: requests will time out\n",
+			    sc->unit, pd->irq);
+		vtblk_irqs |= 1u << pd->irq;
 	}
 	outb(sc->iobase + VIRTIO_PCI_STATUS,
 	    VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_DRIVER_OK);

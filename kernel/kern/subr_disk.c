@@ -1,27 +1,35 @@
 /*
  * subr_disk.c - the machine-independent disk layer: the registry of disks,
  * the checks every request passes before a device sees it, the queue in
- * front of each device, the per-disk counters and the monitor's `disks`.
+ * front of each device, the completion thread, the per-disk counters and
+ * the monitor's `disks`.
  *
  * Drivers (dev/virtio_blk.c) register a disk with disk_create() when the
  * machine's bus probe (disk_bus_probe) finds their device, and report each
- * finished request with disk_done().  A request's life:
+ * finished request with disk_done() from their interrupt handler.  A
+ * request's life:
  *
  *   disk_strategy(bp) --check--> d_waitq --disk_kick: d_start--> device
- *        |  refused: bio_error = EINVAL/EROFS/EIO, no I/O                |
- *        v                                                              v
- *   BIO_DONE, counters  <------- disk_done(bp, error) <------- d_poll: used ring
+ *        |  refused: bio_error = EINVAL/EROFS/EIO                      |
+ *        |                                                   interrupt |
+ *        v                                                             v
+ *   disk_doneq <----------------------------------------- disk_done(bp, error)
+ *        |  "diskdone" thread (disk_done_thread):
+ *        v  counters, BIO_DONE, next requests to the device,
+ *   wakeup(bp) (a sync caller in msleep)  or  bp->bio_done(bp) (async)
  *
- * The wait for a finished request is disk_wait(): it polls the device (no
- * interrupt is needed), bounded by DISK_TIMEOUT ticks, so a dead device is
- * an EIO and the disk goes offline, never a hang.  Asynchronous requests
- * (disk_strategy) run their bio_done from the caller's side of disk_wait,
- * never from inside the driver.
+ * The interrupt handler does only what cannot wait (take the device's
+ * finished requests, queue them, wakeup); everything that takes the disk
+ * mutex or runs a caller's code happens in the thread.  A sync caller
+ * sleeps at most DISK_TIMEOUT ticks at a time; a request the device has not
+ * finished by then takes the disk offline (disk_offline), never a hang.
  */
 #include <sys/systm.h>
 #include <sys/kernel.h>
 #include <sys/malloc.h>
 #include <sys/monitor.h>
+#include <sys/mutex.h>
+#include <sys/proc.h>
 #include <sys/bio.h>
 #include <sys/disk.h>
 #include <vm/vm_param.h>
@@ -31,6 +39,11 @@
 
 static struct disk *disks[DISK_MAX];	/* unit -> disk; set at probe, then fixed */
 static int ndisks;
+
+static struct mtx disk_mtx;		/* "disk": queues, counters, d_start/d_stop */
+static struct mtx disk_doneq_mtx;	/* "disk done queue": disk_doneq */
+static TAILQ_HEAD(, bio) disk_doneq;	/* (disk_doneq_mtx) finished, for the thread */
+static struct thread *disk_done_td;	/* the "diskdone" thread */
 
 static const char *
 disk_cmdname(int cmd)
@@ -66,9 +79,16 @@ disk_create(const char *kind, uint64_t sectors, bool ro, int maxpages, disk_star
 	return (dp);
 }
 
+static void disk_done_thread(void *arg);
+
 void
 disk_init(void)
 {
+	mtx_init(&disk_mtx, "disk", NULL, MTX_DEF);
+	mtx_init(&disk_doneq_mtx, "disk done queue", NULL, MTX_SPIN);
+	TAILQ_INIT(&disk_doneq);
+	if (kthread_create(disk_done_thread, NULL, &disk_done_td, "diskdone") != 0)
+		panic("disk_init: no memory for the diskdone thread");
 	disk_bus_probe();
 	for (int i = 0; i < ndisks; i++) {
 		struct disk *dp = disks[i];
@@ -144,11 +164,16 @@ disk_kick(struct disk *dp)
 {
 	struct bio *bp;
 
+	mtx_assert(&disk_mtx, MA_OWNED);
 	while (!dp->d_offline && (bp = TAILQ_FIRST(&dp->d_waitq)) != NULL) {
-		if (dp->d_start(dp, bp) == EBUSY)
-			break;
+		/* Off the queue first: its interrupt may put it on the done queue at once. */
 		TAILQ_REMOVE(&dp->d_waitq, bp, bio_queue);
 		dp->d_inflight++;
+		if (dp->d_start(dp, bp) == EBUSY) {
+			dp->d_inflight--;
+			TAILQ_INSERT_HEAD(&dp->d_waitq, bp, bio_queue);
+			break;
+		}
 	}
 }
 
@@ -158,6 +183,7 @@ disk_finish(struct disk *dp, struct bio *bp, int error)
 {
 	size_t bytes = (size_t)bp->bio_npages * PAGE_SIZE;
 
+	mtx_assert(&disk_mtx, MA_OWNED);
 	if (error != 0)
 		dp->d_errors++;
 	else if (bp->bio_cmd == BIO_READ) {
@@ -171,26 +197,92 @@ disk_finish(struct disk *dp, struct bio *bp, int error)
 	bp->bio_flags |= BIO_DONE;
 }
 
-/* The driver: the device finished bp (it was given to it by d_start). */
-void
-disk_done(struct disk *dp, struct bio *bp, int error)
+/* Give bp to the diskdone thread.  Any context, interrupt handlers too. */
+static void
+disk_doneq_put(struct bio *bp)
 {
-	KASSERT(dp->d_inflight > 0, ("%s: disk%d: bio %p done with none in flight",
-	    __func__, dp->d_unit, bp));
-	dp->d_inflight--;
-	disk_finish(dp, bp, error);
-	disk_kick(dp);
+	mtx_lock_spin(&disk_doneq_mtx);
+	TAILQ_INSERT_TAIL(&disk_doneq, bp, bio_queue);
+	mtx_unlock_spin(&disk_doneq_mtx);
+	wakeup(&disk_doneq);
+}
+
+/* The driver: the device finished bp (given to it by d_start). */
+void
+disk_done(struct bio *bp, int error)
+{
+	bp->bio_error = error;
+	disk_doneq_put(bp);
 }
 
 /*
- * The device stopped answering: reset it (its d_stop fails, with EIO, every
- * request it held) and fail whatever was still waiting for it.
+ * One finished bio, in the diskdone thread: account for it (unless it was
+ * refused before reaching a device: then it is BIO_DONE already), feed the
+ * device its next requests, then wake the sync caller or run bio_done.
+ */
+static void
+disk_done_one(struct bio *bp)
+{
+	struct disk *dp = bp->bio_disk;
+	void (*done)(struct bio *) = bp->bio_done;
+
+	mtx_lock(&disk_mtx);
+	if ((bp->bio_flags & BIO_DONE) == 0) {
+		KASSERT(dp->d_inflight > 0, ("%s: disk%d: bio %p done with none in flight",
+		    __func__, dp->d_unit, bp));
+		dp->d_inflight--;
+		disk_finish(dp, bp, bp->bio_error);
+		disk_kick(dp);
+	}
+	bp->bio_flags &= ~BIO_QUEUED;
+	if (done == NULL)
+		wakeup(bp);		/* under the mutex: the caller cannot return before */
+	mtx_unlock(&disk_mtx);
+	if (done != NULL)
+		done(bp);
+}
+
+/*
+ * The completion thread.  The queue's emptiness is checked and the sleep
+ * begun with interrupts off, so a handler's wakeup cannot fall in between
+ * (msleep takes no spin mutex: on one CPU, interrupts off is that lock).
+ */
+static void
+disk_done_thread(void *arg __unused)
+{
+	TAILQ_HEAD(, bio) batch;
+	struct bio *bp;
+	register_t s;
+
+	for (;;) {
+		s = intr_disable();
+		while (TAILQ_EMPTY(&disk_doneq))
+			tsleep(&disk_doneq, PRIBIO, "diskdone", 0);
+		TAILQ_INIT(&batch);
+		mtx_lock_spin(&disk_doneq_mtx);
+		while ((bp = TAILQ_FIRST(&disk_doneq)) != NULL) {
+			TAILQ_REMOVE(&disk_doneq, bp, bio_queue);
+			TAILQ_INSERT_TAIL(&batch, bp, bio_queue);
+		}
+		mtx_unlock_spin(&disk_doneq_mtx);
+		intr_restore(s);
+		while ((bp = TAILQ_FIRST(&batch)) != NULL) {
+			TAILQ_REMOVE(&batch, bp, bio_queue);
+			disk_done_one(bp);
+		}
+	}
+}
+
+/*
+ * The device stopped answering: reset it (its d_stop hands back, with EIO,
+ * every request it held) and fail whatever was still waiting for it.
  */
 static void
 disk_offline(struct disk *dp)
 {
 	struct bio *bp;
 
+	mtx_assert(&disk_mtx, MA_OWNED);
 	printf("disk%d: the %s did not finish a request in %d ticks; the disk is now offline\n",
 	    dp->d_unit, dp->d_kind, DISK_TIMEOUT);
 	dp->d_offline = true;
@@ -198,38 +290,49 @@ disk_offline(struct disk *dp)
 	while ((bp = TAILQ_FIRST(&dp->d_waitq)) != NULL) {
 		TAILQ_REMOVE(&dp->d_waitq, bp, bio_queue);
 		disk_finish(dp, bp, EIO);
+		disk_doneq_put(bp);
 	}
 }
 
 /*
- * Wait until bp is done: poll the device, at most DISK_TIMEOUT ticks.  The
- * time-out needs the clock, so interrupts are on while waiting (start-up
- * runs with them off until something waits); the device's own interrupt
- * stays masked, so nothing but the clock and the console runs meanwhile.
+ * Sleep until bp is done, DISK_TIMEOUT ticks at a time.  A time-out first
+ * looks at the device itself (d_poll): a finished request whose interrupt
+ * never came is a lost interrupt, said once; one still unfinished takes the
+ * disk offline.
  */
 static void
 disk_wait(struct disk *dp, struct bio *bp)
 {
-	uint64_t deadline = ticks + DISK_TIMEOUT;
-	register_t s = intr_disable();
+	static bool lost_said;
 
-	enable_intr();
+	mtx_assert(&disk_mtx, MA_OWNED);
 	while ((bp->bio_flags & BIO_DONE) == 0) {
+		if (msleep(bp, &disk_mtx, PRIBIO, "diskio", DISK_TIMEOUT) != EWOULDBLOCK ||
+		    (bp->bio_flags & BIO_DONE) != 0 || dp->d_offline)
+			continue;
 		dp->d_poll(dp);
-		if ((bp->bio_flags & BIO_DONE) == 0 && ticks > deadline)
-			disk_offline(dp);
+		if (!TAILQ_EMPTY(&disk_doneq)) {
+			if (!lost_said)
+				printf("disk%d: a finished request raised no interrupt\n", dp->d_unit);
+			lost_said = true;
+			continue;
+		}
+		disk_offline(dp);
 	}
-	intr_restore(s);
 }
 
-/* Accept bp (or refuse it, done at once with the errno) and queue it. */
+/* Accept bp (or refuse it: done at once, with the errno) and queue it. */
 static void
 disk_start(struct disk *dp, struct bio *bp)
 {
 	int error;
 
-	bp->bio_flags = 0;
+	mtx_assert(&disk_mtx, MA_OWNED);
+	KASSERT((bp->bio_flags & BIO_QUEUED) == 0, ("%s: disk%d: bio %p is given again before "
+	    "its bio_done ran", __func__, dp->d_unit, bp));
+	bp->bio_flags = BIO_QUEUED;
 	bp->bio_error = 0;
+	bp->bio_disk = dp;
 	if ((error = disk_check(dp, bp)) != 0) {
 		disk_finish(dp, bp, error);
 		return;
@@ -238,14 +341,17 @@ disk_start(struct disk *dp, struct bio *bp)
 	disk_kick(dp);
 }
 
+/* Asynchronous: bp->bio_done(bp) runs later in the diskdone thread, refused or not. */
 void
 disk_strategy(struct disk *dp, struct bio *bp)
 {
 	KASSERT(bp->bio_done != NULL, ("%s: disk%d: async bio %p without bio_done",
 	    __func__, dp->d_unit, bp));
+	mtx_lock(&disk_mtx);
 	disk_start(dp, bp);
-	disk_wait(dp, bp);
-	bp->bio_done(bp);
+	if ((bp->bio_flags & BIO_DONE) != 0)
+		disk_doneq_put(bp);	/* refused: bio_done still comes from the thread */
+	mtx_unlock(&disk_mtx);
 }
 
 /*
@@ -265,11 +371,15 @@ disk_rw(struct disk *dp, int cmd, daddr_t blkno, struct vm_page **ma, int npages
 		printf("disk: %s at sector %jd: no such disk\n", disk_cmdname(cmd), (intmax_t)blkno);
 		return (ENXIO);
 	}
+	KASSERT(curthread != disk_done_td, ("%s: disk%d: a bio_done waits for a request: "
+	    "it would wait for itself", __func__, dp->d_unit));
+	mtx_lock(&disk_mtx);
 	if ((error = disk_check(dp, &whole)) != 0) {
 		dp->d_errors++;
+		mtx_unlock(&disk_mtx);
 		return (error);
 	}
-	for (int done = 0; done < npages; done += n) {
+	for (int done = 0; done < npages && error == 0; done += n) {
 		n = MIN(npages - done, dp->d_maxpages);
 		memset(&b, 0, sizeof(b));
 		b.bio_cmd = cmd;
@@ -278,10 +388,10 @@ disk_rw(struct disk *dp, int cmd, daddr_t blkno, struct vm_page **ma, int npages
 		b.bio_npages = n;
 		disk_start(dp, &b);
 		disk_wait(dp, &b);
-		if (b.bio_error != 0)
-			return (b.bio_error);
+		error = b.bio_error;
 	}
-	return (0);
+	mtx_unlock(&disk_mtx);
+	return (error);
 }
 
 int

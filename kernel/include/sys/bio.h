@@ -2,10 +2,12 @@
  * sys/bio.h - one disk request: a run of whole pages to or from a run of
  * sectors (FreeBSD's struct bio, cut to what vmkit's pagers need).
  *
- * The caller fills bio_cmd, bio_blkno, bio_ma, bio_npages and, for an
+ * A bio starts zeroed.  The caller fills bio_cmd, bio_blkno, bio_ma, bio_npages and, for an
  * asynchronous request (disk_strategy), bio_done and bio_caller1; the disk
  * layer (kern/subr_disk.c) owns the rest until it calls bio_done, in the
- * disk-completion thread, never in an interrupt handler.  Data moves by DMA
+ * disk-completion thread ("diskdone"), never in an interrupt handler; a
+ * bio_done may start more requests but must not wait for one (disk_read,
+ * disk_write): it would wait for its own thread.  Data moves by DMA
  * straight to and from the pages (VM_PAGE_TO_PHYS): no copy, no mapping.
  */
 #ifndef _SYS_BIO_H_
@@ -15,6 +17,7 @@
 #include <sys/queue.h>
 
 struct vm_page;
+struct disk;
 
 #define	DEV_BSIZE	512		/* a sector: the unit of bio_blkno */
 #define	DEV_BSHIFT	9
@@ -28,12 +31,14 @@ struct bio {
 	int		 bio_error;	/* 0, EIO, EINVAL (out of range), EROFS */
 	void		(*bio_done)(struct bio *);	/* async: run by the completion thread */
 	void		*bio_caller1;	/* the caller's */
-	TAILQ_ENTRY(bio) bio_queue;	/* the disk's wait queue (disk lock) */
+	struct disk	*bio_disk;	/* the disk layer's: where it was sent */
+	TAILQ_ENTRY(bio) bio_queue;	/* a disk's wait queue (disk mutex) or the done queue */
 };
 
 #define	BIO_READ	1
 #define	BIO_WRITE	2
 
 #define	BIO_DONE	0x1		/* finished: bio_error is the outcome */
+#define	BIO_QUEUED	0x2		/* the disk layer's, from disk_strategy to bio_done */
 
 #endif /* !_SYS_BIO_H_ */

@@ -2,18 +2,26 @@
  * sys/disk.h - the disk layer: the registry of the machine's disks, the
  * requests callers make of them, and the interface a driver implements.
  *
- *   caller                 kern/subr_disk.c                   driver (dev/virtio_blk.c)
+ *   caller                 kern/subr_disk.c                  driver (dev/virtio_blk.c)
  *   disk_read/disk_write   check range, split by d_maxpages,
- *     (sync: waits)   ---> queue on d_waitq, d_start() -----> descriptors, notify
- *   disk_strategy                                              ... DMA ...
- *     (async)              disk_done(): counters, BIO_DONE <-- d_poll(): used ring
- *                          bio_done() for async requests
+ *     (sync: msleep)  ---> queue on d_waitq, d_start() ----> descriptors, notify
+ *   disk_strategy                                             ... DMA, interrupt ...
+ *     (async)              done queue, wakeup  <------------- disk_done(bp, error)
+ *                          "diskdone" thread: counters,        (interrupt handler)
+ *                          BIO_DONE, wakeup(bp) or bio_done()
  *
  * A request is whole pages (bio.h) at any sector; the layer refuses, with a
  * message and an errno, what no device should see: a negative block, no
  * pages, a run past the end of the disk (EINVAL), a write to a read-only
- * disk (EROFS).  A device that does not answer within DISK_TIMEOUT ticks is
- * reset and taken offline: that request and every later one get EIO.
+ * disk (EROFS).  A device that does not finish a request within
+ * DISK_TIMEOUT ticks is reset and taken offline: that request and every
+ * later one get EIO.
+ *
+ * Locks: the "disk" sleep mutex covers every disk's wait queue, in-flight
+ * count, counters and offline flag, and the calls into d_start/d_stop; the
+ * "disk done queue" spin mutex covers the queue interrupt handlers fill.
+ * A driver's own spin mutex comes after "disk" (d_start is called with it
+ * held) and before "disk done queue" (its handler calls disk_done).
  */
 #ifndef _SYS_DISK_H_
 #define _SYS_DISK_H_
@@ -25,10 +33,13 @@
 struct vm_page;
 struct disk;
 
-/* The driver's half: d_start queues a request on the device (0, or EBUSY
- * while its queue is full: the layer retries after the next completion);
- * d_poll hands each finished request to disk_done(); d_stop resets the
- * device so that it touches no memory again. */
+/* The driver's half.  d_start queues a request on the device: 0, or EBUSY
+ * while its queue is full (the layer retries after the next completion).
+ * d_poll hands every finished request to disk_done() without waiting for
+ * the interrupt (the layer's check for a lost interrupt before a time-out).
+ * d_stop resets the device, so that it touches no memory again, and hands
+ * every request it held to disk_done() with EIO.  All three are called with
+ * the disk mutex held. */
 typedef int	disk_start_t(struct disk *dp, struct bio *bp);
 typedef void	disk_poll_t(struct disk *dp);
 typedef void	disk_stop_t(struct disk *dp);
@@ -46,7 +57,7 @@ struct disk {
 	void		*d_softc;	/* the driver's */
 	TAILQ_HEAD(, bio) d_waitq;	/* accepted, not yet given to the device */
 	int		 d_inflight;	/* given to the device, not yet done */
-	/* counters, of requests the device finished (errors: refused or failed) */
+	/* counters (disk mutex), of requests the device finished; errors: refused or failed */
 	uint64_t	 d_reads;
 	uint64_t	 d_writes;
 	uint64_t	 d_bytes_read;
@@ -68,7 +79,7 @@ void	disk_strategy(struct disk *dp, struct bio *bp);	/* async: bp->bio_done runs
 /* Drivers. */
 struct disk *disk_create(const char *kind, uint64_t sectors, bool ro, int maxpages,
 	    disk_start_t *start, disk_poll_t *poll, disk_stop_t *stop, void *softc);
-void	disk_done(struct disk *dp, struct bio *bp, int error);	/* the device finished bp */
+void	disk_done(struct bio *bp, int error);	/* the device finished bp; from its interrupt handler */
 
 /* The machine's: find disk controllers and attach their drivers (dev/pci.c on a PC). */
 void	disk_bus_probe(void);
