@@ -11,12 +11,16 @@ all, and a page lost or corrupted on the way out or back in changes a
 chunk's hash.  The daemon's own counters are only a hint, checked for
 consistency with the workload.
 """
+import re
+import struct
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from vmkit import configs, krng
+from vmkit.qemu import Disk
 
 BOTH = configs.table().graded()
 M64 = (1 << 64) - 1
@@ -45,9 +49,10 @@ def form_sum(key: int) -> int:
     return h
 
 
-def pressure_model(seed: int, pages: int, steps: int) -> tuple[list[int], list[int]]:
+def pressure_model(seed: int, pages: int, steps: int,
+                   test: str = "pageout_pressure") -> tuple[list[int], list[int]]:
     """The chunk hashes the reads must give, and the page read at each read."""
-    rng = krng.Rng.for_test(seed, "pageout_pressure")
+    rng = krng.Rng.for_test(seed, test)
     keys = [(rng.next() | 1) for _ in range(pages)]
     reads: list[int] = []
     sums: list[int] = []
@@ -69,9 +74,38 @@ def pressure_model(seed: int, pages: int, steps: int) -> tuple[list[int], list[i
     return hashes, reads
 
 
+def form_ok(block: bytes) -> bool:
+    """Is this 4 KiB block a page of the test's form (a key, then its words)?"""
+    w = struct.unpack("<%dI" % PAGE_WORDS, block)
+    key = w[0] | w[1] << 32
+    if key == 0:
+        return False
+    for i in range(2, PAGE_WORDS):
+        z = (key + i * GOLDEN) & M64
+        z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M64
+        z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M64
+        if w[i] != (z ^ (z >> 31)) & 0xffffffff:
+            return False
+    return True
+
+
 def one(lines: list[Any], kind: str) -> Any:
     got = [x for x in lines if x.kind == kind]
     return got[0] if len(got) == 1 else None
+
+
+def check_reads(vm: Any, r: Any, test: str, lines: list[Any], want: list[int],
+                reads: list[int]) -> None:
+    """Every chunk of reads hashes to what the seed says it must."""
+    got = {x["chunk"]: x["hash"] for x in lines if x.kind == "reads"}
+    vm.check(sorted(got) == list(range(len(want))), r, "%s: read chunks %d..%d reported (%d), "
+             "the workload makes %d" % (test, min(got, default=-1), max(got, default=-1),
+                                        len(got), len(want)))
+    for c, h in enumerate(want):
+        vm.check(got[c] == h, r, "%s: reads %d..%d (the first of page %d) returned other data "
+                 "than was last written: a page lost or corrupted between memory and the pager"
+                 % (test, c * READ_CHUNK, min(len(reads), (c + 1) * READ_CHUNK) - 1,
+                    reads[c * READ_CHUNK]))
 
 
 @pytest.mark.vmkit(configs=BOTH, timeout=90)
@@ -90,17 +124,7 @@ def test_pageout_pressure(vm):
     vm.check(params["free"] < PAGES, r, "pageout_pressure: %d pages free at -m %s: the object "
              "of %d pages fits, the daemon need not run" % (params["free"], MEM, PAGES))
     want, reads = pressure_model(r.seed, PAGES, STEPS)
-    got = {x["chunk"]: x["hash"] for x in lines if x.kind == "reads"}
-    vm.check(sorted(got) == list(range(len(want))), r, "pageout_pressure: read chunks %d..%d "
-             "reported (%d), the workload makes %d" % (min(got, default=-1),
-                                                       max(got, default=-1), len(got), len(want)))
-    for c, h in enumerate(want):
-        first = reads[c * READ_CHUNK]
-        vm.check(got[c] == h, r, "pageout_pressure: reads %d..%d (the first of page %d) "
-                 "returned other data than was last written: a page lost or corrupted "
-                 "between memory and the pager" % (c * READ_CHUNK,
-                                                   min(len(reads), (c + 1) * READ_CHUNK) - 1,
-                                                   first))
+    check_reads(vm, r, "pageout_pressure", lines, want, reads)
     checks = {x["when"]: x["ok"] for x in lines if x.kind == "check"}
     vm.check(checks == {"end": True, "freed": True}, r, "pageout_pressure: pages check %s "
              "(want end and freed to hold)" % checks)
@@ -137,5 +161,95 @@ def test_pageout_nopager(vm):
              "%d times and laundered %d pages of an object with no pager" % (d["oom"], d["laundered"]))
     vm.check("vm_pageout: out of memory" in r.log, r, "pageout_nopager: no `vm_pageout: out of "
              "memory` message in the log: the error must be said, not only returned")
+    vm.check("swap: none" in r.log, r, "pageout_nopager: a boot without a disk must say "
+             "`swap: none`")
     checks = {x["when"]: x["ok"] for x in lines if x.kind == "check"}
     vm.check(checks == {"full": True, "freed": True}, r, "pageout_nopager: pages check %s" % checks)
+
+
+# ---- Swap (kernel/vm/swap_pager.c) ---------------------------------------------------------
+
+SECTOR = 512
+SPP = 4096 // SECTOR
+SWAP_MIB = 16
+TRACE = ["virtio_blk_handle_read", "virtio_blk_handle_write"]
+_TRACE_LINE = re.compile(r"virtio_blk_handle_(read|write)\b.*?\bsector (\d+) nsectors (\d+)")
+
+
+def qemu_requests(r: Any) -> list[tuple[str, int, int]]:
+    """(op, first sector, sectors) of every request QEMU's virtio-blk device received."""
+    return [(m.group(1), int(m.group(2)), int(m.group(3)))
+            for m in _TRACE_LINE.finditer(r.qemu_log)]
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=90)
+def test_swap_pressure(vm, tmp_path: Path):
+    """pageout_pressure's workload on anonymous memory with a 16 MiB swap disk: every
+    read returns what was last written; QEMU's own trace shows at least the pages
+    that could not stay in RAM written and read back, each read of a block written
+    before, no more pages read than the kernel says it paged in; sampled written
+    blocks of the image after exit hold whole pages of the workload's form."""
+    img = tmp_path / "swap.img"
+    img.write_bytes(bytes(SWAP_MIB << 20))
+    r = vm.run_pass(["swap_pressure"], {"pageout.pages": PAGES, "pageout.steps": STEPS},
+                    mem=MEM, disks=[Disk(str(img))], trace=TRACE)
+    lines = vm.kdata(r, "swap_pressure")
+    vm.check("swap: disk0, %d pages" % (SWAP_MIB << 8) in r.log, r, "swap_pressure: the boot "
+             "did not say `swap: disk0, %d pages`" % (SWAP_MIB << 8))
+    params, d = one(lines, "params"), one(lines, "daemon")
+    vm.check(params is not None and d is not None, r, "swap_pressure: params/daemon lines missing")
+    want, reads = pressure_model(r.seed, PAGES, STEPS, "swap_pressure")
+    check_reads(vm, r, "swap_pressure", lines, want, reads)
+    checks = {x["when"]: x["ok"] for x in lines if x.kind == "check"}
+    vm.check(checks == {"end": True, "freed": True}, r, "swap_pressure: pages check %s" % checks)
+    reqs = qemu_requests(r)
+    vm.check(all(n % SPP == 0 and s % SPP == 0 for _, s, n in reqs), r, "swap_pressure: a "
+             "request that is not whole page-aligned blocks: %s"
+             % [q for q in reqs if q[1] % SPP or q[2] % SPP][:3])
+    written: set[int] = set()
+    wpages = rpages = 0
+    for op, s, n in reqs:
+        blocks = range(s // SPP, (s + n) // SPP)
+        if op == "write":
+            written.update(blocks)
+            wpages += len(blocks)
+        else:
+            vm.check(all(b in written for b in blocks), r, "swap_pressure: QEMU read swap "
+                     "blocks %d..%d before anything was written there" % (blocks[0], blocks[-1]))
+            rpages += len(blocks)
+    must_leave = PAGES - params["free"]
+    vm.check(wpages >= must_leave, r, "swap_pressure: QEMU wrote %d pages to swap; at least %d "
+             "of the %d dirty pages could not stay in RAM" % (wpages, must_leave, PAGES))
+    vm.check(rpages >= must_leave, r, "swap_pressure: QEMU read %d pages from swap; the final "
+             "sweep alone must bring back at least %d" % (rpages, must_leave))
+    vm.check(rpages == d["pageins"] and rpages <= len(reads), r, "swap_pressure: QEMU read %d "
+             "pages, the kernel counts %d page-ins, the workload made %d reads (a page still "
+             "resident or cached must cost no read)" % (rpages, d["pageins"], len(reads)))
+    vm.check(wpages == d["laundered"] and d["errors"] == 0, r, "swap_pressure: QEMU wrote %d "
+             "pages, the kernel says it sent %d (%d failed)" % (wpages, d["laundered"], d["errors"]))
+    image = img.read_bytes()
+    sample = sorted(written)[::max(1, len(written) // 32)]
+    bad = [b for b in sample if not form_ok(image[b * 4096:(b + 1) * 4096])]
+    vm.check(not bad, r, "swap_pressure: swap blocks %s, written during the run, do not hold a "
+             "page of the workload after exit" % bad[:5])
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=60)
+def test_swap_full(vm, tmp_path: Path):
+    """Dirty anonymous pages beyond RAM plus a 1 MiB swap disk: once swap is full the
+    swap pager says so, the daemon gives up and vm_page_grab(VM_ALLOC_RETRY) returns
+    NULL with `vm_pageout: out of memory` - no hang, no panic."""
+    img = tmp_path / "small.img"
+    img.write_bytes(bytes(1 << 20))
+    r = vm.run_pass(["pageout_nopager"], {"pageout.pages": PAGES}, mem=MEM,
+                    disks=[Disk(str(img))])
+    lines = vm.kdata(r, "pageout_nopager")
+    params, full = one(lines, "params"), one(lines, "full")
+    vm.check(params is not None and full is not None, r, "swap_full: params/full lines missing")
+    vm.check(params["free"] < full["pindex"] < PAGES, r, "swap_full: the grab failed at page %d "
+             "(%d pages free, 256 pages of swap): want more than RAM held, fewer than %d"
+             % (full["pindex"], params["free"], PAGES))
+    for msg in ("swap_pager: out of swap space", "vm_pageout: out of memory"):
+        vm.check(msg in r.log, r, "swap_full: no `%s` message in the log" % msg)
+    checks = {x["when"]: x["ok"] for x in lines if x.kind == "check"}
+    vm.check(checks == {"full": True, "freed": True}, r, "swap_full: pages check %s" % checks)

@@ -295,6 +295,8 @@ page_write(struct ktest_ctx *t, vm_object_t obj, vm_pindex_t p, uint64_t key)
 
 	VM_OBJECT_LOCK(obj);
 	if ((m = page_get(t, obj, p, false, &fresh)) != NULL) {
+		vm_page_dirty(m);
+		vm_pager_page_unswapped(m);	/* the stored copy is stale now */
 		form_fill(m, key);
 		m->valid = VM_PAGE_BITS_ALL;
 		vm_page_dirty(m);
@@ -354,8 +356,11 @@ report_check(struct ktest_ctx *t, const char *when)
  * Write pages 0..N-1 in order, each key = rng_next() | 1; then S steps:
  * p = below(N), op = below(4): 0 writes p with a new key, else reads it;
  * then read 0..N-1 in order.  Reads are reported in chunks (read_one).
+ * The object is `type`: OBJT_TEST with the test pager, or OBJT_DEFAULT,
+ * which the swap pager takes over.
  */
-KTEST(pageout_pressure, KTEST_VM | KTEST_EXPLICIT)
+static void
+pressure_run(struct ktest_ctx *t, objtype_t type)
 {
 	uint64_t npages = 0, steps = 0;
 	struct vmmeter c0 = cnt;
@@ -369,10 +374,12 @@ KTEST(pageout_pressure, KTEST_VM | KTEST_EXPLICIT)
 	KT_CHECK(t, npages > 0 && npages <= (1u << 20) && steps <= (1u << 24),
 	    "pageout.pages=%ju (1 to %u) or pageout.steps=%ju (at most %u) out of range",
 	    (uintmax_t)npages, 1u << 20, (uintmax_t)steps, 1u << 24);
+	KT_SKIP_UNLESS(t, type != OBJT_DEFAULT || swap_pager_on(), "needs a swap disk");
 	ktest_data(t, "params pages %ju steps %ju free %u", (uintmax_t)npages,
 	    (uintmax_t)steps, cnt.v_free_count + cnt.v_cache_count);
-	KT_CHECK(t, ktp_start(npages), "no memory for the test pager");
-	obj = vm_object_allocate(OBJT_TEST, npages);
+	if (type == OBJT_TEST)
+		KT_CHECK(t, ktp_start(npages), "no memory for the test pager");
+	obj = vm_object_allocate(type, npages);
 	KT_CHECK(t, obj != NULL, "vm_object_allocate failed");
 	for (vm_pindex_t p = 0; p < npages && !t->failed; p++)
 		(void)page_write(t, obj, p, rng_next(&t->rng) | 1);
@@ -394,12 +401,29 @@ KTEST(pageout_pressure, KTEST_VM | KTEST_EXPLICIT)
 	    cnt.v_pageout_pages - c0.v_pageout_pages, cnt.v_pageout_done - c0.v_pageout_done,
 	    cnt.v_pageout_errors - c0.v_pageout_errors, cnt.v_reactivated - c0.v_reactivated,
 	    cnt.v_pagein_pages - c0.v_pagein_pages);
-	ktest_data(t, "pager puts %u pages %u gets %u bad %u sync %u", ktp.puts, ktp.put_pages,
-	    ktp.gets, ktp.bad, ktp.sync);
+	if (type == OBJT_TEST)
+		ktest_data(t, "pager puts %u pages %u gets %u bad %u sync %u", ktp.puts,
+		    ktp.put_pages, ktp.gets, ktp.bad, ktp.sync);
 	report_check(t, "end");
 	vm_object_deallocate(obj);
-	ktp_stop();
+	if (type == OBJT_TEST)
+		ktp_stop();
 	report_check(t, "freed");
+}
+
+KTEST(pageout_pressure, KTEST_VM | KTEST_EXPLICIT)
+{
+	pressure_run(t, OBJT_TEST);
+}
+
+/*
+ * swap_pressure: pageout_pressure's workload on anonymous memory
+ * (OBJT_DEFAULT) with a swap disk: the swap pager takes the object over
+ * at its first pageout.  The grader also counts the disk's requests.
+ */
+KTEST(swap_pressure, KTEST_VM | KTEST_EXPLICIT)
+{
+	pressure_run(t, OBJT_DEFAULT);
 }
 
 /*

@@ -28,6 +28,7 @@
 #include <vm/vm_page.h>
 #include <vm/vm_object.h>
 #include <vm/vm_lock.h>
+#include <vm/vm_pager.h>
 #include <vm/pmap.h>
 
 struct object_q vm_object_list;	/* vm_object_init */
@@ -136,6 +137,7 @@ vm_object_terminate(vm_object_t object)
 	}
 	vm_page_unlock_queues();
 	vm_page_cache_free(object, 0, 0);
+	vm_pager_deallocate(object);		/* swap blocks, the pager's records */
 	KASSERT(object->resident_page_count == 0 && object->cache == NULL &&
 	    object->cache_count == 0, ("%s: object %p still has pages", __func__, object));
 	TAILQ_REMOVE(&vm_object_list, object, object_list);
@@ -183,6 +185,7 @@ vm_object_page_remove(vm_object_t object, vm_pindex_t start, vm_pindex_t end)
 skipmemq:
 	if (object->cache != NULL)
 		vm_page_cache_free(object, start, end);
+	vm_pager_freespace(object, start, end);	/* the copies in the pager go too */
 }
 
 /*

@@ -425,9 +425,10 @@ vm_pageout_settle(const struct pass_stats *st)
 	vm_pageout_oom_gen++;
 	if (!vm_pageout_oom_said) {
 		printf("vm_pageout: out of memory: %u free, %u cached, %u inactive, %u active, "
-		    "%u wired; nothing left to reclaim (dirty pages with no pager: %u skipped)\n",
-		    cnt.v_free_count, cnt.v_cache_count, cnt.v_inactive_count,
-		    cnt.v_active_count, cnt.v_wire_count, cnt.v_pdnopager);
+		    "%u wired; nothing left to reclaim (dirty pages skipped for want of a pager: "
+		    "%u; pages the pager could not write: %u)\n", cnt.v_free_count,
+		    cnt.v_cache_count, cnt.v_inactive_count, cnt.v_active_count, cnt.v_wire_count,
+		    cnt.v_pdnopager, cnt.v_pageout_errors);
 		vm_pageout_oom_said = true;
 	}
 	wakeup(&cnt.v_free_count);

@@ -29,10 +29,18 @@ default_pager_getpages(vm_object_t object __unused, vm_page_t *ma __unused, int 
 	return (VM_PAGER_BAD);
 }
 
+/*
+ * An anonymous object's first pageout: with swap, it becomes a swap object
+ * and the swap pager writes the pages (FreeBSD's default pager does the
+ * same); without, nothing can be written.
+ */
 static void
-default_pager_putpages(vm_object_t object __unused, vm_page_t *ma __unused, int count,
-    int flags __unused, int *rtvals)
+default_pager_putpages(vm_object_t object, vm_page_t *ma, int count, int flags, int *rtvals)
 {
+	if (swap_pager_on() && swap_pager_convert(object)) {
+		swap_pager_ops.pgo_putpages(object, ma, count, flags, rtvals);
+		return;
+	}
 	for (int i = 0; i < count; i++)
 		rtvals[i] = VM_PAGER_FAIL;
 }
@@ -133,7 +141,40 @@ vm_pager_has_page(vm_object_t object, vm_pindex_t pindex)
 bool
 vm_pager_can_put(vm_object_t object)
 {
+	if (object->type == OBJT_DEFAULT)
+		return (swap_pager_on());
 	return (vm_pager_ops(object) != &default_pager_ops);
+}
+
+/* The object is being terminated: its pager's storage goes.  Object locked. */
+void
+vm_pager_deallocate(vm_object_t object)
+{
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	if (vm_pager_ops(object)->pgo_dealloc != NULL)
+		vm_pager_ops(object)->pgo_dealloc(object);
+}
+
+/* Pages [start, end) (end 0: to the end) were removed: their stored copies go.  Object locked. */
+void
+vm_pager_freespace(vm_object_t object, vm_pindex_t start, vm_pindex_t end)
+{
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	if (vm_pager_ops(object)->pgo_freespace != NULL)
+		vm_pager_ops(object)->pgo_freespace(object, start, end);
+}
+
+/*
+ * m is about to be changed (a write, a write fault): the copy its pager
+ * holds will be stale, so the pager may drop it (FreeBSD's name).  Object
+ * locked.
+ */
+void
+vm_pager_page_unswapped(vm_page_t m)
+{
+	VM_OBJECT_LOCK_ASSERT(m->object, MA_OWNED);
+	if (vm_pager_ops(m->object)->pgo_unswapped != NULL)
+		vm_pager_ops(m->object)->pgo_unswapped(m);
 }
 
 const char *

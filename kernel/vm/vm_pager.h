@@ -31,6 +31,9 @@ struct pagerops {
 	int	(*pgo_getpages)(vm_object_t, vm_page_t *, int, int);
 	void	(*pgo_putpages)(vm_object_t, vm_page_t *, int, int, int *);
 	bool	(*pgo_haspage)(vm_object_t, vm_pindex_t);
+	void	(*pgo_dealloc)(vm_object_t);			/* the object goes */
+	void	(*pgo_freespace)(vm_object_t, vm_pindex_t, vm_pindex_t);	/* pages go */
+	void	(*pgo_unswapped)(vm_page_t);			/* the page was dirtied */
 };
 
 /* pgo_getpages and rtvals[]: FreeBSD's values */
@@ -51,7 +54,16 @@ int	vm_pager_get_pages(vm_object_t object, vm_page_t *ma, int count, int reqpage
 void	vm_pager_put_pages(vm_object_t object, vm_page_t *ma, int count, int flags, int *rtvals);
 bool	vm_pager_has_page(vm_object_t object, vm_pindex_t pindex);
 bool	vm_pager_can_put(vm_object_t object);	/* could a dirty page of it be laundered? */
+void	vm_pager_deallocate(vm_object_t object);	/* vm_object_terminate */
+void	vm_pager_freespace(vm_object_t object, vm_pindex_t start, vm_pindex_t end);
+void	vm_pager_page_unswapped(vm_page_t m);	/* m dirtied: its stored copy is stale */
 void	vm_pager_register(objtype_t type, struct pagerops *ops);
 const char *vm_pager_strerror(int rv);
+
+/* swap_pager.c */
+extern struct pagerops swap_pager_ops;
+void	swap_pager_swapon(void);		/* mi_startup, after disk_init */
+bool	swap_pager_on(void);			/* is there a swap disk? */
+bool	swap_pager_convert(vm_object_t object);	/* OBJT_DEFAULT -> OBJT_SWAP */
 
 #endif
