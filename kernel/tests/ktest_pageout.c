@@ -1,6 +1,6 @@
 /*
- * ktest_pageout.c - the page daemon under memory pressure (vm_pageout.c,
- * vm_pager.c), before there is a disk.
+ * ktest_pageout.c - the page daemon and the swap pager under memory
+ * pressure (vm_pageout.c, vm_pager.c, swap_pager.c).
  *
  *   pageout_pressure  an OBJT_TEST object of pageout.pages= pages - more
  *                     than the machine's RAM at the grader's -m - written
@@ -12,8 +12,14 @@
  *                     daemon must launder and cache pages for the workload
  *                     to fit at all, and every re-read page must hold what
  *                     was last written to it.
+ *   swap_pressure     the same workload on anonymous memory (OBJT_DEFAULT)
+ *                     with a swap disk: the swap pager takes it over; the
+ *                     grader also counts the disk's requests in QEMU's trace.
+ *   pageout_nopager   dirty anonymous pages beyond RAM with no swap (or a
+ *                     swap disk too small): vm_page_grab(VM_ALLOC_RETRY)
+ *                     must end in NULL (ENOMEM) with a message, not hang.
  *
- * The pager is the test's own (OBJT_TEST, vm_pager_register): a backing
+ * pageout_pressure's pager is the test's own (OBJT_TEST, vm_pager_register): a backing
  * store for pages of one form only - word 0 and 1 a 64-bit key, every
  * other word low32(mix(key + i * golden)) - so it stores a key per page
  * instead of 4 KiB.  A put checks the whole page has that form (a page
