@@ -20,6 +20,7 @@
 #include <vm/vm_param.h>
 #include <vm/vm_extern.h>
 #include <vm/vm_kern.h>
+#include <vm/vm_pager.h>
 
 static void
 print_memory(void)
@@ -66,6 +67,7 @@ mi_startup(const struct mi_bootinfo *bi)
 	kenv_check();				/* vm.blacklist= may have been refused */
 	kthread_start();			/* the idle thread; interrupts on: the clock preempts */
 	disk_init();				/* find the disks (PCI), attach their drivers */
+	swap_pager_swapon();			/* swapdev= or the only disk, or no swap */
 	ktest_run_phase(KTEST_PHASE_VM);	/* test=: the VM tests, END, leave QEMU */
 	monitor();				/* the console shell, until `halt` */
 }
