@@ -191,7 +191,8 @@ def test_swap_pressure(vm, tmp_path: Path):
     blocks of the image after exit hold whole pages of the workload's form."""
     img = tmp_path / "swap.img"
     img.write_bytes(bytes(SWAP_MIB << 20))
-    r = vm.run_pass(["swap_pressure"], {"pageout.pages": PAGES, "pageout.steps": STEPS},
+    r = vm.run_pass(["swap_pressure"], {"pageout.pages": PAGES, "pageout.steps": STEPS,
+                                        "swapdev": 0},
                     mem=MEM, disks=[Disk(str(img))], trace=TRACE)
     lines = vm.kdata(r, "swap_pressure")
     vm.check("swap: disk0, %d pages" % (SWAP_MIB << 8) in r.log, r, "swap_pressure: the boot "
@@ -241,7 +242,7 @@ def test_swap_full(vm, tmp_path: Path):
     NULL with `vm_pageout: out of memory` - no hang, no panic."""
     img = tmp_path / "small.img"
     img.write_bytes(bytes(1 << 20))
-    r = vm.run_pass(["pageout_nopager"], {"pageout.pages": PAGES}, mem=MEM,
+    r = vm.run_pass(["pageout_nopager"], {"pageout.pages": PAGES, "swapdev": 0}, mem=MEM,
                     disks=[Disk(str(img))])
     lines = vm.kdata(r, "pageout_nopager")
     params, full = one(lines, "params"), one(lines, "full")
@@ -253,3 +254,19 @@ def test_swap_full(vm, tmp_path: Path):
         vm.check(msg in r.log, r, "swap_full: no `%s` message in the log" % msg)
     checks = {x["when"]: x["ok"] for x in lines if x.kind == "check"}
     vm.check(checks == {"full": True, "freed": True}, r, "swap_full: pages check %s" % checks)
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=30)
+def test_swap_needs_swapdev(vm, tmp_path):
+    """One disk attached and no swapdev=: no swap (it would overwrite the disk, which
+    may hold a file system). Memory runs out as without a pager, and the image is
+    byte for byte what the grader wrote before boot."""
+    img = tmp_path / "keep.img"
+    data = bytes((i * 7) & 0xff for i in range(1 << 20))
+    img.write_bytes(data)
+    r = vm.run_pass(["pageout_nopager"], {"pageout.pages": PAGES}, mem=MEM,
+                    disks=[Disk(str(img))])
+    vm.check("swap: none (no swapdev=" in r.log, r, "swap_needs_swapdev: the boot did not say "
+             "`swap: none (no swapdev= ...)` with one disk and no swapdev=")
+    vm.check(img.read_bytes() == data, r, "swap_needs_swapdev: the disk image changed: "
+             "swap used a disk nobody named")

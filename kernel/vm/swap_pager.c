@@ -2,9 +2,10 @@
  * swap_pager.c - anonymous memory paged out to a swap disk (FreeBSD's
  * swap_pager.c, cut down).
  *
- * The swap disk is the one `swapdev=N` names, or the only disk the machine
- * has; with none, several and no swapdev=, or swapdev=none, there is no
- * swap, and the boot says so (swap_pager_swapon).  An anonymous object (OBJT_DEFAULT)
+ * The swap disk is the one `swapdev=N` names; without it (or with
+ * swapdev=none) there is no swap, and the boot says so (swap_pager_swapon).
+ * Never a default: swapping overwrites the disk, and the one disk attached
+ * may well hold a file system someone wants to keep.  An anonymous object (OBJT_DEFAULT)
  * becomes OBJT_SWAP the first time the page daemon launders one of its
  * pages (default_pager_putpages in vm_pager.c sends it here).
  *
@@ -356,9 +357,8 @@ swap_pager_on(void)
 
 /*
  * After the disks are found (mi_startup): pick the swap disk, or say why
- * there is none.  swapdev=N names it, swapdev=none turns swap off (a
- * machine whose only disk holds a file system); else the only disk.  A
- * read-only or missing one is refused with a message.
+ * there is none.  swapdev=N names it; without it, or with swapdev=none,
+ * there is no swap.  A read-only or missing one is refused with a message.
  */
 void
 swap_pager_swapon(void)
@@ -368,21 +368,15 @@ swap_pager_swapon(void)
 	struct disk *dp = NULL;
 
 	mtx_init(&sw.mtx, "swap", NULL, MTX_DEF);
-	if (name != NULL && strcmp(name, "none") == 0) {
-		printf("swap: none (swapdev=none)\n");
+	if (name == NULL || strcmp(name, "none") == 0) {
+		printf("swap: none (%s)\n", name == NULL ? "no swapdev= on the command line" :
+		    "swapdev=none");
 		return;
 	}
-	if (name != NULL) {
-		if (!tunable_u64_max("swapdev", DISK_MAX - 1, &unit))
-			return;			/* refused, with kenv's message */
-		if ((dp = disk_get((int)unit)) == NULL) {
-			printf("swap: swapdev=%ju: no such disk; no swap\n", (uintmax_t)unit);
-			return;
-		}
-	} else if (disk_count() == 1)
-		dp = disk_get(0);
-	if (dp == NULL) {
-		printf("swap: none (%d disks and no swapdev=)\n", disk_count());
+	if (!tunable_u64_max("swapdev", DISK_MAX - 1, &unit))
+		return;				/* refused, with kenv's message */
+	if ((dp = disk_get((int)unit)) == NULL) {
+		printf("swap: swapdev=%ju: no such disk; no swap\n", (uintmax_t)unit);
 		return;
 	}
 	if (dp->d_ro || dp->d_sectors < SECTORS_PER_BLK) {
