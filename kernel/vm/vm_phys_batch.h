@@ -1,0 +1,46 @@
+/*
+ * vm/vm_phys_batch.h - a small batch of free order-0 pages per pool in
+ * front of the buddy allocator (vm_phys_batch.c).
+ *
+ * An order-0 vm_page_alloc/vm_page_free pair on the bare buddy splits a
+ * block down from up to the top order and merges it back up again; the
+ * batch serves such pairs from a short stack of free pages instead, and
+ * talks to vm_phys only in blocks of VM_PHYS_BATCH_BLOCK pages.  Pages in a
+ * batch are free (PG_FREE, in v_free_count) but on no buddy queue.
+ * Everything here is under the free-queue lock (f).
+ */
+#ifndef _VM_VM_PHYS_BATCH_H_
+#define _VM_VM_PHYS_BATCH_H_
+
+#include <sys/types.h>
+#include <vm/vm_page.h>
+
+/*
+ * A fill takes one block of 2^VM_PHYS_BATCH_ORDER pages from vm_phys; a
+ * full batch (two blocks' worth) gives its oldest block's worth back.
+ * Chosen by `make bench-vm` (README, "The page batch"); a -D overrides it
+ * for measuring.
+ */
+#ifndef VM_PHYS_BATCH_ORDER
+#define	VM_PHYS_BATCH_ORDER	4
+#endif
+#define	VM_PHYS_BATCH_BLOCK	(1 << VM_PHYS_BATCH_ORDER)
+#define	VM_PHYS_BATCH_MAX	(2 * VM_PHYS_BATCH_BLOCK)
+
+struct vm_phys_batch {
+	vm_page_t	pages[VM_PHYS_BATCH_MAX];	/* (f) a stack: the top is the warmest */
+	int		count;				/* (f) pages in it */
+};
+
+extern struct vm_phys_batch vm_phys_batches[VM_NFREEPOOL];	/* (f) */
+extern bool vm_phys_batch_enabled;	/* (f) false: every call goes to vm_phys */
+
+void	vm_phys_batch_init(void);		/* start-up: empty, on */
+vm_page_t vm_phys_batch_alloc(int pool);	/* one order-0 page, or NULL */
+void	vm_phys_batch_free(vm_page_t m);	/* one order-0 page */
+void	vm_phys_drain(void);			/* every batch back to vm_phys */
+bool	vm_phys_batch_set(bool on);		/* drain, switch on/off; the old setting */
+u_long	vm_phys_batch_pages(void);		/* pages in all batches */
+int	vm_phys_batch_check(char *why, size_t size);	/* 0, or -1 with the broken invariant */
+
+#endif
