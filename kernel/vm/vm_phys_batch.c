@@ -102,25 +102,23 @@ vm_phys_batch_fill(struct vm_phys_batch *b, int pool)
 }
 
 /*
- * One page from `pool`, as vm_phys_alloc_pages(pool, 0) gives it: PG_FREE
- * clear, v_free_count down by one (or, for a cached page the fallback
- * found, v_cache_count).  If no whole block is left for a fill, the pages
- * may be in other batches or in smaller blocks: drain, and take one page
- * from the buddy itself.  NULL only when there is no free page at all.
+ * vm_phys_batch_alloc's slow path, with the batch empty: one page from
+ * `pool`, as vm_phys_alloc_pages(pool, 0) gives it (PG_FREE clear,
+ * v_free_count down by one, or, for a cached page the fallback found,
+ * v_cache_count).  Fill the batch and pop; if no whole block is left for a
+ * fill, the pages may be in other batches or in smaller blocks: drain, and
+ * take one page from the buddy itself.  NULL only when no page is free.
  */
 vm_page_t
-vm_phys_batch_alloc(int pool)
+vm_phys_batch_alloc_slow(int pool)
 {
 	struct vm_phys_batch *b = &vm_phys_batches[pool];
 	vm_page_t m;
 
 	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
-	if (vm_phys_batch_pool(pool) && (b->count > 0 || vm_phys_batch_fill(b, pool))) {
-		m = b->pages[--b->count];
-		m->flags &= ~PG_FREE;
-		cnt.v_free_count--;
-		return (m);
-	}
+	KASSERT(pool >= 0 && pool < VM_NFREEPOOL, ("%s: pool %d", __func__, pool));
+	if (vm_phys_batch_pool(pool) && b->count == 0 && vm_phys_batch_fill(b, pool))
+		return (vm_phys_batch_alloc(pool));
 	if ((m = vm_phys_alloc_pages(pool, 0)) == NULL && vm_phys_batch_pages() > 0) {
 		vm_phys_drain();
 		m = vm_phys_alloc_pages(pool, 0);
@@ -129,28 +127,27 @@ vm_phys_batch_alloc(int pool)
 }
 
 /*
- * Free one allocated page (not cached) into its pool's batch; a full batch
- * first gives its oldest block's worth back to vm_phys.
+ * vm_phys_batch_free's slow path: a page that does not go into a batch
+ * (batches off, the CACHE pool, or what looks like a double free: the
+ * buddy's checks panic), or a full batch, which first gives its oldest
+ * block's worth back to vm_phys.
  */
 void
-vm_phys_batch_free(vm_page_t m)
+vm_phys_batch_free_slow(vm_page_t m)
 {
 	struct vm_phys_batch *b;
 
 	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
-	if (!vm_phys_batch_pool(m->pool)) {
+	if (!vm_phys_batch_pool(m->pool) || (m->flags & (PG_FREE | PG_CACHED)) != 0) {
 		vm_phys_free_pages(m, 0);
 		return;
 	}
-	KASSERT(m->order == VM_NFREEORDER && (m->flags & (PG_FREE | PG_CACHED)) == 0,
-	    ("%s: double free: page %p (pa %#jx) is already free", __func__, m,
-	    (uintmax_t)m->phys_addr));
+	KASSERT(m->order == VM_NFREEORDER, ("%s: page %p (pa %#jx) heads a free block",
+	    __func__, m, (uintmax_t)m->phys_addr));
 	b = &vm_phys_batches[m->pool];
 	if (b->count == VM_PHYS_BATCH_MAX)
 		vm_phys_batch_spill(b, VM_PHYS_BATCH_BLOCK);
-	m->flags |= PG_FREE;
-	cnt.v_free_count++;
-	b->pages[b->count++] = m;
+	vm_phys_batch_free(m);
 }
 
 /* Every page of every batch back to vm_phys, oldest first. */

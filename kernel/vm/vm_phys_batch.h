@@ -14,6 +14,7 @@
 
 #include <sys/types.h>
 #include <vm/vm_page.h>
+#include <vm/vmmeter.h>
 
 /*
  * A fill takes one block of 2^VM_PHYS_BATCH_ORDER pages from vm_phys; a
@@ -36,11 +37,46 @@ extern struct vm_phys_batch vm_phys_batches[VM_NFREEPOOL];	/* (f) */
 extern bool vm_phys_batch_enabled;	/* (f) false: every call goes to vm_phys */
 
 void	vm_phys_batch_init(void);		/* start-up: empty, on */
-vm_page_t vm_phys_batch_alloc(int pool);	/* one order-0 page, or NULL */
-void	vm_phys_batch_free(vm_page_t m);	/* one order-0 page */
+vm_page_t vm_phys_batch_alloc_slow(int pool);	/* fill, or the bare buddy */
+void	vm_phys_batch_free_slow(vm_page_t m);	/* spill, or the bare buddy */
 void	vm_phys_drain(void);			/* every batch back to vm_phys */
 bool	vm_phys_batch_set(bool on);		/* drain, switch on/off; the old setting */
 u_long	vm_phys_batch_pages(void);		/* pages in all batches */
 int	vm_phys_batch_check(char *why, size_t size);	/* 0, or -1 with the broken invariant */
+
+/*
+ * The fast paths, inline in vm_page_alloc and vm_page_free, which hold the
+ * free-queue lock they took a few lines up (the slow paths assert it):
+ * a pop or a push.  A batch with pages in it is on and not CACHE's, so a
+ * non-empty batch is all the allocation has to check.
+ */
+static inline vm_page_t
+vm_phys_batch_alloc(int pool)		/* one order-0 page, or NULL */
+{
+	struct vm_phys_batch *b = &vm_phys_batches[pool];
+	vm_page_t m;
+
+	if (b->count == 0)
+		return (vm_phys_batch_alloc_slow(pool));
+	m = b->pages[--b->count];
+	m->flags &= ~PG_FREE;
+	cnt.v_free_count--;
+	return (m);
+}
+
+static inline void
+vm_phys_batch_free(vm_page_t m)		/* one allocated, uncached order-0 page */
+{
+	struct vm_phys_batch *b = &vm_phys_batches[m->pool];
+
+	if (!vm_phys_batch_enabled || m->pool == VM_FREEPOOL_CACHE ||
+	    b->count == VM_PHYS_BATCH_MAX || (m->flags & (PG_FREE | PG_CACHED)) != 0) {
+		vm_phys_batch_free_slow(m);	/* and the double-free check */
+		return;
+	}
+	m->flags |= PG_FREE;
+	cnt.v_free_count++;
+	b->pages[b->count++] = m;
+}
 
 #endif
