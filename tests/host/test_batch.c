@@ -13,6 +13,8 @@
  *                           in a batch twice, and a miscounted batch;
  *   batch_never_cached      a block with a cached page in it is not batched,
  *                           and a CACHE-pool page is freed to the buddy;
+ *   batch_contig_drains     memory full but one aligned block, freed into a
+ *                           batch: vm_page_alloc_contig drains and finds it;
  *   batch_model_random      vm_page_alloc / vm_page_free order-0 traffic of
  *                           both pools and classes, interleaved with
  *                           vm_page_alloc_contig runs, their frees, drains and
@@ -70,7 +72,21 @@ phys_check(char *why, size_t size)
 
 /* ---- batch_fill_spill_drain --------------------------------------------- */
 
-HOST_TEST(batch_fill_spill_drain)
+/*
+ * The tests' bodies run under the free-queue lock, taken and dropped by
+ * locked() around them, so that a failed CHECK (a return) leaves no lock
+ * held for the tests after it.
+ */
+static void
+locked(void (*fn)(void))
+{
+	mtx_lock(&vm_page_queue_free_mtx);
+	fn();
+	mtx_unlock(&vm_page_queue_free_mtx);
+}
+
+static void
+fill_spill_drain(void)
 {
 	enum { N = VM_PHYS_BATCH_MAX + VM_PHYS_BATCH_BLOCK + 3 };
 	vm_page_t m[N];
@@ -78,8 +94,6 @@ HOST_TEST(batch_fill_spill_drain)
 	long tops;
 	char why[200];
 
-	boot();
-	mtx_lock(&vm_page_queue_free_mtx);
 	total = cnt.v_free_count;
 	tops = vm_phys_count_free(-1, TOP);
 	CHECK(vm_phys_batch_pages() == 0, "a new machine's batches hold %lu pages",
@@ -127,19 +141,23 @@ HOST_TEST(batch_fill_spill_drain)
 	CHECK(vm_phys_batch_pages() == 0 && vm_phys_count_free(-1, TOP) == tops,
 	    "off, a free went into a batch");
 	CHECK(!vm_phys_batch_set(true), "the batch was not off");
-	mtx_unlock(&vm_page_queue_free_mtx);
+}
+
+HOST_TEST(batch_fill_spill_drain)
+{
+	boot();
+	locked(fill_spill_drain);
 }
 
 /* ---- batch_check_detects ------------------------------------------------ */
 
-HOST_TEST(batch_check_detects)
+static void
+check_detects(void)
 {
 	struct vm_phys_batch *b = &vm_phys_batches[VM_FREEPOOL_DEFAULT];
 	char why[200];
 	vm_page_t m;
 
-	boot();
-	mtx_lock(&vm_page_queue_free_mtx);
 	m = vm_phys_batch_alloc(VM_FREEPOOL_DEFAULT);
 	CHECK(m != NULL && b->count == VM_PHYS_BATCH_BLOCK - 1, "no fill");
 	CHECK(vm_phys_check(why, sizeof(why)) == 0, "%s", why);
@@ -170,22 +188,22 @@ HOST_TEST(batch_check_detects)
 	CHECK(vm_phys_check(why, sizeof(why)) == 0, "restored: %s", why);
 	vm_phys_batch_free(m);
 	vm_phys_drain();
-	mtx_unlock(&vm_page_queue_free_mtx);
+}
+
+HOST_TEST(batch_check_detects)
+{
+	boot();
+	locked(check_detects);
 }
 
 /* ---- batch_never_cached ------------------------------------------------- */
 
-HOST_TEST(batch_never_cached)
+static void
+never_cached(void)
 {
 	char why[200];
-	vm_page_t m, base;
-	sim_pa_t pa;
+	vm_page_t m, base = PHYS_TO_VM_PAGE(16 * MB);
 
-	/* Nothing free but one aligned 16-page block, its page 5 cached. */
-	sim_setup_empty((const struct sim_range[]){ { 16 * MB, 17 * MB } }, 1);
-	pa = 16 * MB;
-	mtx_lock(&vm_page_queue_free_mtx);
-	base = PHYS_TO_VM_PAGE(pa);
 	for (int i = 0; i < VM_PHYS_BATCH_BLOCK; i++) {
 		base[i].flags = i == 5 ? PG_CACHED : 0;
 		vm_phys_free_pages(&base[i], 0);
@@ -209,13 +227,59 @@ HOST_TEST(batch_never_cached)
 	CHECK(vm_phys_batch_pages() == 0 && vm_phys_count_free(VM_FREEPOOL_CACHE, 0) == 1,
 	    "a CACHE-pool page was batched");
 	CHECK(vm_phys_check(why, sizeof(why)) == 0, "%s", why);
-	mtx_unlock(&vm_page_queue_free_mtx);
+}
+
+HOST_TEST(batch_never_cached)
+{
+	/* Nothing free but one aligned 16-page block, its page 5 cached. */
+	sim_setup_empty((const struct sim_range[]){ { 16 * MB, 17 * MB } }, 1);
+	locked(never_cached);
+}
+
+/* ---- batch_contig_drains ------------------------------------------------ */
+
+/*
+ * Memory full but for one aligned block's worth of pages, all freed into a
+ * batch: vm_page_alloc_contig must drain to find the run.
+ */
+HOST_TEST(batch_contig_drains)
+{
+	static vm_page_t pages[1 << 13];
+	int n = 0, first = -1;
+	char why[200];
+	vm_page_t m;
+
+	boot();
+	while (n < (int)nitems(pages) &&
+	    (pages[n] = vm_page_alloc(NULL, 0, VM_ALLOC_NORMAL | VM_ALLOC_INTERRUPT)) != NULL)
+		n++;
+	CHECK(n > 0 && n < (int)nitems(pages) && cnt.v_free_count == 0, "%d pages, %u free", n,
+	    cnt.v_free_count);
+	for (int i = 0; i < n && first < 0; i++)	/* a whole aligned block of them */
+		if ((atop(pages[i]->phys_addr) & (VM_PHYS_BATCH_BLOCK - 1)) == 0 &&
+		    i + VM_PHYS_BATCH_BLOCK <= n &&
+		    pages[i + VM_PHYS_BATCH_BLOCK - 1] == pages[i] + VM_PHYS_BATCH_BLOCK - 1)
+			first = i;
+	CHECK(first >= 0, "no aligned block among the pages");
+	for (int i = 0; i < VM_PHYS_BATCH_BLOCK; i++)
+		vm_page_free(pages[first + i]);
+	CHECK(vm_phys_batch_pages() == VM_PHYS_BATCH_BLOCK, "the batch holds %lu of %d freed",
+	    vm_phys_batch_pages(), VM_PHYS_BATCH_BLOCK);
+	m = vm_page_alloc_contig(VM_PHYS_BATCH_BLOCK, 0, ~(vm_paddr_t)0,
+	    ptoa(VM_PHYS_BATCH_BLOCK), 0, VM_ALLOC_NOOBJ | VM_ALLOC_INTERRUPT);
+	CHECK(m == pages[first], "contig found %#jx, not the drained block at %#jx",
+	    m != NULL ? (uintmax_t)m->phys_addr : 0, (uintmax_t)pages[first]->phys_addr);
+	vm_page_free_contig(m, VM_PHYS_BATCH_BLOCK);
+	for (int i = 0; i < n; i++)
+		if (i < first || i >= first + VM_PHYS_BATCH_BLOCK)
+			vm_page_free(pages[i]);
+	CHECK(vm_page_check(why, sizeof(why)) == 0, "%s", why);
 }
 
 /* ---- batch_model_random ------------------------------------------------- */
 
 #define	RSTEPS	4000
-#define	NLIVE	6000
+#define	NLIVE	(1 << 13)	/* more than the machine's pages: it runs out */
 #define	NRUNS	16
 
 struct run {
@@ -330,14 +394,16 @@ model_random(unsigned long long seed)
 			vm_page_free_contig(runs[k].m, runs[k].n);
 			runs[k] = runs[--nruns];
 		} else {					/* drain, or off and on */
+			u_long left;
+
 			mtx_lock(&vm_page_queue_free_mtx);
 			if (op < 98)
 				vm_phys_drain();
 			else
 				(void)vm_phys_batch_set(!vm_phys_batch_enabled);
-			CHECK(vm_phys_batch_pages() == 0, "drained, the batches hold %lu",
-			    vm_phys_batch_pages());
+			left = vm_phys_batch_pages();
 			mtx_unlock(&vm_page_queue_free_mtx);
+			CHECK(left == 0, "drained, the batches hold %lu", left);
 		}
 		CHECK(cnt.v_free_count == total - nlive, "seed %#llx step %d: v_free_count %u, "
 		    "the model says %u", seed, step, cnt.v_free_count, total - nlive);
@@ -355,10 +421,9 @@ model_random(unsigned long long seed)
 	mtx_lock(&vm_page_queue_free_mtx);
 	(void)vm_phys_batch_set(true);
 	vm_phys_drain();
-	CHECK(cnt.v_free_count == total && vm_phys_check(why, sizeof(why)) == 0,
-	    "seed %#llx: at the end free %u of %u; %s", seed, cnt.v_free_count, total, why);
 	mtx_unlock(&vm_page_queue_free_mtx);
-	CHECK(phys_check(why, sizeof(why)) == 0, "%s", why);
+	CHECK(cnt.v_free_count == total && phys_check(why, sizeof(why)) == 0,
+	    "seed %#llx: at the end free %u of %u; %s", seed, cnt.v_free_count, total, why);
 }
 
 HOST_TEST(batch_model_random)
