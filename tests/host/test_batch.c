@@ -49,14 +49,20 @@ rnd(unsigned bound)
 	return ((unsigned)(harness_xorshift(&rs) >> 33) % bound);
 }
 
-/* A fresh machine of one segment on the default free list (16-48 MiB). */
+/* A fresh machine of one segment on the default free list (16-48 MiB, or 16-24). */
 static void
-boot(void)
+boot_sized(sim_pa_t size)
 {
-	static const struct sim_range r[] = { { 16 * MB, 48 * MB } };
+	const struct sim_range r[] = { { 16 * MB, 16 * MB + size } };
 	struct sim_carve c;
 
 	(void)sim_startup(r, 1, &c);
+}
+
+static void
+boot(void)
+{
+	boot_sized(32 * MB);
 }
 
 static int
@@ -155,7 +161,7 @@ static void
 check_detects(void)
 {
 	struct vm_phys_batch *b = &vm_phys_batches[VM_FREEPOOL_DEFAULT];
-	char why[200];
+	char why[200] = "";
 	vm_page_t m;
 
 	m = vm_phys_batch_alloc(VM_FREEPOOL_DEFAULT);
@@ -278,7 +284,7 @@ HOST_TEST(batch_contig_drains)
 
 /* ---- batch_model_random ------------------------------------------------- */
 
-#define	RSTEPS	4000
+#define	RSTEPS	8000
 #define	NLIVE	(1 << 13)	/* more than the machine's pages: it runs out */
 #define	NRUNS	16
 
@@ -313,11 +319,11 @@ model_random(unsigned long long seed)
 	static vm_page_t pages[NLIVE];
 	struct run runs[NRUNS];
 	struct vm_phys_seg *seg;
-	int npages = 0, nruns = 0;
+	int npages = 0, nruns = 0, outs = 0, contig_ok = 0, contig_no = 0;
 	u_int total, nlive = 0;
 	char why[200];
 
-	boot();
+	boot_sized(8 * MB);		/* small: the traffic runs it out of memory */
 	rs = seed | 1;
 	seg = &vm_phys_segs[0];
 	CHECK(vm_phys_nsegs == 1 && atop(seg->end - seg->start) <= sizeof(live),
@@ -330,7 +336,7 @@ model_random(unsigned long long seed)
 		unsigned op = rnd(100);
 		u_int nfree = total - nlive;
 
-		if (op < 55 && npages < NLIVE) {		/* order 0, either pool, either class */
+		if (op < 65 && npages < NLIVE) {		/* order 0, either pool, either class */
 			int req = (rnd(2) ? VM_ALLOC_NOOBJ : VM_ALLOC_NORMAL) |
 			    (rnd(2) ? VM_ALLOC_INTERRUPT : VM_ALLOC_NORMAL);
 			bool want = (req & VM_ALLOC_CLASS_MASK) == VM_ALLOC_INTERRUPT ? nfree >= 1 :
@@ -340,6 +346,7 @@ model_random(unsigned long long seed)
 			CHECK((m != NULL) == want, "seed %#llx step %d: order-0 allocation (req %#x) "
 			    "%s with %u pages free (reserve %u)", seed, step, req,
 			    m != NULL ? "succeeded" : "failed", nfree, cnt.v_free_reserved);
+			outs += m == NULL && (req & VM_ALLOC_CLASS_MASK) == VM_ALLOC_INTERRUPT;
 			if (m != NULL) {
 				long i = m - seg->first_page;
 
@@ -373,6 +380,8 @@ model_random(unsigned long long seed)
 			CHECK((m != NULL) == want, "seed %#llx step %d: contig(%lu pages, align %lu) "
 			    "%s; the model %s a free aligned run", seed, step, n, align,
 			    m != NULL ? "succeeded" : "failed", want ? "has" : "has no");
+			contig_ok += m != NULL;
+			contig_no += m == NULL;
 			if (m != NULL) {
 				CHECK((atop(m->phys_addr) & (align - 1)) == 0, "run %#jx misaligned",
 				    (uintmax_t)m->phys_addr);
@@ -411,6 +420,9 @@ model_random(unsigned long long seed)
 			CHECK(vm_page_check(why, sizeof(why)) == 0, "seed %#llx step %d: %s", seed,
 			    step, why);
 	}
+	/* The workload reached its cases: memory ran out, runs were found and not. */
+	CHECK(outs > 0 && contig_ok > 0 && contig_no > 0, "seed %#llx: %d times out of memory, "
+	    "%d runs found, %d not: the workload misses cases", seed, outs, contig_ok, contig_no);
 	/* Everything back and drained: maximal blocks again, as at boot. */
 	while (npages > 0)
 		vm_page_free(pages[--npages]);
