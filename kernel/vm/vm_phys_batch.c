@@ -8,7 +8,7 @@
  * bench-vm: 20x the cost of an xv6-style free list when memory is mostly
  * free).  FreeBSD later put per-CPU page caches in front of its buddy and
  * Linux keeps per-CPU page lists for the same reason.  Here, on one CPU, it
- * is one batch per pool:
+ * is one batch per free list and pool (vm_phys_batch.h says why per list):
  *
  *   vm_page_alloc(order 0) --> batch[pool] --empty: fill, one 2^k block--> vm_phys
  *   vm_page_free(order 0)  --> batch[pool] --full: drain the oldest 2^k---> vm_phys
@@ -36,15 +36,16 @@
 #include <vm/vm_lock.h>
 #include <vm/vmmeter.h>
 
-struct vm_phys_batch vm_phys_batches[VM_NFREEPOOL];
+struct vm_phys_batch vm_phys_batches[VM_NFREELIST][VM_NFREEPOOL];
 bool vm_phys_batch_enabled = true;
 
 /* Start-up (vm_page_init_segs): empty batches, on.  A new page array forgets the old. */
 void
 vm_phys_batch_init(void)
 {
-	for (int p = 0; p < VM_NFREEPOOL; p++)
-		vm_phys_batches[p].count = 0;
+	for (int fl = 0; fl < VM_NFREELIST; fl++)
+		for (int p = 0; p < VM_NFREEPOOL; p++)
+			vm_phys_batches[fl][p].count = 0;
 	vm_phys_batch_enabled = true;
 }
 
@@ -75,18 +76,19 @@ vm_phys_batch_spill(struct vm_phys_batch *b, int n)
 }
 
 /*
- * Fill an empty batch with one block of VM_PHYS_BATCH_BLOCK pages, stacked
- * so that the lowest address comes out first.  A block holding a cached
- * page goes straight back: cached pages are reclaimed one by one through
- * vm_page_alloc_init, never batched.  False if no block came.
+ * Fill an empty batch with one block of VM_PHYS_BATCH_BLOCK pages from free
+ * list `flind`, stacked so that the lowest address comes out first.  A
+ * block holding a cached page goes straight back: cached pages are
+ * reclaimed one by one through vm_page_alloc_init, never batched.  False if
+ * no block came.
  */
 static bool
-vm_phys_batch_fill(struct vm_phys_batch *b, int pool)
+vm_phys_batch_fill(struct vm_phys_batch *b, int flind, int pool)
 {
 	vm_page_t m;
 
 	KASSERT(b->count == 0, ("%s: batch holds %d pages", __func__, b->count));
-	if ((m = vm_phys_alloc_pages(pool, VM_PHYS_BATCH_ORDER)) == NULL)
+	if ((m = vm_phys_alloc_freelist_pages(flind, pool, VM_PHYS_BATCH_ORDER)) == NULL)
 		return (false);
 	for (int i = 0; i < VM_PHYS_BATCH_BLOCK; i++)
 		if (m[i].flags & PG_CACHED) {
@@ -102,28 +104,39 @@ vm_phys_batch_fill(struct vm_phys_batch *b, int pool)
 }
 
 /*
- * vm_phys_batch_alloc's slow path, with the batch empty: one page from
- * `pool`, as vm_phys_alloc_pages(pool, 0) gives it (PG_FREE clear,
- * v_free_count down by one, or, for a cached page the fallback found,
- * v_cache_count).  Fill the batch and pop; if no whole block is left for a
- * fill, the pages may be in other batches or in smaller blocks: drain, and
- * take one page from the buddy itself.  NULL only when no page is free.
+ * vm_phys_batch_alloc's slow path, with the first list's batch empty: one
+ * page from `pool`, as vm_phys_alloc_pages(pool, 0) gives it (PG_FREE
+ * clear, v_free_count down by one, or, for a cached page, v_cache_count),
+ * from the same free list: the lists in index order, and on each its batch,
+ * a fill, else a single page (so no scarce list's page goes out while the
+ * lists before it still have pages).  With nothing on any list, the pages
+ * may be in other pools' batches: drain, and try the buddy once more.  NULL
+ * only when no page is free.
  */
 vm_page_t
 vm_phys_batch_alloc_slow(int pool)
 {
-	struct vm_phys_batch *b = &vm_phys_batches[pool];
 	vm_page_t m;
 
 	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
 	KASSERT(pool >= 0 && pool < VM_NFREEPOOL, ("%s: pool %d", __func__, pool));
-	if (vm_phys_batch_pool(pool) && b->count == 0 && vm_phys_batch_fill(b, pool))
-		return (vm_phys_batch_alloc(pool));
-	if ((m = vm_phys_alloc_pages(pool, 0)) == NULL && vm_phys_batch_pages() > 0) {
-		vm_phys_drain();
-		m = vm_phys_alloc_pages(pool, 0);
+	for (int flind = 0; flind < VM_NFREELIST; flind++) {
+		struct vm_phys_batch *b = &vm_phys_batches[flind][pool];
+
+		if (b->count > 0 || (vm_phys_batch_pool(pool) && vm_phys_batch_fill(b, flind, pool))) {
+			m = b->pages[--b->count];
+			m->flags &= ~PG_FREE;
+			cnt.v_free_count--;
+			return (m);
+		}
+		if ((m = vm_phys_alloc_freelist_pages(flind, pool, 0)) != NULL)
+			return (m);
 	}
-	return (m);
+	if (vm_phys_batch_pages() > 0) {
+		vm_phys_drain();
+		return (vm_phys_alloc_pages(pool, 0));
+	}
+	return (NULL);
 }
 
 /*
@@ -144,7 +157,7 @@ vm_phys_batch_free_slow(vm_page_t m)
 	}
 	KASSERT(m->order == VM_NFREEORDER, ("%s: page %p (pa %#jx) heads a free block",
 	    __func__, m, (uintmax_t)m->phys_addr));
-	b = &vm_phys_batches[m->pool];
+	b = &vm_phys_batches[vm_phys_segs[m->segind].freelist][m->pool];
 	if (b->count == VM_PHYS_BATCH_MAX)
 		vm_phys_batch_spill(b, VM_PHYS_BATCH_BLOCK);
 	vm_phys_batch_free(m);
@@ -155,9 +168,11 @@ void
 vm_phys_drain(void)
 {
 	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
-	for (int p = 0; p < VM_NFREEPOOL; p++)
-		if (vm_phys_batches[p].count > 0)
-			vm_phys_batch_spill(&vm_phys_batches[p], vm_phys_batches[p].count);
+	for (int fl = 0; fl < VM_NFREELIST; fl++)
+		for (int p = 0; p < VM_NFREEPOOL; p++)
+			if (vm_phys_batches[fl][p].count > 0)
+				vm_phys_batch_spill(&vm_phys_batches[fl][p],
+				    vm_phys_batches[fl][p].count);
 }
 
 /*
@@ -180,49 +195,62 @@ vm_phys_batch_pages(void)
 {
 	u_long n = 0;
 
-	for (int p = 0; p < VM_NFREEPOOL; p++)
-		n += (u_long)vm_phys_batches[p].count;
+	for (int fl = 0; fl < VM_NFREELIST; fl++)
+		for (int p = 0; p < VM_NFREEPOOL; p++)
+			n += (u_long)vm_phys_batches[fl][p].count;
 	return (n);
 }
 
 /*
- * Every page in a batch: in range, free and nothing else (PG_FREE without
- * PG_CACHED, owned by nobody, on no queue, not wired or held), heading no
- * buddy block, of the batch's pool, and in no batch twice.  O(batch^2).
+ * Every page in a batch: free and nothing else (PG_FREE without PG_CACHED,
+ * owned by nobody, on no queue, not wired or held), heading no buddy block,
+ * of the batch's free list and pool, and in no batch twice.  O(batched^2).
  */
+static int
+vm_phys_batch_check_one(int fl, int p, char *why, size_t size)
+{
+	struct vm_phys_batch *b = &vm_phys_batches[fl][p];
+
+	if (b->count < 0 || b->count > VM_PHYS_BATCH_MAX ||
+	    (b->count > 0 && !vm_phys_batch_pool(p))) {
+		snprintf(why, size, "batch [%d][%d] holds %d pages (at most %d, none if off "
+		    "or CACHE)", fl, p, b->count, VM_PHYS_BATCH_MAX);
+		return (-1);
+	}
+	for (int i = 0; i < b->count; i++) {
+		vm_page_t m = b->pages[i];
+
+		if ((m->flags & (PG_FREE | PG_CACHED)) != PG_FREE || m->pool != p ||
+		    m->segind >= vm_phys_nsegs || vm_phys_segs[m->segind].freelist != fl ||
+		    m->order != VM_NFREEORDER || m->object != NULL ||
+		    m->queue != PQ_NONE || m->wire_count != 0 || m->hold_count != 0) {
+			snprintf(why, size, "batch [%d][%d] page %d (pa %#jx): flags %#x pool %d "
+			    "segment %d order %d object %p queue %u wired %u held %u", fl, p, i,
+			    (uintmax_t)m->phys_addr, m->flags, m->pool, m->segind, m->order,
+			    m->object, m->queue, m->wire_count, m->hold_count);
+			return (-1);
+		}
+		for (int f2 = 0; f2 < VM_NFREELIST; f2++)
+			for (int p2 = 0; p2 < VM_NFREEPOOL; p2++)
+				for (int j = 0; j < vm_phys_batches[f2][p2].count; j++)
+					if (vm_phys_batches[f2][p2].pages[j] == m &&
+					    (f2 != fl || p2 != p || j != i)) {
+						snprintf(why, size, "batch page %#jx is in batch "
+						    "[%d][%d] twice (also [%d][%d])",
+						    (uintmax_t)m->phys_addr, fl, p, f2, p2);
+						return (-1);
+					}
+	}
+	return (0);
+}
+
 int
 vm_phys_batch_check(char *why, size_t size)
 {
 	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
-	for (int p = 0; p < VM_NFREEPOOL; p++) {
-		struct vm_phys_batch *b = &vm_phys_batches[p];
-
-		if (b->count < 0 || b->count > VM_PHYS_BATCH_MAX ||
-		    (b->count > 0 && !vm_phys_batch_pool(p))) {
-			snprintf(why, size, "batch %d holds %d pages (at most %d, none if off "
-			    "or CACHE)", p, b->count, VM_PHYS_BATCH_MAX);
-			return (-1);
-		}
-		for (int i = 0; i < b->count; i++) {
-			vm_page_t m = b->pages[i];
-
-			if ((m->flags & (PG_FREE | PG_CACHED)) != PG_FREE || m->pool != p ||
-			    m->order != VM_NFREEORDER || m->object != NULL ||
-			    m->queue != PQ_NONE || m->wire_count != 0 || m->hold_count != 0) {
-				snprintf(why, size, "batch %d page %d (pa %#jx): flags %#x pool %d "
-				    "order %d object %p queue %u wired %u held %u", p, i,
-				    (uintmax_t)m->phys_addr, m->flags, m->pool, m->order, m->object,
-				    m->queue, m->wire_count, m->hold_count);
+	for (int fl = 0; fl < VM_NFREELIST; fl++)
+		for (int p = 0; p < VM_NFREEPOOL; p++)
+			if (vm_phys_batch_check_one(fl, p, why, size) != 0)
 				return (-1);
-			}
-			for (int q = 0; q <= p; q++)
-				for (int j = 0; j < (q == p ? i : vm_phys_batches[q].count); j++)
-					if (vm_phys_batches[q].pages[j] == m) {
-						snprintf(why, size, "page %#jx is in batch %d twice "
-						    "(also in batch %d)", (uintmax_t)m->phys_addr, p, q);
-						return (-1);
-					}
-		}
-	}
 	return (0);
 }

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 #include <vm/vm_page.h>
 #include <vm/vmmeter.h>
+#include <vm/vm_phys.h>
 
 /*
  * A fill takes one block of 2^VM_PHYS_BATCH_ORDER pages from vm_phys; a
@@ -33,7 +34,13 @@ struct vm_phys_batch {
 	int		count;				/* (f) pages in it */
 };
 
-extern struct vm_phys_batch vm_phys_batches[VM_NFREEPOOL];	/* (f) */
+/*
+ * One batch per free list and pool: a page goes back to the batch of its
+ * own free list, and allocation tries the lists in vm_phys' order, so the
+ * batches never hand out a scarce list's page (ISA DMA, below 4 GiB) while
+ * an earlier list still has pages - as the bare buddy.
+ */
+extern struct vm_phys_batch vm_phys_batches[VM_NFREELIST][VM_NFREEPOOL];	/* (f) */
 extern bool vm_phys_batch_enabled;	/* (f) false: every call goes to vm_phys */
 
 void	vm_phys_batch_init(void);		/* start-up: empty, on */
@@ -48,12 +55,12 @@ int	vm_phys_batch_check(char *why, size_t size);	/* 0, or -1 with the broken inv
  * The fast paths, inline in vm_page_alloc and vm_page_free, which hold the
  * free-queue lock they took a few lines up (the slow paths assert it):
  * a pop or a push.  A batch with pages in it is on and not CACHE's, so a
- * non-empty batch is all the allocation has to check.
+ * non-empty batch of the first free list is all the allocation has to check.
  */
 static inline vm_page_t
 vm_phys_batch_alloc(int pool)		/* one order-0 page, or NULL */
 {
-	struct vm_phys_batch *b = &vm_phys_batches[pool];
+	struct vm_phys_batch *b = &vm_phys_batches[0][pool];
 	vm_page_t m;
 
 	if (b->count == 0)
@@ -67,7 +74,7 @@ vm_phys_batch_alloc(int pool)		/* one order-0 page, or NULL */
 static inline void
 vm_phys_batch_free(vm_page_t m)		/* one allocated, uncached order-0 page */
 {
-	struct vm_phys_batch *b = &vm_phys_batches[m->pool];
+	struct vm_phys_batch *b = &vm_phys_batches[vm_phys_segs[m->segind].freelist][m->pool];
 
 	if (!vm_phys_batch_enabled || m->pool == VM_FREEPOOL_CACHE ||
 	    b->count == VM_PHYS_BATCH_MAX || (m->flags & (PG_FREE | PG_CACHED)) != 0) {

@@ -545,10 +545,11 @@ sim_batch_holds(sim_pa_t pa)
 {
 	vm_page_t m = sim_page(pa);
 
-	for (int p = 0; p < VM_NFREEPOOL; p++)
-		for (int i = 0; i < vm_phys_batches[p].count; i++)
-			if (vm_phys_batches[p].pages[i] == m)
-				return (1);
+	for (int fl = 0; fl < VM_NFREELIST; fl++)
+		for (int p = 0; p < VM_NFREEPOOL; p++)
+			for (int i = 0; i < vm_phys_batches[fl][p].count; i++)
+				if (vm_phys_batches[fl][p].pages[i] == m)
+					return (1);
 	return (0);
 }
 

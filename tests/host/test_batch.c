@@ -13,6 +13,8 @@
  *                           in a batch twice, and a miscounted batch;
  *   batch_never_cached      a block with a cached page in it is not batched,
  *                           and a CACHE-pool page is freed to the buddy;
+ *   batch_keeps_free_lists  a freed ISA DMA page is not handed out while the
+ *                           default free list has pages;
  *   batch_contig_drains     memory full but one aligned block, freed into a
  *                           batch: vm_page_alloc_contig drains and finds it;
  *   batch_model_random      vm_page_alloc / vm_page_free order-0 traffic of
@@ -160,7 +162,7 @@ HOST_TEST(batch_fill_spill_drain)
 static void
 check_detects(void)
 {
-	struct vm_phys_batch *b = &vm_phys_batches[VM_FREEPOOL_DEFAULT];
+	struct vm_phys_batch *b = &vm_phys_batches[VM_FREELIST_DEFAULT][VM_FREEPOOL_DEFAULT];
 	char why[200] = "";
 	vm_page_t m;
 
@@ -240,6 +242,38 @@ HOST_TEST(batch_never_cached)
 	/* Nothing free but one aligned 16-page block, its page 5 cached. */
 	sim_setup_empty((const struct sim_range[]){ { 16 * MB, 17 * MB } }, 1);
 	locked(never_cached);
+}
+
+/* ---- batch_keeps_free_lists -------------------------------------------- */
+
+/*
+ * A freed page of the scarce list (ISA DMA, below 16 MiB) waits in that
+ * list's batch: allocations keep coming from the default list while it
+ * has pages, as on the bare buddy.
+ */
+static void
+keeps_free_lists(void)
+{
+	vm_page_t low, m;
+
+	low = vm_phys_alloc_freelist_pages(VM_FREELIST_ISADMA, VM_FREEPOOL_DEFAULT, 0);
+	CHECK(low != NULL && low->phys_addr < 16 * MB, "no ISA DMA page");
+	vm_phys_batch_free(low);
+	for (int i = 0; i < 3 * VM_PHYS_BATCH_MAX; i++) {
+		m = vm_phys_batch_alloc(VM_FREEPOOL_DEFAULT);
+		CHECK(m != NULL && m->phys_addr >= 16 * MB, "allocation %d: %#jx, from the ISA DMA "
+		    "list while the default list has pages", i, m != NULL ? (uintmax_t)m->phys_addr : 0);
+	}
+	vm_phys_drain();
+}
+
+HOST_TEST(batch_keeps_free_lists)
+{
+	static const struct sim_range r[] = { { 1 * MB, 15 * MB }, { 16 * MB, 48 * MB } };
+	struct sim_carve c;
+
+	(void)sim_startup(r, 2, &c);
+	locked(keeps_free_lists);
 }
 
 /* ---- batch_contig_drains ------------------------------------------------ */
