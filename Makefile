@@ -13,7 +13,7 @@
 #   make hosttest            the host unit tests only (ASan, UBSan)
 #   make typecheck           mypy over the grader and the Python tools
 #   make check-layering      machine-independent code names no machine (tools/check-layering.py)
-#   make bench               boot, page-array start-up, grading and DIRECT-pool benchmarks
+#   make bench               boot, page-array start-up, grading, DIRECT-pool and disk (bench-disk.py) benchmarks
 #   make bench-vm            buddy allocator benchmarks (host)
 #   make fuzz [FUZZTIME=60]  fuzz the buddy allocator (host, clang libFuzzer)
 #   make mutation LAB=NN     grade mechanical mutants of a lab's answer (minutes)
@@ -24,7 +24,8 @@
 #
 # CONFIG=i386 (default), i386-pae or amd64: the rows of conf/configs.toml; MEM=128M (at
 # least 8M; default: the config's); ARGS="key=value ..." adds to the kernel command
-# line; SEED=n replays a grade run; VM_PHYSSEG=dense|sparse.
+# line; SEED=n replays a grade run; VM_PHYSSEG=dense|sparse; DISK=path (DISK_RO=path:
+# read-only) attaches a raw image to make qemu as a virtio-blk disk (the monitor's `disks`).
 
 # An interpreter that has pytest (Debian's); stdlib-only tools use it too.
 PYTHON	:= $(shell for p in /usr/bin/python3 python3; do \
@@ -120,7 +121,8 @@ $(B)/kernel.elf: $(OBJS) $(B)/ksyms.o kernel/arch/$(ARCH)/kernel.ld
 # ---- Running -------------------------------------------------------------
 GDBPORT	?= $(shell expr 25000 + $$(id -u) % 5000)
 QEMU	= $(PYTHON) tools/qemu --config $(CONFIG) $(if $(MEM),--mem $(MEM)) $(if $(CPU),--cpu $(CPU)) \
-	  --kernel $(B)/kernel.elf $(if $(ARGS),--append "$(ARGS)")
+	  --kernel $(B)/kernel.elf $(if $(ARGS),--append "$(ARGS)") \
+	  $(if $(DISK),--disk $(DISK)) $(if $(DISK_RO),--disk-ro $(DISK_RO))
 
 qemu: deps $(B)/kernel.elf
 	$(QEMU)
@@ -177,7 +179,8 @@ test: deps
 	$(MAKE) typecheck
 	if [ -d grader/selftest ]; then $(PYTHON) -m pytest -q -n 2 grader/selftest; fi
 	$(foreach c,$(CONFIGS),$(MAKE) -s CONFIG=$(c) kernel &&) true
-	$(PYTHON) -m pytest -q -n 2 grader/tests/test_kernel.py grader/tests/test_threads.py grader/tests/test_gdb.py
+	$(PYTHON) -m pytest -q -n 2 grader/tests/test_kernel.py grader/tests/test_threads.py grader/tests/test_disk.py \
+	  grader/tests/test_gdb.py
 	$(PYTHON) tools/grade.py --all $(if $(wildcard grader/hidden),--hidden)
 	if [ -f tools/stripcheck.py ]; then $(PYTHON) tools/stripcheck.py; fi
 
@@ -200,6 +203,7 @@ bench: deps
 	$(PYTHON) tools/bench-grade.py
 	$(PYTHON) tools/bench-direct.py
 	$(PYTHON) tools/bench-switch.py
+	$(PYTHON) tools/bench-disk.py
 
 # The physical allocator on the host (tests/host/extra.mk), outside `make test`:
 # benchmarks (gcc -O2), and a libFuzzer target (clang, libclang-rt-14-dev).

@@ -216,6 +216,25 @@ MEMINFO = ["phys_avail <start:hex> <end:hex>", "dump_avail <start:hex> <end:hex>
            "ignored <bytes:dec>", "kernel <start:hex> <end:hex>"]
 PAE_HIGH = ["pa=<pa:hex> readback=<readback:hex>"]
 CONTIGMALLOC = ["pa <pa:hex>"]
+# kernel/tests/ktest_disk.c (grader/tests/test_disk.py)
+DISK_STATS = "stats <unit:dec> reads <reads:dec> writes <writes:dec> bytes_read <bytes_read:dec> " \
+             "bytes_written <bytes_written:dec> errors <errors:dec>"
+DISK_RW = ["disk sectors <sectors:dec> ro <ro:yesno>",
+           "r <i:dec> <blkno:dec> <npages:dec> <error:dec> <crc:hex>",
+           "w <i:dec> <blkno:dec> <npages:dec> <error:dec> <crc:hex> <crc_back:hex>",
+           DISK_STATS]
+DISK_BOUNDS = ["disk <unit:dec> sectors <sectors:dec> ro <ro:yesno>",
+               "case <unit:dec> <name:word> <error:dec>",
+               DISK_STATS,
+               "nodisk count <count:dec> get_null <get_null:yesno> read <error:dec>"]
+DISK_ASYNC = ["disk sectors <sectors:dec>",
+              "req <i:dec> <op:word> <blkno:dec> <npages:dec> <error:dec> <crc:hex>",
+              "done <k:dec> <i:dec>",
+              "callbacks <callbacks:dec> in_diskdone <in_diskdone:dec> outstanding <outstanding:dec>",
+              DISK_STATS]
+DISK_BENCH = ["rate cycles_per_ms <rate:dec>",
+              "bench <mode:word> <op:word> bytes <bytes:dec> pages <pages:dec> cycles <cycles:dec>"]
+
 # kernel/tests/ktest_object.c
 OBJECT_CHECK = "check <when:word> <ok:yesno>"
 OBJECT_PAGES = ["r <obj:word> <pindex:dec>", "n <obj:word> <count:dec>", OBJECT_CHECK]
@@ -248,6 +267,7 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "buddy_workload": LAB02, "buddy_contig": LAB02, "buddy_noobj": LAB02,
     "buddy_double_free": LAB02, "buddy_steal": LAB02, "buddy_script": LAB02_SCRIPT,
     "meminfo": MEMINFO, "pae_high": PAE_HIGH, "contigmalloc": CONTIGMALLOC,
+    "disk_rw": DISK_RW, "disk_bounds": DISK_BOUNDS, "disk_bench": DISK_BENCH, "disk_async": DISK_ASYNC,
     "threads_interleave": THREADS_INTERLEAVE, "sleep_wakeup": SLEEP_WAKEUP,
     "msleep_timeout": MSLEEP_TIMEOUT, "wakeup_one": WAKEUP_ONE, "switch_bench": SWITCH_BENCH,
     "object_pages": OBJECT_PAGES, "object_states": OBJECT_STATES, "object_cache": OBJECT_CACHE,

@@ -38,7 +38,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from . import ROOT, configs, kdata, manifest, physmem, runner
+from . import ROOT, configs, kdata, manifest, physmem, qemu, runner
 from .runner import RunKind, RunResult
 
 DEFAULT_TIMEOUT = 10.0
@@ -285,8 +285,9 @@ class VM:
         self.runs: list[RunResult] = []
 
     def run(self, tests: str | Sequence[str], args: Args = None, mem: str | None = None,
-            cpu: str | None = None, disks: Sequence[str] = (), timeout: float | None = None,
-            expect: Sequence[str] = (RunKind.OK,), physseg: str | None = None) -> RunResult:
+            cpu: str | None = None, disks: Sequence[qemu.DiskSpec] = (), timeout: float | None = None,
+            expect: Sequence[str] = (RunKind.OK,), physseg: str | None = None,
+            trace: Sequence[str] = ()) -> RunResult:
         """Boot once (twice if the serial output arrived damaged) and return the result.
 
         mem defaults to the config's (conf/configs.toml);
@@ -294,6 +295,8 @@ class VM:
         kinds the test is prepared for (e.g. ("panic",)): any other abnormal
         ending heads the failure message, before the test's own complaint.
         physseg ("dense"/"sparse") boots the config's VM_PHYSSEG build variant.
+        disks: raw images (paths or qemu.Disk(path, readonly=True)), the kernel's disk0, disk1...
+        trace: QEMU trace events to log (RunResult.qemu_log), e.g. virtio_blk_handle_read.
         """
         scale = float(os.environ.get("VMKIT_TIMEOUT_SCALE") or 1)
         seed = self.rng.randrange(2 ** 31)
@@ -301,7 +304,7 @@ class VM:
         def boot() -> RunResult:
             return self.runner.boot(self.config, tests, args=args, mem=mem or self.conf.mem, cpu=cpu, disks=disks,
                                     timeout=(timeout or self.timeout) * scale, seed=seed,
-                                    physseg=physseg)
+                                    physseg=physseg, trace=trace)
         r = boot()
         if _transit_suspect(r):
             # Same seed and arguments, a fresh nonce: damage in transit is

@@ -8,6 +8,7 @@ binary, -cpu and default -m of each config come from conf/configs.toml
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import shutil
@@ -35,6 +36,26 @@ _SIZE = re.compile(r"(\d+(?:\.\d+)?)([kKmMgGtT]?)[bB]?")
 _SCALE = {"k": 1 / 1024, "m": 1, "g": 1024, "t": 1024 * 1024}
 
 
+@dataclasses.dataclass(frozen=True)
+class Disk:
+    """A raw disk image to attach: a virtio-blk drive, read-only if QEMU is to refuse writes."""
+    path: str
+    readonly: bool = False
+
+    def drive(self) -> str:
+        """QEMU's -drive value (the kernel's virtio-blk driver, kernel/dev/virtio_blk.c)."""
+        if "," in str(self.path):
+            raise ValueError("disk path may not contain a comma: %r" % (self.path,))
+        return "file=%s,format=raw,if=virtio%s" % (self.path, ",readonly=on" if self.readonly else "")
+
+
+DiskSpec = str | Disk      # a bare path is a read-write Disk
+
+
+def as_disk(d: DiskSpec) -> Disk:
+    return d if isinstance(d, Disk) else Disk(str(d))
+
+
 def mem_mib(mem: str | int) -> float | None:
     """QEMU's -m size in MiB (a bare number is MiB, as QEMU reads it), or None if malformed."""
     m = _SIZE.fullmatch(str(mem).strip())
@@ -59,12 +80,14 @@ def gdb_port(uid: int | None = None) -> int:
 
 
 def qemu_argv(kernel: str, config: str, mem: str | None = None, cpu: str | None = None, append: str = "",
-              disks: Sequence[str] = (), gdb: int | None = None, interactive: bool = False,
-              trifault_log: str | None = None) -> list[str]:
+              disks: Sequence[DiskSpec] = (), gdb: int | None = None, interactive: bool = False,
+              trifault_log: str | None = None, trace: Sequence[str] = ()) -> list[str]:
     """argv for booting `kernel` (an ELF path) built for `config`.
 
     mem, cpu: QEMU's -m and -cpu (default: the config's, conf/configs.toml).
-    disks: raw image paths, attached as IDE drives in order.
+    disks: raw images (paths or Disk), attached as virtio-blk drives in order:
+      the kernel's disk0, disk1...
+    trace: QEMU trace events (e.g. virtio_blk_handle_read) logged to trifault_log.
     gdb: a TCP port; QEMU then waits (-S) for GDB on 127.0.0.1:port.
     interactive: for a person at a terminal: the serial port shares stdio
       with QEMU's monitor (mon:stdio), so Ctrl-A X quits and Ctrl-A C
@@ -77,12 +100,14 @@ def qemu_argv(kernel: str, config: str, mem: str | None = None, cpu: str | None 
         argv += ["-append", append]
     argv += ["-display", "none", "-serial", "mon:stdio" if interactive else "stdio", "-no-reboot",
              "-device", DEBUG_EXIT, "-m", str(mem or row.mem), "-cpu", cpu or row.cpu]
+    if trace and not trifault_log:
+        raise ValueError("trace events need a log file (trifault_log)")
     for d in disks:
-        if "," in str(d):
-            raise ValueError("disk path may not contain a comma: %r" % (d,))
-        argv += ["-drive", "file=%s,format=raw,if=ide" % (d,)]
+        argv += ["-drive", as_disk(d).drive()]
     if trifault_log:
         argv += ["-d", "cpu_reset", "-D", str(trifault_log)]
+        for ev in trace:
+            argv += ["-trace", ev]
     if gdb is not None:
         argv += ["-S", "-gdb", "tcp:127.0.0.1:%d" % int(gdb)]
     return argv
@@ -102,7 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--mem", default=None, help="guest RAM, e.g. 128M or 6G (default: the config's)")
     p.add_argument("--cpu", default=None, help="QEMU -cpu (default: the config's)")
     p.add_argument("--append", default="", help="kernel command line")
-    p.add_argument("--disk", action="append", default=[], help="raw disk image (repeatable)")
+    p.add_argument("--disk", action="append", default=[],
+                   help="raw disk image, a virtio-blk drive (repeatable; disk0 first)")
+    p.add_argument("--disk-ro", action="append", default=[],
+                   help="raw disk image attached read-only (after the --disk ones)")
     p.add_argument("--gdb", nargs="?", type=int, const=-1, default=None, metavar="PORT",
                    help="wait for GDB on 127.0.0.1:PORT (default port %d)" % gdb_port())
     p.add_argument("--print-gdb-port", action="store_true", help="print the default GDB port and exit")
@@ -125,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gdb = None if a.gdb is None else (gdb_port() if a.gdb < 0 else a.gdb)
     try:
         cmd = qemu_argv(kernel, a.config, mem=mem, cpu=a.cpu, append=a.append,
-                        disks=a.disk, gdb=gdb, interactive=sys.stdin.isatty())
+                        disks=[Disk(d) for d in a.disk] + [Disk(d, readonly=True) for d in a.disk_ro], gdb=gdb, interactive=sys.stdin.isatty())
     except ValueError as e:
         p.error(str(e))
     if a.dry_run:

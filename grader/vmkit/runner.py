@@ -320,6 +320,7 @@ class RunResult:
     status: int | None = None             # QEMU's exit status (None: not booted)
     log: str = ""
     stderr: str = ""
+    qemu_log: str = ""                    # QEMU's -D log: its trace events (boot(trace=...))
     truncated: int = 0                    # bytes of output discarded by the cap
     elapsed: float = 0.0
     build: Build | None = None
@@ -488,9 +489,9 @@ class Runner:
         return self._builds[key]
 
     def boot(self, config: str, tests: str | Sequence[str], args: CmdArgs = None,
-             mem: str | None = None, cpu: str | None = None, disks: Sequence[str] = (),
+             mem: str | None = None, cpu: str | None = None, disks: Sequence[qemu.DiskSpec] = (),
              timeout: float = 10.0, seed: int = 0, kernel: str | None = None,
-             physseg: str | None = None) -> RunResult:
+             physseg: str | None = None, trace: Sequence[str] = ()) -> RunResult:
         tests = [tests] if isinstance(tests, str) else list(tests)
         variant = variant_name(config, physseg)     # hangs are remembered per kernel built
         nonce = secrets.token_hex(8)
@@ -518,17 +519,19 @@ class Runner:
         os.close(fd)
         try:
             argv = qemu.qemu_argv(kernel, config, mem=mem, cpu=cpu, append=cmdline,
-                                  disks=disks, trifault_log=tflog)
+                                  disks=disks, trifault_log=tflog, trace=trace)
             scale = float(os.environ.get("VMKIT_TIMEOUT_SCALE") or 1)
             cap = run_supervised(argv, timeout, on_line=t.feed,
                                  first_output=BANNER_TIMEOUT * scale if self.fail_fast else None,
                                  abort=other_hung if self.fail_fast else None)
             with open(tflog, errors="replace") as f:
-                triple = "Triple fault" in f.read(1 << 20)
+                qlog = f.read(64 << 20)
+            triple = "Triple fault" in qlog
         finally:
             os.unlink(tflog)
         log = cap.text()
         res = dataclasses.replace(base, argv=argv, status=cap.status, transcript=t, build=b, log=log,
+                                  qemu_log=qlog if trace else "",
                                   stderr=cap.stderr.decode("utf-8", "replace"),
                                   truncated=cap.discarded, elapsed=cap.elapsed,
                                   kind=classify(t, cap.status, cap.timed_out, triple))

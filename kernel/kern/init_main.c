@@ -12,6 +12,7 @@
 #include <sys/systm.h>
 #include <sys/kenv.h>
 #include <sys/kernel.h>
+#include <sys/disk.h>
 #include <sys/ktest.h>
 #include <sys/malloc.h>
 #include <sys/monitor.h>
@@ -64,6 +65,7 @@ mi_startup(const struct mi_bootinfo *bi)
 	vm_mem_init();				/* the VM system: page array, allocator, kmem */
 	kenv_check();				/* vm.blacklist= may have been refused */
 	kthread_start();			/* the idle thread; interrupts on: the clock preempts */
+	disk_init();				/* find the disks (PCI), attach their drivers */
 	ktest_run_phase(KTEST_PHASE_VM);	/* test=: the VM tests, END, leave QEMU */
 	monitor();				/* the console shell, until `halt` */
 }

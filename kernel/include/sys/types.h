@@ -18,6 +18,7 @@ typedef uint8_t		u_char;
 typedef uint32_t	u_int;
 typedef unsigned long	u_long;
 typedef uint64_t	vm_pindex_t;	/* a page index within an object */
+typedef int64_t		daddr_t;	/* a disk address, in DEV_BSIZE sectors */
 
 #define	UINT64_MAX	0xffffffffffffffffull
 #define	UINT32_MAX	0xffffffffu
@@ -50,11 +51,14 @@ typedef __builtin_va_list va_list;
 
 /* errno values returned by kernel functions (positive, as in BSD). */
 #define	ENOENT		2
+#define	EIO		5	/* the device failed or did not answer */
+#define	ENXIO		6
 #define	ENOMEM		12
 #define	EFAULT		14
 #define	EBUSY		16
 #define	EEXIST		17
 #define	EINVAL		22
+#define	EROFS		30	/* a write to a read-only disk */
 #define	ERANGE		34
 #define	EAGAIN		35
 #define	EWOULDBLOCK	EAGAIN		/* msleep: the time-out ran out */
