@@ -239,7 +239,12 @@ pmap_ptp_alloc(void)
 static void
 pmap_ptp_free(vm_paddr_t pa)
 {
-	if (pa >= boot_alloc_end) {		/* from the page allocator */
+	/*
+	 * The boot pool's pages lie in [KERNLOAD, boot_alloc_end), taken from
+	 * phys_avail; every other page came from the page allocator - low
+	 * memory below KERNLOAD too, once the higher free lists run dry.
+	 */
+	if (pa < KERNLOAD || pa >= boot_alloc_end) {
 		vm_page_free(PHYS_TO_VM_PAGE(pa));
 		return;
 	}
