@@ -18,6 +18,7 @@
  * and no page it allocated behind (test=all runs lab 02's tests after it).
  */
 #include <sys/systm.h>
+#include <sys/proc.h>
 #include <sys/ktest.h>
 #include <vm/vm_param.h>
 #include <vm/vm_kern.h>
@@ -328,7 +329,12 @@ KTEST(object_cache, KTEST_VM)
 		if (!grab_report(t, "regrow", y, (vm_pindex_t)p))
 			return;
 	report_check(t, "regrown");
-	/* Reclaim: take every page there is; X's cached pages must go too. */
+	/*
+	 * Reclaim: take every page there is; X's cached pages must go too.
+	 * Not preemptible meanwhile: the allocations wake the page daemon,
+	 * which would cache or free pages under the count.
+	 */
+	critical_enter();
 	free_before = cnt.v_free_count;
 	cache_before = cnt.v_cache_count;
 	TAILQ_INIT(&taken);
@@ -338,6 +344,7 @@ KTEST(object_cache, KTEST_VM)
 	}
 	ktest_data(t, "reclaim %u %u %u %u %d", n, free_before, cache_before, cnt.v_cache_count,
 	    x->cache_count);
+	critical_exit();
 	while ((m = TAILQ_FIRST(&taken)) != NULL) {
 		TAILQ_REMOVE(&taken, m, pageq);
 		vm_page_free(m);
