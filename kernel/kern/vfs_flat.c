@@ -129,7 +129,7 @@ static int
 flatfs_check_table(struct disk *dp, const struct flatfs_super *sb)
 {
 	if (sb->version != FLATFS_VERSION || sb->entries == 0 ||
-	    sb->tblocks != howmany((uint64_t)sb->entries * FLATFS_ENTSIZE, PAGE_SIZE) ||
+	    sb->tblocks != (uint32_t)(((uint64_t)sb->entries * FLATFS_ENTSIZE + PAGE_SIZE - 1) / PAGE_SIZE) ||
 	    sb->blocks < 1 + sb->tblocks ||
 	    (uint64_t)sb->blocks * SECTORS_PER_BLOCK > dp->d_sectors) {
 		printf("flatfs: disk%d: bad superblock: version %u, %u entries in %u table blocks, "
@@ -316,7 +316,7 @@ file_write_range(struct file *f, uint64_t off, const uint8_t *buf, size_t len)
 
 		if (m == NULL)
 			return (error);
-		file_copy_page(f, m, pgoff, __DECONST(uint8_t *, buf), n, true);
+		file_copy_page(f, m, pgoff, (uint8_t *)(uintptr_t)buf, n, true);
 		vm_page_dirty(m);
 		file_page_release(m);
 		off += n;
