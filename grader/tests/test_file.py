@@ -15,7 +15,10 @@ the end) get their errno.
 
 file_pressure: with -m 12M, "big" (larger than RAM) is read through the page
 cache and copied to "out", then out is synced: the chunk CRCs and every byte
-of out after exit must be big's, and the page daemon must have run.
+of out after exit must be big's, the page daemon must have run and laundered
+some of out's dirty pages through the file pager before file_sync, every
+page written (QEMU's count) is one the pager says it wrote, and no write
+lands outside out's extent and the table.
 
 file_badimage: fsdev=0 on a disk without the magic: the boot says so, the
 open fails with ENXIO, the kernel runs on to END.
@@ -163,6 +166,26 @@ def test_file_pressure(vm, tmp_path: Path):
              len(out), len(big), "equal" if out == big else "first difference at byte %d"
              % next((i for i in range(min(len(out), len(big))) if out[i] != big[i]),
                     min(len(out), len(big)))))
+    fs = flatfs.read_image(img)
+    o = fs.find("out")
+    wblocks: dict[int, int] = {}
+    for op, sec, n in requests(r):
+        if op == "write":
+            for blk in range(sec // SPP, (sec + n) // SPP):
+                wblocks[blk] = wblocks.get(blk, 0) + 1
+    table = set(range(1, 1 + fs.table_blocks))
+    stray = sorted(b for b in wblocks if b not in table and not o.first <= b < o.first + o.nblocks)
+    vm.check(not stray, r, "file_pressure: QEMU wrote blocks %s, outside out's extent %d+%d and "
+             "the table" % (stray[:5], o.first, o.nblocks))
+    opages = (len(big) + PAGE - 1) // PAGE
+    missing = [b for b in range(o.first, o.first + opages) if b not in wblocks]
+    vm.check(not missing, r, "file_pressure: out's blocks %s were never written" % missing[:5])
+    vm.check(s[0]["laundered"] > 0 and s[0]["laundered"] + s[0]["synced"] ==
+             sum(v for b, v in wblocks.items() if b not in table), r,
+             "file_pressure: %d of out's pages were dirty in %s of RAM, yet the daemon laundered "
+             "%d before file_sync (which wrote %d); QEMU wrote %d pages there"
+             % (opages, PRESSURE_MEM, s[0]["laundered"], s[0]["synced"],
+                sum(v for b, v in wblocks.items() if b not in table)))
     reads = sum(n for op, _, n in requests(r) if op == "read") // SPP
     vm.check(reads >= npages, r, "file_pressure: QEMU served %d pages of reads for a file of %d"
              % (reads, npages))

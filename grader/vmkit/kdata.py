@@ -245,7 +245,8 @@ FILE_OPS = ["open w len <len:dec> blocks <blocks:dec>",
             "bad <case:word> <v:dec>",
             FILE_CHECK]
 FILE_PRESSURE = ["chunk <i:dec> <crc:dec>",
-                 "sync <error:dec> daemon <passes:dec> reactivated <reactivated:dec>",
+                 "sync <error:dec> daemon <passes:dec> reactivated <reactivated:dec> laundered <laundered:dec> "
+                 "synced <synced:dec>",
                  FILE_CHECK]
 FILE_BADIMAGE = ["open <error:dec>"]
 

@@ -23,7 +23,8 @@
  * file_pressure (file.chunk=<pages>; files "big", "out"): read big whole in
  * chunks, writing each chunk to out at the same offset, then sync out:
  *   chunk <i> <crc>     crc32 of chunk i of big as read
- *   sync <error> daemon <passes> reactivated <n>
+ *   sync <error> daemon <passes> reactivated <n> laundered <pages> synced <pages>
+ *       (the file pager's pages written before file_sync - the daemon's - and by it)
  *   check <ok:yesno>
  *
  * file_badimage (fsdev=0 on a disk without the magic):
@@ -231,7 +232,7 @@ KTEST(file_pressure, KTEST_EXPLICIT | KTEST_VM)
 	struct file *big, *out;
 	uint64_t chunk, off;
 	uint8_t *buf;
-	u_int passes = cnt.v_pdpasses, react = cnt.v_reactivated;
+	u_int passes = cnt.v_pdpasses, react = cnt.v_reactivated, r, w, po, e, po0;
 	size_t n;
 	int i = 0, error = 0;
 
@@ -247,8 +248,11 @@ KTEST(file_pressure, KTEST_EXPLICIT | KTEST_VM)
 		ktest_data(t, "chunk %d %u", i, kf_crc32(0, buf, n));
 		error = file_write(out, off, buf, n);
 	}
-	ktest_data(t, "sync %d daemon %u reactivated %u", error != 0 ? error : file_sync(out),
-	    cnt.v_pdpasses - passes, cnt.v_reactivated - react);
+	vnode_pager_stats(&r, &w, &po0, &e);
+	error = error != 0 ? error : file_sync(out);
+	vnode_pager_stats(&r, &w, &po, &e);
+	ktest_data(t, "sync %d daemon %u reactivated %u laundered %u synced %u", error,
+	    cnt.v_pdpasses - passes, cnt.v_reactivated - react, po0, po - po0);
 	free(buf);
 	file_close(big);
 	file_close(out);
