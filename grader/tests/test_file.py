@@ -101,6 +101,9 @@ def test_file_ops(vm, tmp_path: Path):
              "(%d pages past it cached) and writing at %d, bytes %d..%d read back %s (error %d)"
              % (t, cut[0]["cached"], g, t, g, "zeros" if cut[0]["zeros"] else "OLD DATA",
                 cut[0]["error"]))
+    vm.check((cut[0]["left"], cut[0]["left_cached"]) == (0, 0), r, "file_ops: after truncating "
+             "w to %d, %d resident and %d cached pages remain past the end (a regrown file must "
+             "never find its old pages)" % (t, cut[0]["left"], cut[0]["left_cached"]))
     vm.check(all(x["error"] == 0 for x in lines if x.kind == "sync"), r, "file_ops: file_sync failed")
     bad = {x["case"]: x["v"] for x in lines if x.kind == "bad"}
     vm.check(bad == {"noent": ENOENT, "write_past": EFBIG, "truncate_past": EFBIG, "read_past": 0}, r,

@@ -240,7 +240,7 @@ FILE_CHECK = "check <ok:yesno>"
 FILE_OPS = ["open w len <len:dec> blocks <blocks:dec>",
             "w <i:dec> <off:dec> <len:dec> <error:dec>",
             "sync <error:dec>",
-            "cut <t:dec> <g:dec> <cached:dec> <zeros:yesno> <error:dec>",
+            "cut <t:dec> <g:dec> <cached:dec> <zeros:yesno> <error:dec> left <left:dec> <left_cached:dec>",
             "reread <pages:dec> <crc:dec> <crc2:dec> <crc3:dec> <reactivated:dec>",
             "bad <case:word> <v:dec>",
             FILE_CHECK]

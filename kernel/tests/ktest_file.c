@@ -10,7 +10,7 @@
  *       len = 1 + below(min(3 pages, extent - off)), then ceil(len / 8)
  *       rng_next() words (little endian), the first len bytes written
  *   sync <error>
- *   cut <t> <g> <cached> <zeros:yesno> <error>   truncate-then-regrow: the
+ *   cut <t> <g> <cached> <zeros:yesno> <error> left <resident> <cached>   truncate-then-regrow: the
  *       pages past t made clean and cached (vm_page_cache), truncate to
  *       t = below(length), then write byte rng_next() & 0xff at g = t + 1 +
  *       below(2 pages); the bytes t..g read back zero?
@@ -142,7 +142,8 @@ kf_cut(struct ktest_ctx *t, struct file *f, uint8_t *buf)
 	uint64_t tr = rng_below(&t->rng, (uint32_t)file_size(f));
 	uint64_t g = tr + 1 + rng_below(&t->rng, 2 * PAGE_SIZE);
 	uint8_t b = (uint8_t)(rng_next(&t->rng) & 0xff);
-	int cached, error;
+	int cached, error, left = 0, lcache;
+	vm_page_t m;
 	bool zeros = true;
 	size_t n;
 
@@ -151,6 +152,13 @@ kf_cut(struct ktest_ctx *t, struct file *f, uint8_t *buf)
 	(void)file_sync(f);
 	cached = kf_cache_from(f, OFF_TO_IDX(tr));
 	error = file_truncate(f, tr);
+	VM_OBJECT_LOCK(f->f_obj);
+	TAILQ_FOREACH(m, &f->f_obj->memq, listq)
+		left += m->pindex >= OFF_TO_IDX(round_page(tr));
+	mtx_lock(&vm_page_queue_free_mtx);
+	lcache = f->f_obj->cache_count;
+	mtx_unlock(&vm_page_queue_free_mtx);
+	VM_OBJECT_UNLOCK(f->f_obj);
 	if (error == 0)
 		error = file_write(f, g, &b, 1);
 	for (uint64_t off = tr; error == 0 && off < g; off += n) {
@@ -161,8 +169,8 @@ kf_cut(struct ktest_ctx *t, struct file *f, uint8_t *buf)
 		if (n == 0)
 			break;
 	}
-	ktest_data(t, "cut %ju %ju %d %s %d", (uintmax_t)tr, (uintmax_t)g, cached,
-	    zeros ? "yes" : "no", error);
+	ktest_data(t, "cut %ju %ju %d %s %d left %d %d", (uintmax_t)tr, (uintmax_t)g, cached,
+	    zeros ? "yes" : "no", error, left, lcache);
 	ktest_data(t, "sync %d", file_sync(f));
 }
 
