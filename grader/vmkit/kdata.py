@@ -275,6 +275,23 @@ MSLEEP_TIMEOUT = ["timeout timo=<timo:dec> waited=<waited:dec> rv=<rv:dec>"]
 WAKEUP_ONE = ["woke n=<n:dec> woken=<woken:dec> first=<first:num>"]
 SWITCH_BENCH = ["switch n=<n:dec> switches=<switches:dec> cycles=<cycles:dec> tickrate=<tickrate:dec>"]
 
+# The page daemon (kernel/tests/ktest_pageout.c).
+PAGEOUT_PRESSURE = [
+    "params pages <pages:dec> steps <steps:dec> free <free:dec>",
+    "reads <chunk:dec> <hash:hex>",
+    "daemon passes <passes:dec> wakeups <wakeups:dec> cached <cached:dec> laundered "
+    "<laundered:dec> done <done:dec> errors <errors:dec> reactivated <reactivated:dec> "
+    "pageins <pageins:dec>",
+    "pager puts <puts:dec> pages <pages:dec> gets <gets:dec> bad <bad:dec> sync <sync:dec>",
+    OBJECT_CHECK,
+]
+PAGEOUT_NOPAGER = [
+    "params pages <pages:dec> free <free:dec>",
+    "full <pindex:dec> resident <resident:dec>",
+    "daemon oom <oom:dec> nopager <nopager:dec> laundered <laundered:dec>",
+    OBJECT_CHECK,
+]
+
 GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "strtoull": LAB00_STRTOULL, "kenv": LAB00_KENV, "cmdline": LAB00_CMDLINE,
     "page_array": LAB01, "phys_probe": LAB01, "dump_poison": LAB01, "dump_bitmap": LAB01,
@@ -287,6 +304,8 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "threads_interleave": THREADS_INTERLEAVE, "sleep_wakeup": SLEEP_WAKEUP,
     "msleep_timeout": MSLEEP_TIMEOUT, "wakeup_one": WAKEUP_ONE, "switch_bench": SWITCH_BENCH,
     "object_pages": OBJECT_PAGES, "object_states": OBJECT_STATES, "object_cache": OBJECT_CACHE,
+    "pageout_pressure": PAGEOUT_PRESSURE, "pageout_nopager": PAGEOUT_NOPAGER,
+    "swap_pressure": PAGEOUT_PRESSURE,
 }.items()}
 
 

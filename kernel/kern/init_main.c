@@ -21,6 +21,7 @@
 #include <vm/vm_param.h>
 #include <vm/vm_extern.h>
 #include <vm/vm_kern.h>
+#include <vm/vm_pager.h>
 
 static void
 print_memory(void)
@@ -68,6 +69,7 @@ mi_startup(const struct mi_bootinfo *bi)
 	kthread_start();			/* the idle thread; interrupts on: the clock preempts */
 	disk_init();				/* find the disks (PCI), attach their drivers */
 	(void)flatfs_mount();			/* fsdev= or the disk with the magic: files */
+	swap_pager_swapon();			/* swapdev= or the only disk, or no swap */
 	ktest_run_phase(KTEST_PHASE_VM);	/* test=: the VM tests, END, leave QEMU */
 	monitor();				/* the console shell, until `halt` */
 }

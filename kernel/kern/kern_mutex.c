@@ -116,7 +116,7 @@ mtx_trylock(struct mtx *m)
 	}
 	intr_restore(ef);
 	if (got == 1)
-		witness_lock(m, __FILE__, __LINE__);	/* a try never blocks: no order check */
+		witness_lock_try(m, __FILE__, __LINE__);	/* a try never blocks: no order */
 	return (got != 0);
 }
 

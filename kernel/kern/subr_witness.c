@@ -81,6 +81,23 @@ witness_checkorder(struct mtx *m, const char *file, int line)
 	}
 }
 
+/*
+ * m was taken by mtx_trylock: hold it, but learn no order from it - a try
+ * never blocks, so it cannot deadlock, and a trylock against the order is
+ * how code takes locks "backwards" (the page daemon: page queues, then an
+ * object).  FreeBSD's witness does the same (LOP_TRYLOCK).
+ */
+void
+witness_lock_try(struct mtx *m, const char *file, int line)
+{
+	struct thread *td = curthread;
+
+	if (td->td_nlocks == WITNESS_MAXHELD)
+		panic("witness: thread %s holds more than %d locks taking %s at %s:%d", td->td_name,
+		    WITNESS_MAXHELD, m->mtx_name, file, line);
+	td->td_locks[td->td_nlocks++] = m;
+}
+
 /* m was taken at file:line: hold it, and record the order against every held class. */
 void
 witness_lock(struct mtx *m, const char *file, int line)

@@ -397,21 +397,6 @@ KTEST(disk_async, KTEST_VM | KTEST_EXPLICIT)
  *   bench <mode> <write|read> bytes <n> pages <p> cycles <c>
  */
 static uint64_t
-kt_cycles_per_ms(void)
-{
-	volatile uint64_t start = ticks;
-	uint64_t t0;
-
-	while (ticks == start)
-		cpu_idle();
-	t0 = cpu_ticks();
-	start = ticks;
-	while (ticks < start + 5)
-		cpu_idle();
-	return ((cpu_ticks() - t0) / (5 * 1000 / HZ));
-}
-
-static uint64_t
 kt_kenv_num(const char *key, uint64_t dflt)
 {
 	const char *s = kenv_get(key);
@@ -492,7 +477,7 @@ KTEST(disk_bench, KTEST_VM | KTEST_EXPLICIT)
 	for (int i = 0; i < total; i++)
 		ma[i] = PHYS_TO_VM_PAGE(pa + (vm_paddr_t)i * PAGE_SIZE);
 	memset(buf, 0x5a, (size_t)total * PAGE_SIZE);
-	ktest_data(t, "rate cycles_per_ms %ju", (uintmax_t)kt_cycles_per_ms());
+	ktest_data(t, "rate cycles_per_ms %ju", (uintmax_t)(cpu_tickrate_wait() / 1000));
 	for (int op = 0; op < 4; op++) {
 		int cmd = op % 2 == 0 ? BIO_WRITE : BIO_READ;
 		bool async = op >= 2;

@@ -477,23 +477,7 @@ KTEST(pmap_many, KTEST_VM)
 	vm_page_free(m);
 }
 
-#ifdef VM_FREELIST_DMA32
-/* cpu_ticks() per millisecond, measured against the clock (5 ticks). */
-static uint64_t
-cycles_per_ms(void)
-{
-	volatile uint64_t start = ticks;
-	uint64_t t0;
-
-	while (ticks == start)
-		cpu_idle();
-	t0 = cpu_ticks();
-	start = ticks;
-	while (ticks < start + 5)
-		cpu_idle();
-	return ((cpu_ticks() - t0) / (5 * 1000 / HZ));
-}
-
+#ifdef PMAP_PTP_FREELIST
 #define	FRAG_MARK	((vm_pindex_t)0xf7a6f7a6)	/* in pindex: a page fragment_freelist took */
 
 /*
@@ -541,9 +525,9 @@ fragment_freelist(int flind, bool restore)
  */
 KTEST(pmap_pdp_freelist, KTEST_VM | KTEST_EXPLICIT)
 {
-#ifdef VM_FREELIST_DMA32
+#ifdef PMAP_PTP_FREELIST
 	enum { N = 8, NPD = 3 };	/* address spaces; directory pages each (PAE) */
-	uint64_t per_ms = cycles_per_ms(), t0, old_cycles, new_cycles;
+	uint64_t per_ms = cpu_tickrate_wait() / 1000, t0, old_cycles, new_cycles;
 	long frags, low_before;
 	pmap_t pm[N];
 	vm_page_t m;
@@ -564,16 +548,16 @@ KTEST(pmap_pdp_freelist, KTEST_VM | KTEST_EXPLICIT)
 	mtx_unlock(&vm_page_queue_free_mtx);
 	KT_CHECK(t, m != NULL && m->phys_addr < VM_DMA32_BOUNDARY, "no page below 4 GiB");
 	/* After: the pmap's own allocations, from the list. */
-	low_before = vm_phys_freelist_pages(VM_FREELIST_DMA32);
+	low_before = vm_phys_freelist_pages(PMAP_PTP_FREELIST);
 	t0 = cpu_ticks();
 	for (int i = 0; i < N; i++)
 		pm[i] = pmap_create();
 	new_cycles = (cpu_ticks() - t0) / (N * NPD);
 	for (int i = 0; i < N; i++)
 		KT_CHECK(t, pm[i] != NULL, "pmap_create #%d failed", i);
-	KT_CHECK(t, low_before - vm_phys_freelist_pages(VM_FREELIST_DMA32) == N * NPD,
+	KT_CHECK(t, low_before - vm_phys_freelist_pages(PMAP_PTP_FREELIST) == N * NPD,
 	    "%d address spaces took %ld pages of the free list below 4 GiB, not %d",
-	    N, low_before - vm_phys_freelist_pages(VM_FREELIST_DMA32), N * NPD);
+	    N, low_before - vm_phys_freelist_pages(PMAP_PTP_FREELIST), N * NPD);
 	for (int i = 0; i < N; i++)
 		pmap_destroy(pm[i]);
 	fragment_freelist(VM_FREELIST_DEFAULT, true);
@@ -586,6 +570,7 @@ KTEST(pmap_pdp_freelist, KTEST_VM | KTEST_EXPLICIT)
 	    "%ju: the pmap is not taking them from its free list", (uintmax_t)new_cycles,
 	    (uintmax_t)old_cycles);
 #else
-	ktest_detail(t, "no free list below 4 GiB on %s", MACHINE_CONFIG);
+	ktest_skip(t, "the pmap of %s takes its page-table pages from no particular free list "
+	    "(PMAP_PTP_FREELIST)", MACHINE_CONFIG);
 #endif
 }

@@ -335,11 +335,11 @@ yielder(void *arg __unused)
 KTEST(switch_bench, KTEST_VM | KTEST_EXPLICIT)
 {
 	int n = 20000;
-	uint64_t c0, c1, s0;
+	uint64_t c0, c1, s0, rate;
 	struct thread *td;
 
 	bench_stop = 0;
-	pause("tickrate", 3);		/* cpu_tickrate needs two ticks seen */
+	rate = cpu_tickrate_wait();	/* reported below, to turn cycles into ns */
 	KT_CHECK(t, kthread_create(yielder, NULL, &td, "yielder") == 0, "kthread_create failed");
 	sched_yield();			/* let it start */
 	s0 = curthread->td_switches;
@@ -351,7 +351,7 @@ KTEST(switch_bench, KTEST_VM | KTEST_EXPLICIT)
 	/* n yields here, each answered by one there: 2n switches. */
 	ktest_data(t, "switch n=%d switches=%ju cycles=%ju tickrate=%ju", 2 * n,
 	    (uintmax_t)(2 * (curthread->td_switches - s0)), (uintmax_t)((c1 - c0) / (2 * (uint64_t)n)),
-	    (uintmax_t)cpu_tickrate());
+	    (uintmax_t)rate);
 	sched_yield();
 }
 

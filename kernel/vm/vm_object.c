@@ -28,6 +28,7 @@
 #include <vm/vm_page.h>
 #include <vm/vm_object.h>
 #include <vm/vm_lock.h>
+#include <vm/vm_pager.h>
 #include <vm/pmap.h>
 
 struct object_q vm_object_list;	/* vm_object_init */
@@ -47,7 +48,7 @@ vm_object_allocate(objtype_t type, vm_pindex_t size)
 {
 	vm_object_t object;
 
-	KASSERT(type <= OBJT_VNODE, ("%s: type %u", __func__, type));
+	KASSERT(type < OBJT_NTYPES, ("%s: type %u", __func__, type));
 	if ((object = calloc(1, sizeof(*object))) == NULL)
 		return (NULL);
 	mtx_init(&object->mtx, "vm object", NULL, MTX_DEF);
@@ -119,6 +120,7 @@ vm_object_terminate(vm_object_t object)
 	vm_page_t m;
 
 	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	vm_object_pip_wait(object, "objtrm");	/* the page daemon's writes finish first */
 	KASSERT(object->ref_count == 0 && object->paging_in_progress == 0 &&
 	    object->shadow_count == 0, ("%s: object %p: refs %d, pip %d, shadows %d", __func__,
 	    object, object->ref_count, object->paging_in_progress, object->shadow_count));
@@ -135,6 +137,7 @@ vm_object_terminate(vm_object_t object)
 	}
 	vm_page_unlock_queues();
 	vm_page_cache_free(object, 0, 0);
+	vm_pager_deallocate(object);		/* swap blocks, the pager's records */
 	KASSERT(object->resident_page_count == 0 && object->cache == NULL &&
 	    object->cache_count == 0, ("%s: object %p still has pages", __func__, object));
 	TAILQ_REMOVE(&vm_object_list, object, object_list);
@@ -157,6 +160,7 @@ vm_object_page_remove(vm_object_t object, vm_pindex_t start, vm_pindex_t end)
 	vm_page_t m, next;
 
 	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	vm_object_pip_wait(object, "objprm");	/* no page busy with a pageout */
 	if (object->resident_page_count == 0)
 		goto skipmemq;
 	vm_page_lock_queues();
@@ -166,7 +170,8 @@ vm_object_page_remove(vm_object_t object, vm_pindex_t start, vm_pindex_t end)
 			continue;
 		if (end != 0 && m->pindex >= end)
 			break;
-		/* FreeBSD sleeps on a busy page and restarts; nothing may sleep yet. */
+		/* FreeBSD sleeps on a busy page and restarts; pages are busy only
+		 * for pager I/O here, and vm_object_pip_wait waited for it. */
 		KASSERT((m->oflags & VPO_BUSY) == 0 && m->busy == 0,
 		    ("%s: page %p of object %p is busy", __func__, m, object));
 		pmap_remove_all(m);
@@ -180,6 +185,7 @@ vm_object_page_remove(vm_object_t object, vm_pindex_t start, vm_pindex_t end)
 skipmemq:
 	if (object->cache != NULL)
 		vm_page_cache_free(object, start, end);
+	vm_pager_freespace(object, start, end);	/* the copies in the pager go too */
 }
 
 /*
@@ -218,7 +224,30 @@ vm_object_pip_add(vm_object_t object, int n)
 void
 vm_object_pip_wakeup(vm_object_t object)
 {
+	vm_object_pip_wakeupn(object, 1);
+}
+
+/* n pages' I/O finished; the last one wakes vm_object_pip_wait. */
+void
+vm_object_pip_wakeupn(vm_object_t object, int n)
+{
 	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
-	KASSERT(object->paging_in_progress > 0, ("%s: object %p", __func__, object));
-	object->paging_in_progress--;	/* no sleepers to wake yet */
+	KASSERT(object->paging_in_progress >= n, ("%s: object %p: pip %d, n %d", __func__,
+	    object, object->paging_in_progress, n));
+	object->paging_in_progress -= n;
+	if (object->paging_in_progress == 0 && (object->flags & OBJ_PIPWNT) != 0) {
+		object->flags &= ~OBJ_PIPWNT;
+		wakeup(object);
+	}
+}
+
+/* Sleep (dropping the object lock meanwhile) until no pager I/O is in flight. */
+void
+vm_object_pip_wait(vm_object_t object, const char *wmesg)
+{
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	while (object->paging_in_progress != 0) {
+		object->flags |= OBJ_PIPWNT;
+		msleep(object, &object->mtx, 0, wmesg, 0);
+	}
 }

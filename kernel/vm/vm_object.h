@@ -30,7 +30,11 @@
 
 typedef uint64_t vm_ooffset_t;		/* a byte offset in an object */
 
-enum obj_type { OBJT_DEFAULT, OBJT_SWAP, OBJT_VNODE };
+/*
+ * OBJT_TEST: an object whose pager a ktest installs (vm_pager_register),
+ * so the page daemon's laundering can be tested before there is a disk.
+ */
+enum obj_type { OBJT_DEFAULT, OBJT_SWAP, OBJT_VNODE, OBJT_TEST, OBJT_NTYPES };
 typedef uint8_t objtype_t;
 
 struct vm_object {
@@ -57,6 +61,7 @@ typedef struct vm_object *vm_object_t;
 
 /* object->flags */
 #define	OBJ_DEAD	0x0008		/* being terminated */
+#define	OBJ_PIPWNT	0x0040		/* someone sleeps until paging_in_progress is 0 */
 #define	OBJ_ONEMAPPING	0x2000		/* one mapping, no shadows (lab 04) */
 
 TAILQ_HEAD(object_q, vm_object);
@@ -75,5 +80,7 @@ void	vm_object_page_remove(vm_object_t object, vm_pindex_t start, vm_pindex_t en
 void	vm_object_collapse(vm_object_t object);
 void	vm_object_pip_add(vm_object_t object, int n);
 void	vm_object_pip_wakeup(vm_object_t object);
+void	vm_object_pip_wakeupn(vm_object_t object, int n);
+void	vm_object_pip_wait(vm_object_t object, const char *wmesg);
 
 #endif

@@ -37,8 +37,11 @@
 #include <vm/vm_phys.h>
 #include <vm/vm_object.h>
 #include <vm/vm_lock.h>
+#include <vm/vm_pageout.h>
 #include <vm/pmap.h>
 #include <vm/vmmeter.h>
+#include <sys/proc.h>
+#include <sys/kernel.h>
 
 vm_page_t vm_page_array;
 long vm_page_array_size;
@@ -291,10 +294,64 @@ vm_page_startup(void)
 
 /* ---- Allocation --------------------------------------------------------- */
 
-static void
+int vm_pages_needed;		/* (f) the daemon was asked to run */
+int vm_page_waiters;		/* (f) threads asleep in vm_wait */
+u_int vm_pageout_oom_gen;	/* (f) the daemon's give-ups, for vm_wait */
+struct thread *vm_pageout_td;	/* (c) the page daemon (vm_pageout_start) */
+
+/*
+ * Ask the page daemon to run (FreeBSD 7's pagedaemon_wakeup): the first
+ * request after it caught up is counted and wakes it; later ones find it
+ * already asked.  Free-queue lock held (vm_pages_needed is (f)).
+ */
+void
 pagedaemon_wakeup(void)
 {
-	cnt.v_pdwakeups++;	/* no page daemon yet: count the request */
+	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
+	if (!vm_pages_needed && curthread != vm_pageout_td) {
+		vm_pages_needed = 1;
+		cnt.v_pdwakeups++;
+		wakeup(&vm_pages_needed);
+	}
+}
+
+/*
+ * VM_WAIT: sleep until the daemon has made memory (free + cached back at
+ * v_free_min), after asking it to.  Returns 0, or ENOMEM when the daemon
+ * found nothing more to reclaim while we slept - the caller gives up
+ * instead of sleeping for ever.  No locks held; the daemon never waits here.
+ */
+int
+vm_wait(void)
+{
+	u_int gen;
+	int error;
+
+	KASSERT(curthread != vm_pageout_td, ("%s: the page daemon would wait for itself",
+	    __func__));
+	mtx_lock(&vm_page_queue_free_mtx);
+	if (!vm_page_count_min()) {		/* memory came back meanwhile */
+		mtx_unlock(&vm_page_queue_free_mtx);
+		return (0);
+	}
+	pagedaemon_wakeup();
+	gen = vm_pageout_oom_gen;
+	cnt.v_vmwait++;
+	vm_page_waiters++;
+	msleep(&cnt.v_free_count, &vm_page_queue_free_mtx, 0, "vmwait", 0);
+	vm_page_waiters--;
+	error = vm_pageout_oom_gen != gen ? ENOMEM : 0;
+	mtx_unlock(&vm_page_queue_free_mtx);
+	return (error);
+}
+
+/* A page became free or cached: wake VM_WAIT sleepers once there is enough.  Free lock held. */
+void
+vm_page_free_wakeup(void)
+{
+	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
+	if (vm_page_waiters > 0 && !vm_page_count_min())
+		wakeup(&cnt.v_free_count);
 }
 
 /*
@@ -408,12 +465,14 @@ vm_page_alloc(struct vm_object *object, vm_pindex_t pindex, int req)
 		m = vm_phys_alloc_pages((req & VM_ALLOC_NOOBJ) ? vm_page_noobj_pool() :
 		    VM_FREEPOOL_DEFAULT, 0);
 		if (m == NULL) {
-			mtx_unlock(&vm_page_queue_free_mtx);
 			pagedaemon_wakeup();
+			mtx_unlock(&vm_page_queue_free_mtx);
 			return (NULL);
 		}
 		vm_page_alloc_init(m, req);
 	}
+	if (vm_paging_needed())
+		pagedaemon_wakeup();	/* before the reserves are reached, not after */
 	mtx_unlock(&vm_page_queue_free_mtx);
 	if (object != NULL)
 		vm_page_insert(m, object, pindex);
@@ -532,6 +591,7 @@ vm_page_free_toq(vm_page_t m, bool zeroed)
 	vm_page_free_prep(m, zeroed);
 	mtx_lock(&vm_page_queue_free_mtx);
 	vm_phys_free_pages(m, 0);
+	vm_page_free_wakeup();
 	mtx_unlock(&vm_page_queue_free_mtx);
 }
 
@@ -783,10 +843,11 @@ vm_page_rename(vm_page_t m, struct vm_object *new_object, vm_pindex_t new_pindex
 /*
  * The object's page at pindex, busy (unless VM_ALLOC_NOBUSY) and wired with
  * VM_ALLOC_WIRED: the resident one, or a reactivated cached one, or a new
- * one (zeroed with VM_ALLOC_ZERO).  FreeBSD sleeps while the page is busy or
- * memory is short, and with VM_ALLOC_RETRY tries again; there is no sleeping
- * yet, so both are a NULL here - the page daemon's issue (VM_WAIT,
- * vm_page_sleep) adds the waits.
+ * one (zeroed with VM_ALLOC_ZERO).  A resident page that is busy (a pager
+ * writing it) or memory that is short: with VM_ALLOC_RETRY, sleep
+ * (vm_page_sleep, VM_WAIT: the object lock is dropped meanwhile) and look
+ * again, NULL only when the page daemon has nothing left to reclaim;
+ * without it, NULL at once (for callers that must not sleep).  Object locked.
  */
 vm_page_t
 vm_page_grab(struct vm_object *object, vm_pindex_t pindex, int allocflags)
@@ -794,9 +855,14 @@ vm_page_grab(struct vm_object *object, vm_pindex_t pindex, int allocflags)
 	vm_page_t m;
 
 	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+retrylookup:
 	if ((m = vm_page_lookup(object, pindex)) != NULL) {
-		if ((m->oflags & VPO_BUSY) != 0 || m->busy != 0)
-			return (NULL);		/* FreeBSD: vm_page_sleep, look again */
+		if ((m->oflags & VPO_BUSY) != 0 || m->busy != 0) {
+			if ((allocflags & VM_ALLOC_RETRY) == 0)
+				return (NULL);
+			vm_page_sleep(m, "pgrbwt");
+			goto retrylookup;
+		}
 		if (allocflags & VM_ALLOC_WIRED) {
 			vm_page_lock_queues();
 			vm_page_wire(m);
@@ -807,19 +873,71 @@ vm_page_grab(struct vm_object *object, vm_pindex_t pindex, int allocflags)
 		return (m);
 	}
 	m = vm_page_alloc(object, pindex, allocflags & ~VM_ALLOC_RETRY);
-	if (m == NULL)
-		return (NULL);			/* FreeBSD with RETRY: VM_WAIT, look again */
+	if (m == NULL) {
+		if ((allocflags & VM_ALLOC_RETRY) == 0)
+			return (NULL);
+		VM_OBJECT_UNLOCK(object);
+		if (VM_WAIT != 0) {
+			VM_OBJECT_LOCK(object);
+			return (NULL);		/* out of memory: nothing to reclaim */
+		}
+		VM_OBJECT_LOCK(object);
+		goto retrylookup;
+	}
 	if ((allocflags & VM_ALLOC_ZERO) != 0 && m->valid == 0 && (m->flags & PG_ZERO) == 0)
 		pmap_zero_page(m);
 	return (m);
 }
 
-/* The caller is done with a busy page. */
+/*
+ * Sleep until m is neither busy nor under I/O (the object lock is dropped
+ * meanwhile and held again on return); the page may be gone by then, so
+ * callers look it up again.  Object locked.
+ */
+void
+vm_page_sleep(vm_page_t m, const char *wmesg)
+{
+	struct vm_object *object = m->object;
+
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	m->oflags |= VPO_WANTED;
+	cnt.v_pgsleep++;
+	msleep(m, &object->mtx, 0, wmesg, 0);
+}
+
+/* The caller is done with a busy page: wake whoever waits for it. */
 void
 vm_page_wakeup(vm_page_t m)
 {
 	KASSERT(m->oflags & VPO_BUSY, ("%s: page %p is not busy", __func__, m));
-	m->oflags &= ~(VPO_BUSY | VPO_WANTED);	/* no sleepers yet to wake */
+	if (m->object != NULL)
+		VM_OBJECT_LOCK_ASSERT(m->object, MA_OWNED);
+	m->oflags &= ~VPO_BUSY;
+	if (m->oflags & VPO_WANTED) {
+		m->oflags &= ~VPO_WANTED;
+		wakeup(m);
+	}
+}
+
+/* Pager I/O starts on m (m->busy, FreeBSD's vm_page_io_start).  Object locked. */
+void
+vm_page_io_start(vm_page_t m)
+{
+	VM_OBJECT_LOCK_ASSERT(m->object, MA_OWNED);
+	m->busy++;
+	KASSERT(m->busy != 0, ("%s: page %p busy overflow", __func__, m));
+}
+
+/* Pager I/O on m is done; the last one wakes sleepers.  Object locked. */
+void
+vm_page_io_finish(vm_page_t m)
+{
+	VM_OBJECT_LOCK_ASSERT(m->object, MA_OWNED);
+	KASSERT(m->busy > 0, ("%s: page %p has no I/O in progress", __func__, m));
+	if (--m->busy == 0 && (m->oflags & VPO_WANTED) != 0 && (m->oflags & VPO_BUSY) == 0) {
+		m->oflags &= ~VPO_WANTED;
+		wakeup(m);
+	}
 }
 
 /* ---- Page states: the paging queues ------------------------------------ */
@@ -861,6 +979,17 @@ vm_pageq_remove(vm_page_t m)
 	TAILQ_REMOVE(&vm_page_queues[m->queue].pl, m, pageq);
 	(*vm_page_queues[m->queue].cnt)--;
 	m->queue = PQ_NONE;
+}
+
+/* Move m to the tail of the queue it is on (the daemon's "look again later"). */
+void
+vm_pageq_requeue(vm_page_t m)
+{
+	mtx_assert(&vm_page_queue_mtx, MA_OWNED);
+	if (m->queue == PQ_NONE)
+		return;
+	TAILQ_REMOVE(&vm_page_queues[m->queue].pl, m, pageq);
+	TAILQ_INSERT_TAIL(&vm_page_queues[m->queue].pl, m, pageq);
 }
 
 static bool

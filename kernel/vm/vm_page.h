@@ -6,9 +6,8 @@
  * the page (an object and an index in it), which queue it is on, what the
  * buddy allocator knows about it, and how many reasons keep it in place.
  *
- * Each field says which lock protects it.  The kernel is uniprocessor and
- * does not preempt itself, so the locks are not taken yet - but the rules
- * are FreeBSD's, and code must follow them as if they were:
+ * Each field says which lock protects it (vm_lock.h takes them, FreeBSD's
+ * rules):
  *   (f) the free-queue lock: vm_phys queues, PG_FREE/PG_CACHED/PG_ZERO
  *   (q) the page-queues lock: paging queues, wire counts, most PG_ flags
  *   (o) the object's lock: object, pindex, tree links, VPO_ flags, valid, dirty
@@ -173,7 +172,7 @@ vm_page_undirty(vm_page_t m)
 #define	VM_ALLOC_CLASS_MASK	0x0003
 #define	VM_ALLOC_WIRED		0x0020	/* return the page wired */
 #define	VM_ALLOC_ZERO		0x0040	/* want a zeroed page; PG_ZERO says if it is */
-#define	VM_ALLOC_RETRY		0x0080	/* vm_page_grab: wait for memory (not yet: NULL) */
+#define	VM_ALLOC_RETRY		0x0080	/* vm_page_grab: sleep for memory or a busy page */
 #define	VM_ALLOC_NOOBJ		0x0100	/* no object: DIRECT pool, unmanaged */
 #define	VM_ALLOC_NOBUSY		0x0200	/* do not mark the page busy */
 
@@ -195,12 +194,16 @@ void	vm_page_rename(vm_page_t m, struct vm_object *new_object, vm_pindex_t new_p
 vm_page_t vm_page_grab(struct vm_object *object, vm_pindex_t pindex, int allocflags);
 vm_page_t vm_page_splay(vm_pindex_t pindex, vm_page_t root);
 vm_page_t vm_page_tree_find(vm_page_t root, vm_pindex_t pindex);	/* no splay: checks */
-void	vm_page_wakeup(vm_page_t m);		/* clear VPO_BUSY */
+void	vm_page_wakeup(vm_page_t m);		/* clear VPO_BUSY, wake sleepers */
+void	vm_page_sleep(vm_page_t m, const char *wmesg);	/* until not busy; drops (o) */
+void	vm_page_io_start(vm_page_t m);		/* m->busy++: pager I/O in progress */
+void	vm_page_io_finish(vm_page_t m);
 
 /* Page states (vm_page.c): page-queues lock (q) held. */
 void	vm_pageq_init(void);
 void	vm_pageq_enqueue(int queue, vm_page_t m);
 void	vm_pageq_remove(vm_page_t m);
+void	vm_pageq_requeue(vm_page_t m);
 void	vm_page_activate(vm_page_t m);
 void	vm_page_deactivate(vm_page_t m);
 void	vm_page_wire(vm_page_t m);

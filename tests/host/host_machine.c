@@ -21,6 +21,8 @@
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
 #include <vm/vm_lock.h>
+#include <vm/vm_object.h>
+#include <vm/vm_pager.h>
 #include <vm/pmap.h>
 #include <vm/vmmeter.h>
 
@@ -129,6 +131,42 @@ void
 mi_switch(void)
 {
 	panic("host: mi_switch: a mutex would block (held by a leaked owner?)");
+}
+
+/*
+ * Sleep and wakeup (kern_synch.c): the host has one thread and no page
+ * daemon, so nothing may sleep (a VM_WAIT or a busy page would be a
+ * deadlock) and a wakeup has nobody to wake.
+ */
+int
+msleep(const void *chan __unused, struct mtx *mtx __unused, int pri __unused,
+    const char *wmesg, int timo __unused)
+{
+	panic("host: msleep(\"%s\"): nothing can wake a sleeper here", wmesg);
+}
+
+void
+wakeup(const void *chan __unused)
+{
+}
+
+/*
+ * The swap pager (swap_pager.c) needs the disk layer, which the host does
+ * not build: there is never swap here, so anonymous objects stay
+ * OBJT_DEFAULT and the pager switch (vm_pager.c) is tested without it.
+ */
+struct pagerops swap_pager_ops;
+
+bool
+swap_pager_on(void)
+{
+	return (false);
+}
+
+bool
+swap_pager_convert(vm_object_t object __unused)
+{
+	return (false);
 }
 
 /* ---- Booting ------------------------------------------------------------ */

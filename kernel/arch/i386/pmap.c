@@ -210,7 +210,7 @@ static vm_page_t
 pmap_ptp_page(void)
 {
 #ifdef PAE
-	vm_page_t m = vm_page_alloc_freelist(VM_FREELIST_DMA32, PTP_ALLOC);
+	vm_page_t m = vm_page_alloc_freelist(PMAP_PTP_FREELIST, PTP_ALLOC);
 
 	return (m != NULL ? m : vm_page_alloc_freelist(VM_FREELIST_ISADMA, PTP_ALLOC));
 #else

@@ -40,6 +40,7 @@ extern volatile uint64_t ticks;		/* clock interrupts since boot */
 #define	HZ	100
 extern int hz;				/* HZ, as FreeBSD names it */
 uint64_t cpu_tickrate(void);		/* cpu_ticks() per second, measured against the clock */
+uint64_t cpu_tickrate_wait(void);	/* the same, measured now over 5 ticks (sleeps) */
 void	hardclock(void);		/* kern_clock.c: the clock interrupt's work */
 
 /*

@@ -66,6 +66,7 @@ int	mtx_owned(struct mtx *m);
 struct lock_class_w *witness_class(const char *type);
 void	witness_checkorder(struct mtx *m, const char *file, int line);
 void	witness_lock(struct mtx *m, const char *file, int line);
+void	witness_lock_try(struct mtx *m, const char *file, int line);	/* learns no order */
 void	witness_unlock(struct mtx *m);
 void	witness_sleep_check(const char *wmesg);	/* panics if a spin mutex is held */
 void	witness_print(void);

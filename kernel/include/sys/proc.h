@@ -54,6 +54,7 @@ struct thread {
 	int		 td_slice;	/* (i) ticks left of its time slice */
 	bool		 td_owepreempt;	/* (i) switch on the way out of the interrupt */
 	bool		 td_timedout;	/* (i) msleep ended by its time-out */
+	bool		 td_static;	/* (c) record and stack not malloc'd: never exits */
 	struct mtx	*td_blocked;	/* (i) the sleep mutex it waits for */
 	struct callout	 td_slpcallout;	/* (i) msleep's time-out */
 	void		(*td_fn)(void *);	/* (c) what it runs */
@@ -79,6 +80,8 @@ curthread_get(void)
 
 int	kthread_create(void (*fn)(void *), void *arg, struct thread **tdp, const char *fmt, ...)
 	    __printflike(4, 5);	/* 0 or ENOMEM; the new thread is runnable at once */
+void	kthread_create_static(struct thread *td, void *stack, void (*fn)(void *), void *arg,
+	    const char *name);	/* KSTACK_PAGES of stack, a never-ending boot daemon */
 void	kthread_exit(void) __noreturn;		/* fn returning == kthread_exit() */
 void	sched_init(void);			/* mi_startup's first line */
 void	kthread_start(void);			/* mi_startup, after the VM: idle thread, clock on */

@@ -23,6 +23,7 @@
 #define	VM_NFREELIST		3
 #define	VM_FREELIST_DMA32	1
 #define	VM_FREELIST_ISADMA	2
+#define	PMAP_PTP_FREELIST	VM_FREELIST_DMA32	/* pmap.c's page-table pages */
 #else
 #define	VM_NFREELIST		2
 #define	VM_FREELIST_ISADMA	1
