@@ -60,8 +60,8 @@ def main(argv: list[str]) -> int:
             for f in a.files:
                 try:
                     data = Path(f).read_bytes()
-                except OSError as e:
-                    raise FsError("%s: %s" % (f, e.strerror)) from None
+                except OSError as err:
+                    raise FsError("%s: %s" % (f, err.strerror)) from None
                 files.append((Path(f).name, data, ext.pop(Path(f).name, None)))
             files += [(n, b"", k) for n, k in ext.items()]     # empty files with room to grow
             Path(a.image).write_bytes(make(files, a.entries, a.blocks))

@@ -42,7 +42,6 @@ SPP = PAGE // 512
 ENOENT, ENXIO, EFBIG = 2, 6, 27
 TRACE = ["virtio_blk_handle_read", "virtio_blk_handle_write"]
 _TRACE_LINE = re.compile(r"virtio_blk_handle_(read|write)\b.*?\bsector (\d+) nsectors (\d+)")
-NOSWAP = {"swapdev": "none"}          # the only disk holds the file system, not swap
 PRESSURE_MEM = "12M"                   # about 1900 free pages: big (2600+ pages) cannot stay
 
 
@@ -86,7 +85,7 @@ def test_file_ops(vm, tmp_path: Path):
     r0 = vm.rng.randbytes(vm.rng.randrange(3 * PAGE, 12 * PAGE))
     img = tmp_path / "fs.img"
     img.write_bytes(flatfs.make([("w", w0, blocks), ("r", r0, None)], entries=8))
-    r = vm.run_pass(["file_ops"], NOSWAP, disks=[Disk(str(img))], trace=TRACE)
+    r = vm.run_pass(["file_ops"], disks=[Disk(str(img))], trace=TRACE)
     lines = vm.kdata(r, "file_ops")
     writes, t, g, want = ops_model(r.seed, w0, blocks)
     got_w = [(x["off"], x["len"]) for x in lines if x.kind == "w"]
@@ -150,7 +149,7 @@ def test_file_pressure(vm, tmp_path: Path):
     chunk = 1 + vm.rng.randrange(16)
     img = tmp_path / "fs.img"
     img.write_bytes(flatfs.make([("big", big, None), ("out", b"", npages)], entries=4))
-    r = vm.run_pass(["file_pressure"], {**NOSWAP, "file.chunk": chunk}, mem=PRESSURE_MEM,
+    r = vm.run_pass(["file_pressure"], {"file.chunk": chunk}, mem=PRESSURE_MEM,
                     disks=[Disk(str(img))], trace=TRACE)
     lines = vm.kdata(r, "file_pressure")
     cs = chunk * PAGE
@@ -200,7 +199,7 @@ def test_file_pressure(vm, tmp_path: Path):
 def test_file_badimage(vm, tmp_path: Path):
     img = tmp_path / "junk.img"
     img.write_bytes(vm.rng.randbytes(64 * PAGE))
-    r = vm.run_pass(["file_badimage"], {**NOSWAP, "fsdev": 0}, disks=[Disk(str(img))])
+    r = vm.run_pass(["file_badimage"], {"fsdev": 0}, disks=[Disk(str(img))])
     lines = vm.kdata(r, "file_badimage")
     vm.check("flatfs: disk0: no file system (bad magic" in r.log, r,
              "file_badimage: the boot should say disk0 has no file system")
