@@ -68,7 +68,7 @@ mi_startup(const struct mi_bootinfo *bi)
 	kenv_check();				/* vm.blacklist= may have been refused */
 	kthread_start();			/* the idle thread; interrupts on: the clock preempts */
 	disk_init();				/* find the disks (PCI), attach their drivers */
-	(void)flatfs_mount();			/* fsdev= or the disk with the magic: files */
+	flatfs_init();				/* files: mounted at the first use (fsdev=) */
 	swap_pager_swapon();			/* swapdev= or the only disk, or no swap */
 	ktest_run_phase(KTEST_PHASE_VM);	/* test=: the VM tests, END, leave QEMU */
 	monitor();				/* the console shell, until `halt` */

@@ -21,8 +21,9 @@
  * (the seed's truncate-then-regrow bug, which also needs the cached pages
  * past the end freed: vm_object_page_remove does both kinds).
  *
- * Mounted at boot (flatfs_mount) from fsdev=N, or else the first disk
- * whose block 0 has the magic; fsdev=none mounts nothing.  The table is
+ * Mounted at the first use (file_open, `ls`) from fsdev=N, or else the
+ * first disk whose block 0 has the magic; fsdev=none mounts nothing.  (Not
+ * at boot: a boot that never opens a file sends its disks no request.)  The table is
  * read into memory at mount and each entry written back by file_sync.
  * Locks: sys/file.h.
  */
@@ -68,18 +69,13 @@ CTASSERT(sizeof(struct flatfs_dirent) == FLATFS_ENTSIZE);
 
 static struct flatfs {
 	struct mtx	 mtx;		/* "flatfs" */
-	struct disk	*disk;		/* NULL: nothing mounted */
+	struct disk	*disk;		/* (flatfs) NULL: nothing mounted */
+	bool		 tried;		/* (flatfs) the first use tried to mount */
 	uint32_t	 entries, tblocks, blocks;
 	uint8_t		*table;		/* (flatfs) tblocks pages, contiguous */
 	vm_page_t	*tpages;	/* (c) their pages, for disk_write */
 	struct file	**files;	/* (flatfs) per entry, made by the first open */
 } fs;
-
-struct disk *
-flatfs_disk(void)
-{
-	return (fs.disk);
-}
 
 static struct flatfs_dirent *
 flatfs_entry(int i)
@@ -192,19 +188,16 @@ flatfs_mount_disk(struct disk *dp)
 	return (0);
 }
 
-/*
- * Boot: mount fsdev=N, or the first disk whose block 0 has the magic.
- * Returns 0 or the reason nothing was mounted (said on the console).
- */
-int
-flatfs_mount(void)
+/* Mount fsdev=N, or the first disk whose block 0 has the magic.  "flatfs" held. */
+static int
+flatfs_mount_locked(void)
 {
 	const char *name = kenv_get("fsdev");
 	uint64_t unit;
 	struct disk *dp;
 	int error = ENXIO;
 
-	mtx_init(&fs.mtx, "flatfs", NULL, MTX_DEF);
+	mtx_assert(&fs.mtx, MA_OWNED);
 	if (name != NULL && strcmp(name, "none") == 0)
 		return (ENXIO);
 	if (name != NULL) {
@@ -223,12 +216,35 @@ flatfs_mount(void)
 				error = flatfs_mount_disk(dp);
 		}
 	}
-	if (error == 0)
+	if (error == 0) {
 		vm_pager_register(OBJT_VNODE, &vnode_pager_ops);
-	if (error == 0)
 		printf("flatfs: disk%d: %u table entries, %u blocks%s\n", fs.disk->d_unit,
 		    fs.entries, fs.blocks, fs.disk->d_ro ? " (read-only)" : "");
+	}
 	return (error);
+}
+
+/* Boot: the lock only.  A boot that never names a file reads no disk for it. */
+void
+flatfs_init(void)
+{
+	mtx_init(&fs.mtx, "flatfs", NULL, MTX_DEF);
+}
+
+/*
+ * The first use (file_open, `ls`, flatfs_disk) mounts; the disks' other
+ * users see no request of ours before.  Returns the mounted disk or NULL.
+ */
+struct disk *
+flatfs_disk(void)
+{
+	mtx_lock(&fs.mtx);
+	if (!fs.tried) {
+		fs.tried = true;
+		(void)flatfs_mount_locked();
+	}
+	mtx_unlock(&fs.mtx);
+	return (fs.disk);
 }
 
 /* ---- Pages of a file ------------------------------------------------- */
@@ -376,7 +392,7 @@ file_open(const char *name, struct file **fp)
 	int i;
 
 	*fp = NULL;
-	if (fs.disk == NULL) {
+	if (flatfs_disk() == NULL) {
 		printf("file_open(%s): no file system mounted\n", name);
 		return (ENXIO);
 	}
@@ -511,7 +527,8 @@ out:
 /*
  * Write the run of dirty pages starting at pindex (up to FLATFS_CLUSTER
  * adjacent ones) in one request.  Returns the pages in the run (0: none
- * dirty here), *error set on a failure.  Object locked; dropped meanwhile.
+ * dirty here; -1: the first was busy, waited for, to be looked up again),
+ * *error set on a failure.  Object locked; dropped meanwhile.
  */
 static int
 file_sync_run(struct file *f, vm_pindex_t pindex, int *error)
@@ -521,8 +538,15 @@ file_sync_run(struct file *f, vm_pindex_t pindex, int *error)
 	int rtvals[FLATFS_CLUSTER], n = 0;
 
 	while (n < FLATFS_CLUSTER && (m = vm_page_lookup(obj, pindex + (vm_pindex_t)n)) != NULL &&
-	    m->dirty != 0 && m->busy == 0 && (m->oflags & VPO_BUSY) == 0)
+	    m->dirty != 0) {
+		if (m->busy != 0 || (m->oflags & VPO_BUSY) != 0) {
+			if (n > 0)
+				break;		/* write what we have; this page next */
+			vm_page_sleep(m, "fsyncb");	/* the daemon writing it: wait, look again */
+			return (-1);
+		}
 		ma[n++] = m;
+	}
 	if (n == 0)
 		return (0);
 	for (int i = 0; i < n; i++) {
@@ -553,20 +577,23 @@ flatfs_write_entry(struct file *f, uint64_t length)
 	return (disk_write(fs.disk, (daddr_t)(1 + blk) * SECTORS_PER_BLOCK, &fs.tpages[blk], 1));
 }
 
-/* Every dirty page to disk (adjacent ones clustered), then the length.  0 or EIO. */
+/*
+ * Every dirty page to disk (adjacent ones clustered), then the length;
+ * a page the page daemon is writing is waited for.  0 or EIO.
+ */
 int
 file_sync(struct file *f)
 {
 	vm_object_t obj = f->f_obj;
-	vm_pindex_t pindex = 0;
+	vm_pindex_t pindex;
 	uint64_t length;
 	bool tdirty;
 	int error = 0, n;
 
 	VM_OBJECT_LOCK(obj);
-	while (pindex < OFF_TO_IDX(round_page(f->f_length))) {
-		n = file_sync_run(f, pindex, &error);
-		pindex += (vm_pindex_t)MAX(n, 1);
+	for (pindex = 0; pindex < OFF_TO_IDX(round_page(f->f_length)); ) {
+		if ((n = file_sync_run(f, pindex, &error)) >= 0)
+			pindex += (vm_pindex_t)MAX(n, 1);
 	}
 	length = f->f_length;
 	tdirty = f->f_tdirty;
@@ -583,7 +610,10 @@ file_sync(struct file *f)
 	return (error);
 }
 
-/* The last close syncs the file and lets its object (and its pages) go. */
+/*
+ * The last close syncs the file and lets its object (and its pages) go;
+ * an open meanwhile keeps them.
+ */
 void
 file_close(struct file *f)
 {
@@ -591,16 +621,13 @@ file_close(struct file *f)
 
 	mtx_lock(&fs.mtx);
 	KASSERT(f->f_opens > 0, ("%s: %s is not open", __func__, f->f_name));
-	if (--f->f_opens > 0) {
-		vm_object_deallocate(f->f_obj);
+	if (f->f_opens == 1) {
 		mtx_unlock(&fs.mtx);
-		return;
+		(void)file_sync(f);
+		mtx_lock(&fs.mtx);
 	}
-	mtx_unlock(&fs.mtx);
-	(void)file_sync(f);
-	mtx_lock(&fs.mtx);
 	obj = f->f_obj;
-	if (f->f_opens == 0)
+	if (--f->f_opens == 0)
 		f->f_obj = NULL;
 	mtx_unlock(&fs.mtx);
 	vm_object_deallocate(obj);
@@ -612,7 +639,7 @@ MONITOR_CMD(ls, "", "the file system's files: name, length, extent; the file pag
 {
 	u_int r, w, po, e;
 
-	if (fs.disk == NULL) {
+	if (flatfs_disk() == NULL) {
 		printf("no file system (make one with tools/mkfs.py; make qemu DISK=img)\n");
 		return (0);
 	}

@@ -41,8 +41,8 @@ struct file {
 	struct disk	*f_disk;		/* (c) */
 };
 
-int	flatfs_mount(void);			/* mi_startup: fsdev=N or the disk with the magic */
-struct disk *flatfs_disk(void);			/* the mounted disk, or NULL */
+void	flatfs_init(void);			/* mi_startup */
+struct disk *flatfs_disk(void);			/* mounts at the first call; the disk or NULL */
 int	file_open(const char *name, struct file **fp);
 int	file_read(struct file *f, uint64_t off, void *buf, size_t len, size_t *done);
 int	file_write(struct file *f, uint64_t off, const void *buf, size_t len);
