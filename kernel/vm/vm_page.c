@@ -35,6 +35,7 @@
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
+#include <vm/vm_phys_batch.h>
 #include <vm/vm_object.h>
 #include <vm/vm_lock.h>
 #include <vm/vm_pageout.h>
@@ -218,6 +219,7 @@ void
 vm_page_init_segs(void)
 {
 	vm_phys_init();
+	vm_phys_batch_init();
 	vm_pageq_init();
 	for (int i = 0; phys_avail[2 * i + 1] != 0; i++)
 		vm_phys_add_seg(phys_avail[2 * i], phys_avail[2 * i + 1], NULL);
@@ -462,8 +464,8 @@ vm_page_alloc(struct vm_object *object, vm_pindex_t pindex, int req)
 			mtx_unlock(&vm_page_queue_free_mtx);
 			return (NULL);
 		}
-		m = vm_phys_alloc_pages((req & VM_ALLOC_NOOBJ) ? vm_page_noobj_pool() :
-		    VM_FREEPOOL_DEFAULT, 0);
+		m = vm_phys_batch_alloc((req & VM_ALLOC_NOOBJ) ? vm_page_noobj_pool() :
+		    VM_FREEPOOL_DEFAULT);
 		if (m == NULL) {
 			pagedaemon_wakeup();
 			mtx_unlock(&vm_page_queue_free_mtx);
@@ -495,8 +497,16 @@ vm_page_alloc_freelist(int flind, int req)
 	KASSERT((req & VM_ALLOC_NOOBJ) != 0,
 	    ("vm_page_alloc_freelist: a page without VM_ALLOC_NOOBJ"));
 	mtx_lock(&vm_page_queue_free_mtx);
-	if (!vm_page_admit(req, 1) ||
-	    (m = vm_phys_alloc_freelist_pages(flind, VM_FREEPOOL_DIRECT, 0)) == NULL) {
+	if (!vm_page_admit(req, 1)) {
+		mtx_unlock(&vm_page_queue_free_mtx);
+		return (NULL);
+	}
+	/* The batches mix free lists: the list's last pages may be in one. */
+	if ((m = vm_phys_alloc_freelist_pages(flind, VM_FREEPOOL_DIRECT, 0)) == NULL) {
+		vm_phys_drain();
+		m = vm_phys_alloc_freelist_pages(flind, VM_FREEPOOL_DIRECT, 0);
+	}
+	if (m == NULL) {
 		mtx_unlock(&vm_page_queue_free_mtx);
 		return (NULL);
 	}
@@ -522,6 +532,7 @@ vm_page_alloc_contig(u_long npages, vm_paddr_t low, vm_paddr_t high, vm_paddr_t 
 
 	KASSERT((req & VM_ALLOC_NOOBJ) != 0, ("vm_page_alloc_contig: pages without VM_ALLOC_NOOBJ"));
 	mtx_lock(&vm_page_queue_free_mtx);
+	vm_phys_drain();	/* a run needs every free page in the buddy */
 	if (!vm_page_admit(req, npages) ||
 	    (m = vm_phys_alloc_contig(npages, low, high, alignment, boundary)) == NULL) {
 		mtx_unlock(&vm_page_queue_free_mtx);
@@ -590,7 +601,7 @@ vm_page_free_toq(vm_page_t m, bool zeroed)
 	}
 	vm_page_free_prep(m, zeroed);
 	mtx_lock(&vm_page_queue_free_mtx);
-	vm_phys_free_pages(m, 0);
+	vm_phys_batch_free(m);
 	vm_page_free_wakeup();
 	mtx_unlock(&vm_page_queue_free_mtx);
 }
@@ -1538,6 +1549,10 @@ MONITOR_CMD(pages, "[check]", "segments, the page array, page counts by state")
 	}
 	for (unsigned k = 0; k < nitems(states); k++)
 		printf("  %-9s %8lu\n", states[k], count[k]);
+	mtx_lock(&vm_page_queue_free_mtx);
+	printf("  (free: %lu in the order-0 batches, the rest in the buddy queues)\n",
+	    vm_phys_batch_pages());
+	mtx_unlock(&vm_page_queue_free_mtx);
 	return (0);
 }
 

@@ -40,6 +40,7 @@
 #include <vm/vm_param.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
+#include <vm/vm_phys_batch.h>
 #include <vm/vm_lock.h>
 #include <vm/vmmeter.h>
 
@@ -737,7 +738,7 @@ vm_phys_count_free(int pool, int order)
 int
 vm_phys_check(char *why, size_t size)
 {
-	u_long pages = 0, cached = 0;
+	u_long pages = 0, cached = 0, batched;
 
 	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
 	for (int flind = 0; flind < VM_NFREELIST; flind++)
@@ -786,9 +787,15 @@ vm_phys_check(char *why, size_t size)
 					return (-1);
 				}
 			}
-	if (pages != cnt.v_free_count + cnt.v_cache_count || cached != cnt.v_cache_count) {
-		snprintf(why, size, "queues hold %lu pages (%lu cached), counters say %u free + "
-		    "%u cached", pages, cached, cnt.v_free_count, cnt.v_cache_count);
+	/* Free pages are on the queues or in the order-0 batches (vm_phys_batch.c). */
+	if (vm_phys_batch_check(why, size) != 0)
+		return (-1);
+	batched = vm_phys_batch_pages();
+	if (pages + batched != cnt.v_free_count + cnt.v_cache_count ||
+	    cached != cnt.v_cache_count) {
+		snprintf(why, size, "queues hold %lu pages (%lu cached) and batches %lu, counters "
+		    "say %u free + %u cached", pages, cached, batched, cnt.v_free_count,
+		    cnt.v_cache_count);
 		return (-1);
 	}
 	return (0);
@@ -810,7 +817,8 @@ vm_phys_print(void)
 			printf("\n");
 		}
 	}
-	printf("free %u pages, cached %u\n", cnt.v_free_count, cnt.v_cache_count);
+	printf("free %u pages (%lu of them in the order-0 batches), cached %u\n",
+	    cnt.v_free_count, vm_phys_batch_pages(), cnt.v_cache_count);
 }
 
 /*

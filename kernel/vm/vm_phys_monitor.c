@@ -12,6 +12,7 @@
 #include <vm/vm_param.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
+#include <vm/vm_phys_batch.h>
 #include <vm/vm_lock.h>
 
 MONITOR_CMD(buddy, "[check]", "free blocks by order and pool (vm.phys_free)")
@@ -84,6 +85,7 @@ MONITOR_CMD(contig, "<npages> [low high align bound]", "try vm_phys_alloc_contig
 	low = (vm_paddr_t)v[1];
 	high = (vm_paddr_t)v[2];
 	mtx_lock(&vm_page_queue_free_mtx);
+	vm_phys_drain();	/* the run may need pages an order-0 batch holds */
 	m = vm_phys_alloc_contig((u_long)v[0], low, high, (vm_paddr_t)v[3], (vm_paddr_t)v[4]);
 	if (m != NULL)
 		vm_phys_free_contig(m, (u_long)v[0]);

@@ -6,9 +6,17 @@
  *
  *  a. ns per alloc+free pair, order 0 and order 4, in three patterns;
  *     the free list cannot allocate order 4, so its row does 16 separate
- *     order-0 pages instead (not contiguous: not the same service);
+ *     order-0 pages instead (not contiguous: not the same service); order
+ *     0 also through the batch in front of vm_phys (vm_phys_batch.c), as
+ *     vm_page_alloc/vm_page_free go.  The free list takes no lock, so
+ *     the buddy and the batch run under the free-queue lock taken once
+ *     around the loop; the batch again taking it per call, as the kernel
+ *     does, and the lock's own cost are rows of their own;
  *  b. how often a 64-page contiguous allocation succeeds after a random
- *     fragmenting workload, and how often the memory had such a run.
+ *     fragmenting workload, and how often the memory had such a run; with
+ *     the order-0 traffic on the bare buddy, then through the batch
+ *     (drained before the contiguous allocation, as vm_page_alloc_contig
+ *     does), on the same workloads.
  *
  * Prints "RESULT key=value ..." lines for tools/bench-vm.py; never judges.
  * Built -O2 without sanitizers (tests/host/extra.mk).
@@ -103,41 +111,62 @@ result(const char *pattern, const char *alloc, const char *order, double ns)
  *         allocate a replacement;
  * batch:  allocate 4096 pages' worth, free them in random order.
  */
+/* Order-0 pages the kernel's way: through the batch (vm_page_alloc/free) or not. */
+static void *
+pg_alloc(int batched, int order)
+{
+	return (batched ? sim_batch_alloc_m(0) : sim_alloc_m(0, order));
+}
+
+static void
+pg_free(int batched, void *m, int order)
+{
+	if (batched)
+		sim_batch_free_m(m);
+	else
+		sim_free_m(m, order);
+}
+
 static double
-buddy_pairs(const char *pattern, int order)
+buddy_pairs(const char *pattern, int order, int batched, int percall)
 {
 	long n = 0;
-	double t0;
+	double t0, t;
 
 	sim_setup(layout, 1);
 	int cap = (NPG >> order) / 2;
 	if (strcmp(pattern, "steady") == 0)
 		for (int i = 0; i < cap; i++)
-			mheld[i] = sim_alloc_m(0, order);
+			mheld[i] = pg_alloc(batched, order);
+	if (!percall)
+		sim_hold_lock(1);
 	t0 = now();
 	if (strcmp(pattern, "lifo") == 0) {
 		for (; n < REPS; n++)
-			sim_free_m(sim_alloc_m(0, order), order);
+			pg_free(batched, pg_alloc(batched, order), order);
 	} else if (strcmp(pattern, "steady") == 0) {
 		for (; n < REPS; n++) {
 			int i = (int)rnd((unsigned)cap);
-			sim_free_m(mheld[i], order);
-			mheld[i] = sim_alloc_m(0, order);
+			pg_free(batched, mheld[i], order);
+			mheld[i] = pg_alloc(batched, order);
 		}
 	} else {
 		int k = 4096 >> order;
 		for (; n < REPS; n += k) {
 			for (int i = 0; i < k; i++)
-				mheld[i] = sim_alloc_m(0, order);
+				mheld[i] = pg_alloc(batched, order);
 			for (int i = k - 1; i > 0; i--) {
 				int j = (int)rnd((unsigned)i + 1);
 				void *t = mheld[i]; mheld[i] = mheld[j]; mheld[j] = t;
 			}
 			for (int i = 0; i < k; i++)
-				sim_free_m(mheld[i], order);
+				pg_free(batched, mheld[i], order);
 		}
 	}
-	return ((now() - t0) / (double)n);
+	t = now() - t0;
+	if (!percall)
+		sim_hold_lock(0);
+	return (t / (double)n);
 }
 
 /* The same patterns on the free list; `pages` order-0 pages per "block". */
@@ -206,8 +235,23 @@ has_run(const unsigned char *flags, int n, int aligned)
  * ok, 2 aligned run existed, 4 free list ok (found a run by scanning a
  * bitmap of what it holds), 8 any run existed in the buddy's memory.
  */
+static sim_pa_t
+o0_alloc(int batched)
+{
+	return (batched ? sim_batch_alloc(0) : sim_alloc(0, 0));
+}
+
+static void
+o0_free(int batched, sim_pa_t pa)
+{
+	if (batched)
+		sim_batch_free(pa);
+	else
+		sim_free(pa, 0);
+}
+
 static int
-contig_trial(int fill, int freed, int churn)
+contig_trial(int fill, int freed, int churn, int batched)
 {
 	static unsigned char freemap[NPG];
 	int n = NPG * fill / 100, keep = n - n * freed / 100, rc = 0;
@@ -215,7 +259,7 @@ contig_trial(int fill, int freed, int churn)
 	sim_setup(layout, 1);
 	fl_init();
 	for (int i = 0; i < n; i++) {
-		held[i] = sim_alloc(0, 0);
+		held[i] = o0_alloc(batched);
 		fheld[i] = fl_alloc();
 	}
 	for (int i = n - 1; i > 0; i--) {	/* the same random half on both sides */
@@ -224,16 +268,18 @@ contig_trial(int fill, int freed, int churn)
 		struct run *f = fheld[i]; fheld[i] = fheld[j]; fheld[j] = f;
 	}
 	for (int i = keep; i < n; i++) {
-		sim_free(held[i], 0);
+		o0_free(batched, held[i]);
 		fl_free(fheld[i]);
 	}
 	for (int c = 0; churn && c < NPG && keep > 0; c++) {
 		int i = (int)rnd((unsigned)keep);
-		sim_free(held[i], 0);
-		held[i] = sim_alloc(0, 0);
+		o0_free(batched, held[i]);
+		held[i] = o0_alloc(batched);
 		fl_free(fheld[i]);
 		fheld[i] = fl_alloc();
 	}
+	if (batched)		/* as vm_page_alloc_contig does */
+		sim_batch_drain();
 	for (int i = 0; i < NPG; i++)
 		freemap[i] = (unsigned char)sim_is_free(BASE + (sim_pa_t)i * SIM_PAGE);
 	rc |= has_run(freemap, 64, 1) ? 2 : 0;
@@ -247,17 +293,18 @@ contig_trial(int fill, int freed, int churn)
 }
 
 static void
-contig_rates(int fill, int freed, int churn, int trials)
+contig_rates(int fill, int freed, int churn, int trials, int batched)
 {
 	int buddy = 0, aligned = 0, list = 0, any = 0;
 
+	rs = 88172645463325252ull;	/* the same workloads with and without the batch */
 	for (int t = 0; t < trials; t++) {
-		int rc = contig_trial(fill, freed, churn);
+		int rc = contig_trial(fill, freed, churn, batched);
 		buddy += rc & 1, aligned += (rc >> 1) & 1, list += (rc >> 2) & 1, any += rc >> 3;
 	}
-	printf("RESULT bench=contig fill=%d freed=%d churn=%s trials=%d buddy_ok=%d "
+	printf("RESULT bench=contig fill=%d freed=%d churn=%s batch=%s trials=%d buddy_ok=%d "
 	    "aligned_run=%d any_run=%d list_ok=%d\n", fill, freed, churn ? "yes" : "no",
-	    trials, buddy, aligned, any, list);
+	    batched ? "yes" : "no", trials, buddy, aligned, any, list);
 }
 
 int
@@ -267,25 +314,40 @@ main(void)
 
 	/* Best of three: the machine may be busy with other work. */
 	for (int p = 0; p < 3; p++) {
-		double b0 = 1e30, l0 = 1e30, b4 = 1e30, l16 = 1e30;
+		double b0 = 1e30, l0 = 1e30, b4 = 1e30, l16 = 1e30, q0 = 1e30, ql = 1e30;
 
 		for (int k = 0; k < 3; k++) {
-			b0 = MIN(b0, buddy_pairs(patterns[p], 0));
+			b0 = MIN(b0, buddy_pairs(patterns[p], 0, 0, 0));
+			q0 = MIN(q0, buddy_pairs(patterns[p], 0, 1, 0));
+			ql = MIN(ql, buddy_pairs(patterns[p], 0, 1, 1));
 			l0 = MIN(l0, list_pairs(patterns[p], 1));
-			b4 = MIN(b4, buddy_pairs(patterns[p], 4));
+			b4 = MIN(b4, buddy_pairs(patterns[p], 4, 0, 0));
 			l16 = MIN(l16, list_pairs(patterns[p], 16));
 		}
 		result(patterns[p], "buddy", "0", b0);
+		result(patterns[p], "batch", "0", q0);
+		result(patterns[p], "batch+lock", "0", ql);
 		result(patterns[p], "freelist", "0", l0);
 		result(patterns[p], "buddy", "4", b4);
 		result(patterns[p], "freelist", "16x0", l16);
 	}
+	/* What each buddy or batch call pays for the free-queue lock (two per pair). */
+	double lk = 1e30;
+	for (int k = 0; k < 3; k++) {
+		double t0 = now();
+
+		for (long n = 0; n < REPS; n++)
+			sim_lock_pair();
+		lk = MIN(lk, (now() - t0) / REPS);
+	}
+	printf("RESULT bench=lock ns=%.1f batch_block=%d\n", lk, sim_batch_block());
 	/* fill%, freed%, churn: the brief's workload, then harsher ones. */
 	static const int rows[][3] = {
 		{ 75, 50, 0 }, { 90, 50, 0 }, { 90, 50, 1 }, { 100, 50, 0 },
 		{ 100, 90, 0 }, { 100, 95, 0 }, { 100, 95, 1 }, { 100, 98, 0 },
 	};
 	for (unsigned r = 0; r < sizeof(rows) / sizeof(rows[0]); r++)
-		contig_rates(rows[r][0], rows[r][1], rows[r][2], 100);
+		for (int batched = 0; batched < 2; batched++)
+			contig_rates(rows[r][0], rows[r][1], rows[r][2], 100, batched);
 	return (0);
 }

@@ -20,6 +20,7 @@
 #include <vm/vm_kern.h>
 #include <vm/vm_page.h>
 #include <vm/vm_phys.h>
+#include <vm/vm_phys_batch.h>
 #include <vm/vm_lock.h>
 #include <vm/vm_object.h>
 #include <vm/vm_pager.h>
@@ -478,21 +479,134 @@ sim_is_dense(void)
 #endif
 }
 
+/* sim_hold_lock(1): the benchmarks' calls below run under one lock taken here. */
+static int sim_held;
+
+void
+sim_hold_lock(int on)
+{
+	if (on)
+		mtx_lock(&vm_page_queue_free_mtx);
+	else
+		mtx_unlock(&vm_page_queue_free_mtx);
+	sim_held = on;
+}
+
 void *
 sim_alloc_m(int pool, int order)
 {
 	void *rv;
 
-	mtx_lock(&vm_page_queue_free_mtx);
+	if (!sim_held)
+		mtx_lock(&vm_page_queue_free_mtx);
 	rv = vm_phys_alloc_pages(pool, order);
-	mtx_unlock(&vm_page_queue_free_mtx);
+	if (!sim_held)
+		mtx_unlock(&vm_page_queue_free_mtx);
 	return (rv);
 }
 
 void
 sim_free_m(void *m, int order)
 {
-	mtx_lock(&vm_page_queue_free_mtx);
+	if (!sim_held)
+		mtx_lock(&vm_page_queue_free_mtx);
 	vm_phys_free_pages(m, order);
+	if (!sim_held)
+		mtx_unlock(&vm_page_queue_free_mtx);
+}
+
+/* The order-0 batches in front of vm_phys (vm_phys_batch.c), as vm_page.c calls them. */
+void *
+sim_batch_alloc_m(int pool)
+{
+	void *rv;
+
+	if (!sim_held)
+		mtx_lock(&vm_page_queue_free_mtx);
+	rv = vm_phys_batch_alloc(pool);
+	if (!sim_held)
+		mtx_unlock(&vm_page_queue_free_mtx);
+	return (rv);
+}
+
+void
+sim_batch_free_m(void *m)
+{
+	if (!sim_held)
+		mtx_lock(&vm_page_queue_free_mtx);
+	vm_phys_batch_free(m);
+	if (!sim_held)
+		mtx_unlock(&vm_page_queue_free_mtx);
+}
+
+sim_pa_t
+sim_batch_alloc(int pool)
+{
+	vm_page_t m = sim_batch_alloc_m(pool);
+
+	return (m != NULL ? m->phys_addr : SIM_NONE);
+}
+
+void
+sim_batch_free(sim_pa_t pa)
+{
+	sim_batch_free_m(sim_page(pa));
+}
+
+void
+sim_batch_drain(void)
+{
+	mtx_lock(&vm_page_queue_free_mtx);
+	vm_phys_drain();
+	mtx_unlock(&vm_page_queue_free_mtx);
+}
+
+int
+sim_batch_set(int on)
+{
+	int was;
+
+	mtx_lock(&vm_page_queue_free_mtx);
+	was = vm_phys_batch_set(on != 0);
+	mtx_unlock(&vm_page_queue_free_mtx);
+	return (was);
+}
+
+long
+sim_batch_pages(void)
+{
+	return ((long)vm_phys_batch_pages());
+}
+
+int
+sim_batch_holds(sim_pa_t pa)
+{
+	vm_page_t m = sim_page(pa);
+
+	for (int fl = 0; fl < VM_NFREELIST; fl++)
+		for (int p = 0; p < VM_NFREEPOOL; p++)
+			for (int i = 0; i < vm_phys_batches[fl][p].count; i++)
+				if (vm_phys_batches[fl][p].pages[i] == m)
+					return (1);
+	return (0);
+}
+
+int
+sim_batch_block(void)
+{
+	return (VM_PHYS_BATCH_BLOCK);
+}
+
+int
+sim_batch_max(void)
+{
+	return (VM_PHYS_BATCH_MAX);
+}
+
+/* One lock and unlock of the free-queue lock: what every call above pays. */
+void
+sim_lock_pair(void)
+{
+	mtx_lock(&vm_page_queue_free_mtx);
 	mtx_unlock(&vm_page_queue_free_mtx);
 }

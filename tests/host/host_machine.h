@@ -97,6 +97,30 @@ void	*sim_alloc_m(int pool, int order);
 void	sim_free_m(void *m, int order);
 
 /*
+ * The order-0 batches in front of vm_phys (vm_phys_batch.c): alloc and free
+ * as vm_page_alloc/vm_page_free make them, drain, switch (returns the old
+ * setting), pages held, whether a page is in a batch; the batch's block (a
+ * fill or a drain: VM_PHYS_BATCH_BLOCK) and the most one batch holds.
+ */
+int	sim_batch_block(void);
+int	sim_batch_max(void);
+void	*sim_batch_alloc_m(int pool);
+void	sim_batch_free_m(void *m);
+sim_pa_t sim_batch_alloc(int pool);
+void	sim_batch_free(sim_pa_t pa);
+void	sim_batch_drain(void);
+int	sim_batch_set(int on);
+long	sim_batch_pages(void);
+int	sim_batch_holds(sim_pa_t pa);
+void	sim_lock_pair(void);		/* one lock+unlock of the free-queue lock */
+/*
+ * Benchmarks: take the free-queue lock (1) for the sim_*_m calls that
+ * follow, which then leave it alone, or give it back (0): the allocators'
+ * own cost, without the lock's.
+ */
+void	sim_hold_lock(int on);
+
+/*
  * The host side of the machine (host_mem.c, with the C library): memory
  * for vm_page_map_range (after `guard` inaccessible bytes), all of it given
  * back at the next boot, a clock for cpu_ticks() and a console for

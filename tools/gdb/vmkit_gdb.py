@@ -435,6 +435,17 @@ each TAILQ (not trusting lcnt), and checks what vm_phys_check() does:
             raise gdb.GdbError("vmbuddy: %s" % e)
 
 
+
+def _batched_pages(nfl: int, npool: int) -> int:
+    """Free pages in the order-0 batches in front of vm_phys (vm_phys_batch.c),
+    one per free list and pool: free, but on no buddy queue.  0 for a kernel
+    without them."""
+    try:
+        b = _sym("vm_phys_batches")
+    except VmkitError:
+        return 0
+    return sum(int(b[fl][p]["count"]) for fl in range(nfl) for p in range(npool))
+
 def walk_buddy(k, quick=False, verbose=False):
     fq = _sym("vm_phys_free_queues")
     nfl, npool, norder = _array_dims(fq.type)
@@ -514,10 +525,12 @@ def walk_buddy(k, quick=False, verbose=False):
     try:
         c = _sym("cnt")
         free, cached = int(c["v_free_count"]), int(c["v_cache_count"])
-        if total_pages != free + cached:
-            bad("the queues hold %d pages, cnt says v_free_count %d + v_cache_count %d = %d"
-                % (total_pages, free, cached, free + cached))
-        ctext = "; cnt.v_free_count %d, v_cache_count %d" % (free, cached)
+        batched = _batched_pages(nfl, npool)
+        if total_pages + batched != free + cached:
+            bad("the queues hold %d pages and the order-0 batches %d, cnt says v_free_count %d"
+                " + v_cache_count %d = %d" % (total_pages, batched, free, cached, free + cached))
+        ctext = "; cnt.v_free_count %d (%d in the order-0 batches), v_cache_count %d" % (
+            free, batched, cached)
     except VmkitError:
         ctext = ""
     print("free lists: " + ", ".join("%d %s" % (fl, k.freelist_names.get(fl, "?")) for fl in range(nfl)))
