@@ -235,6 +235,21 @@ DISK_ASYNC = ["disk sectors <sectors:dec>",
 DISK_BENCH = ["rate cycles_per_ms <rate:dec>",
               "bench <mode:word> <op:word> bytes <bytes:dec> pages <pages:dec> cycles <cycles:dec>"]
 
+# kernel/tests/ktest_file.c (grader/tests/test_file.py)
+FILE_CHECK = "check <ok:yesno>"
+FILE_OPS = ["open w len <len:dec> blocks <blocks:dec>",
+            "w <i:dec> <off:dec> <len:dec> <error:dec>",
+            "sync <error:dec>",
+            "cut <t:dec> <g:dec> <cached:dec> <zeros:yesno> <error:dec> left <left:dec> <left_cached:dec>",
+            "reread <pages:dec> <crc:dec> <crc2:dec> <crc3:dec> <reactivated:dec>",
+            "bad <case:word> <v:dec>",
+            FILE_CHECK]
+FILE_PRESSURE = ["chunk <i:dec> <crc:dec>",
+                 "sync <error:dec> daemon <passes:dec> reactivated <reactivated:dec> laundered <laundered:dec> "
+                 "synced <synced:dec>",
+                 FILE_CHECK]
+FILE_BADIMAGE = ["open <error:dec>"]
+
 # kernel/tests/ktest_object.c
 OBJECT_CHECK = "check <when:word> <ok:yesno>"
 OBJECT_PAGES = ["r <obj:word> <pindex:dec>", "n <obj:word> <count:dec>", OBJECT_CHECK]
@@ -285,6 +300,7 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "buddy_double_free": LAB02, "buddy_steal": LAB02, "buddy_script": LAB02_SCRIPT,
     "meminfo": MEMINFO, "pae_high": PAE_HIGH, "contigmalloc": CONTIGMALLOC,
     "disk_rw": DISK_RW, "disk_bounds": DISK_BOUNDS, "disk_bench": DISK_BENCH, "disk_async": DISK_ASYNC,
+    "file_ops": FILE_OPS, "file_pressure": FILE_PRESSURE, "file_badimage": FILE_BADIMAGE,
     "threads_interleave": THREADS_INTERLEAVE, "sleep_wakeup": SLEEP_WAKEUP,
     "msleep_timeout": MSLEEP_TIMEOUT, "wakeup_one": WAKEUP_ONE, "switch_bench": SWITCH_BENCH,
     "object_pages": OBJECT_PAGES, "object_states": OBJECT_STATES, "object_cache": OBJECT_CACHE,

@@ -13,6 +13,7 @@
 #include <sys/kenv.h>
 #include <sys/kernel.h>
 #include <sys/disk.h>
+#include <sys/file.h>
 #include <sys/ktest.h>
 #include <sys/malloc.h>
 #include <sys/monitor.h>
@@ -67,6 +68,7 @@ mi_startup(const struct mi_bootinfo *bi)
 	kenv_check();				/* vm.blacklist= may have been refused */
 	kthread_start();			/* the idle thread; interrupts on: the clock preempts */
 	disk_init();				/* find the disks (PCI), attach their drivers */
+	flatfs_init();				/* files: mounted at the first use (fsdev=) */
 	swap_pager_swapon();			/* swapdev= or the only disk, or no swap */
 	ktest_run_phase(KTEST_PHASE_VM);	/* test=: the VM tests, END, leave QEMU */
 	monitor();				/* the console shell, until `halt` */

@@ -9,7 +9,7 @@
  *                 read (a new page is zero-filled), nowhere to write (a
  *                 dirty page stays resident: the daemon skips it)
  *   OBJT_SWAP     the swap pager (swap_pager.c), when there is a swap disk
- *   OBJT_VNODE    the file pager (later)
+ *   OBJT_VNODE    the file pager (vnode_pager.c), registered when a file system mounts
  *   OBJT_TEST     installed by a ktest (vm_pager_register)
  *
  * A type with no pager behaves as OBJT_DEFAULT.

@@ -58,10 +58,12 @@ typedef __builtin_va_list va_list;
 #define	EBUSY		16
 #define	EEXIST		17
 #define	EINVAL		22
+#define	EFBIG		27	/* past a file's fixed extent (vfs_flat.c) */
 #define	EROFS		30	/* a write to a read-only disk */
 #define	ERANGE		34
 #define	EAGAIN		35
 #define	EWOULDBLOCK	EAGAIN		/* msleep: the time-out ran out */
 #define	ENOSYS		78
+#define	EFTYPE		79	/* not our file system (bad magic) */
 
 #endif /* !_SYS_TYPES_H_ */
