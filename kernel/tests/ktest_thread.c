@@ -56,6 +56,11 @@ struct interleave {
 	uint64_t	own[MAXTHREADS];	/* each worker's own count */
 	uint32_t	iters[MAXTHREADS];
 	struct thread	*td[MAXTHREADS];
+	int		nthreads;		/* (c) */
+	int		started;		/* (mtx) workers at the start line */
+	volatile bool	released;		/* (mtx) all are there, since tick go */
+	volatile uint64_t go;
+	bool		stuck[MAXTHREADS];	/* spun 5 s at the start: no preemption */
 	struct join	join;
 };
 
@@ -74,11 +79,41 @@ busy_work(uint32_t n)
 
 static struct interleave il;
 
+/*
+ * The start line: count in, then spin (never yield) until everyone has
+ * counted in and one more slice has passed.  Only the clock can take the
+ * CPU from a spinning thread, so every worker is preempted here at least
+ * once, however fast the machine: the early ones wait for the rest, and
+ * the last one spins past the end of its own slice with the others
+ * runnable.  Without preemption the first spinner would spin for ever;
+ * after 5 s it gives up and says so.
+ */
+static void
+interleave_start(int me)
+{
+	uint64_t start = ticks;
+
+	mtx_lock(&il.mtx);
+	if (++il.started == il.nthreads) {
+		il.go = ticks;
+		il.released = true;
+	}
+	mtx_unlock(&il.mtx);
+	while (!il.released || ticks - il.go <= SCHED_SLICE) {
+		if (ticks - start > 5 * (uint64_t)hz) {
+			il.stuck[me] = true;
+			return;
+		}
+		busy_work(1000);
+	}
+}
+
 static void
 interleave_worker(void *arg)
 {
 	int me = (int)(uintptr_t)arg;
 
+	interleave_start(me);
 	for (uint32_t i = 0; i < il.iters[me]; i++) {
 		mtx_lock(&il.mtx);
 		uint64_t v = il.shared;
@@ -98,12 +133,16 @@ KTEST(threads_interleave, KTEST_VM | KTEST_EXPLICIT)
 	memset(&il, 0, sizeof(il));
 	mtx_init(&il.mtx, "ktest shared counter", NULL, MTX_DEF);
 	join_init(&il.join);
+	il.nthreads = n;
 	for (int i = 0; i < n; i++)
 		il.iters[i] = 200 + rng_below(&t->rng, 400);
 	for (int i = 0; i < n; i++)
 		KT_CHECK(t, kthread_create(interleave_worker, (void *)(uintptr_t)i, &il.td[i],
 		    "interleave%d", i) == 0, "kthread_create %d failed", i);
 	join_wait(&il.join, n);
+	for (int i = 0; i < n; i++)
+		KT_CHECK(t, !il.stuck[i], "thread %d spun 5 s at the start line: the clock never "
+		    "preempted it", i);
 	ktest_data(t, "params threads=%d", n);
 	for (int i = 0; i < n; i++)
 		ktest_data(t, "thread %d count=%ju switches=%ju ticks=%ju", i, (uintmax_t)il.own[i],
