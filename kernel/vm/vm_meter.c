@@ -34,9 +34,9 @@ vm_meter_print(void)
 	    cnt.v_pageout_writes, cnt.v_pageout_pages, cnt.v_pageout_done, cnt.v_pageout_errors,
 	    cnt.v_pagein_reads, cnt.v_pagein_pages);
 	printf("sleeps  %8u VM_WAIT, %u on busy pages\n", cnt.v_vmwait, cnt.v_pgsleep);
-	printf("events  %8u reactivations, %u zero-fill faults, "
-	    "%u copy-on-write copies, %u moves\n", cnt.v_reactivated,
-	    cnt.v_zfod, cnt.v_cow_faults, cnt.v_cow_optim);
+	printf("events  %8u reactivations, %u faults, %u zero-fill faults, "
+	    "%u copy-on-write copies, %u moves, %u collapses\n", cnt.v_reactivated,
+	    cnt.v_vm_faults, cnt.v_zfod, cnt.v_cow_faults, cnt.v_cow_optim, cnt.v_collapses);
 }
 
 MONITOR_CMD(vmstat, "", "the VM counters (struct vmmeter cnt)")

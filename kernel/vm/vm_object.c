@@ -30,6 +30,7 @@
 #include <vm/vm_lock.h>
 #include <vm/vm_pager.h>
 #include <vm/pmap.h>
+#include <vm/vmmeter.h>
 
 struct object_q vm_object_list;	/* vm_object_init */
 int vm_object_count;
@@ -76,6 +77,27 @@ vm_object_reference(vm_object_t object)
 }
 
 /*
+ * The object's last reference is its one shadow's: merge it into that
+ * shadow.  The shadow comes first in the lock order, so it is only tried
+ * (a shadow busy elsewhere is merged another time).  Object locked;
+ * unlocked on return.
+ */
+static void
+vm_object_deallocate_collapse(vm_object_t object)
+{
+	vm_object_t shadow = LIST_FIRST(&object->shadow_head);
+
+	if (object->ref_count != 1 || object->shadow_count != 1 ||
+	    object->type != OBJT_DEFAULT || !mtx_trylock(&shadow->mtx)) {
+		VM_OBJECT_UNLOCK(object);
+		return;
+	}
+	VM_OBJECT_UNLOCK(object);
+	vm_object_collapse(shadow);
+	VM_OBJECT_UNLOCK(shadow);
+}
+
+/*
  * Drop a reference; the last one terminates the object.  Then the object
  * it shadowed loses the reference the shadow held: iteratively, so a long
  * chain does not recurse.
@@ -90,10 +112,7 @@ vm_object_deallocate(vm_object_t object)
 		KASSERT(object->ref_count > 0, ("%s: object %p has no references", __func__,
 		    object));
 		if (--object->ref_count > 0) {
-			/* One shadow left may be merged into it (lab 04). */
-			if (object->ref_count == 1 && object->shadow_count == 1)
-				vm_object_collapse(LIST_FIRST(&object->shadow_head));
-			VM_OBJECT_UNLOCK(object);
+			vm_object_deallocate_collapse(object);	/* unlocks it */
 			return;
 		}
 		backing = object->backing_object;
@@ -189,28 +208,108 @@ skipmemq:
 }
 
 /*
- * Shadow chains (lab 04): when `object`'s backing object has no other
- * shadow and no other reference, move its pages into `object` (or, where
- * `object` has its own, free them) and splice it out of the chain.  This
- * skeleton knows when a collapse applies; the merge itself is lab 04's.
+ * Put a new, empty anonymous object of length bytes in front of *object,
+ * backed by it at *offset: the caller's reference to the old object
+ * becomes the shadow's, and *object, *offset now name the shadow at 0.
+ * Writes go to the shadow; reads fall through to the old object until
+ * then (vm_fault).  False if out of memory (nothing changed).
+ */
+bool
+vm_object_shadow(vm_object_t *object, vm_ooffset_t *offset, vm_size_t length)
+{
+	vm_object_t source = *object, result;
+
+	if ((result = vm_object_allocate(OBJT_DEFAULT, atop(length))) == NULL)
+		return (false);
+	if (source != NULL) {
+		VM_OBJECT_LOCK(source);
+		LIST_INSERT_HEAD(&source->shadow_head, result, shadow_list);
+		source->shadow_count++;
+		VM_OBJECT_UNLOCK(source);
+	}
+	result->backing_object = source;
+	result->backing_object_offset = *offset;
+	*offset = 0;
+	*object = result;
+	return (true);
+}
+
+/*
+ * Move backing's resident pages up into object, which shadows it: a page
+ * the object already has (it was copied there), or one outside the
+ * object's window, is obsolete and freed; the rest keep their data and
+ * mappings under a new (object, pindex).  Both locked.
+ */
+static void
+vm_object_backing_merge(vm_object_t object, vm_object_t backing)
+{
+	vm_pindex_t off = OFF_TO_IDX(object->backing_object_offset);
+	vm_page_t m, next;
+
+	vm_page_lock_queues();
+	for (m = TAILQ_FIRST(&backing->memq); m != NULL; m = next) {
+		next = TAILQ_NEXT(m, listq);
+		KASSERT((m->oflags & VPO_BUSY) == 0 && m->busy == 0,
+		    ("%s: page %p of object %p is busy", __func__, m, backing));
+		if (m->pindex < off || m->pindex - off >= object->size ||
+		    vm_page_lookup(object, m->pindex - off) != NULL) {
+			pmap_remove_all(m);
+			if (m->wire_count != 0)
+				vm_page_remove(m);
+			else
+				vm_page_free(m);
+			continue;
+		}
+		vm_page_rename(m, object, m->pindex - off);
+	}
+	vm_page_unlock_queues();
+}
+
+/*
+ * Shadow chains: when object's backing object is anonymous, without swap
+ * space, and referenced by object alone, nobody else can see it: merge it
+ * into object (vm_object_backing_merge), splice it out of the chain and
+ * free it; repeat down the chain.  So a loop of fork and exit does not
+ * grow chains without bound.  Its cached pages are simply freed: object
+ * may have a cache of its own, and they are only a second chance.  Object
+ * locked; backing objects are locked here (front to back, the usual order).
  */
 void
 vm_object_collapse(vm_object_t object)
 {
-	vm_object_t backing;
+	vm_object_t backing, below;
 
 	if (object == NULL)
 		return;
 	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
-	if ((backing = object->backing_object) == NULL ||
-	    (backing->type != OBJT_DEFAULT && backing->type != OBJT_SWAP) ||
-	    backing->ref_count != 1 || backing->paging_in_progress != 0 ||
-	    object->paging_in_progress != 0 || (backing->flags & OBJ_DEAD) != 0)
-		return;
-	/* Lab 04: vm_object_backing_scan, vm_page_rename of the pages that
-	 * fall inside `object`, vm_page_cache_transfer, then splice `backing`
-	 * out (object->backing_object = backing->backing_object, offsets added)
-	 * and terminate it. */
+	while ((backing = object->backing_object) != NULL) {
+		VM_OBJECT_LOCK(backing);
+		if (backing->type != OBJT_DEFAULT || backing->handle != NULL ||
+		    backing->ref_count != 1 || backing->paging_in_progress != 0 ||
+		    object->paging_in_progress != 0 || (backing->flags & OBJ_DEAD) != 0) {
+			VM_OBJECT_UNLOCK(backing);
+			return;
+		}
+		vm_object_backing_merge(object, backing);
+		if (backing->cache != NULL)
+			vm_page_cache_free(backing, 0, 0);
+		LIST_REMOVE(object, shadow_list);	/* off backing's shadow list */
+		backing->shadow_count--;
+		below = backing->backing_object;
+		if (below != NULL) {
+			VM_OBJECT_LOCK(below);		/* backing leaves its list, object joins */
+			LIST_REMOVE(backing, shadow_list);
+			LIST_INSERT_HEAD(&below->shadow_head, object, shadow_list);
+			VM_OBJECT_UNLOCK(below);
+			object->backing_object_offset += backing->backing_object_offset;
+		} else
+			object->backing_object_offset = 0;
+		object->backing_object = below;
+		backing->backing_object = NULL;
+		backing->ref_count = 0;
+		cnt.v_collapses++;
+		vm_object_terminate(backing);		/* unlocks and frees it */
+	}
 }
 
 /* Pager I/O in flight on the object: it may not be terminated meanwhile. */

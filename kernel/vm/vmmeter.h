@@ -39,9 +39,11 @@ struct vmmeter {
 	u_int	v_pageout_errors;	/* (o) pages whose write failed or had no space */
 	u_int	v_pagein_reads;		/* (o) pager get calls that read a page */
 	u_int	v_pagein_pages;		/* (o) pages in them */
+	u_int	v_vm_faults;		/* (m) calls to vm_fault */
 	u_int	v_reactivated;		/* cached pages found again on lookup */
 	u_int	v_cow_faults;		/* copy-on-write copies */
 	u_int	v_cow_optim;		/* copy-on-write moves instead of copies */
+	u_int	v_collapses;		/* (o) backing objects merged into their shadow */
 	u_int	v_zfod;			/* zero-fill faults */
 };
 extern struct vmmeter cnt;
