@@ -275,6 +275,18 @@ MSLEEP_TIMEOUT = ["timeout timo=<timo:dec> waited=<waited:dec> rv=<rv:dec>"]
 WAKEUP_ONE = ["woke n=<n:dec> woken=<woken:dec> first=<first:num>"]
 SWITCH_BENCH = ["switch n=<n:dec> switches=<switches:dec> cycles=<cycles:dec> tickrate=<tickrate:dec>"]
 
+# Address spaces and faults (kernel/tests/ktest_map.c).
+MAP_FIND = ["params steps=<steps:dec>",
+            "directed <i:dec> rv=<rv:dec> addr=<addr:num>",
+            "find <slot:dec> <pages:dec> rv=<rv:dec> addr=<addr:num>",
+            "remove <slot:dec> <a:dec> <b:dec> rv=<rv:dec>",
+            "end entries=<entries:dec> size=<size:dec>"]
+MAP_FORK = ["params priv=<priv:dec>",
+            "counts <when:word> zfod=<zfod:dec> cow=<cow:dec> optim=<optim:dec>",
+            "errors ro=<ro:dec> hole=<hole:dec> none=<none:dec>",
+            "hash <when:word> <side:dec> <region:word> <page:dec> rv=<rv:dec> <hash:hex>",
+            "leak pages=<pages:word>"]
+
 # The page daemon (kernel/tests/ktest_pageout.c).
 PAGEOUT_PRESSURE = [
     "params pages <pages:dec> steps <steps:dec> free <free:dec>",
@@ -306,6 +318,7 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "object_pages": OBJECT_PAGES, "object_states": OBJECT_STATES, "object_cache": OBJECT_CACHE,
     "pageout_pressure": PAGEOUT_PRESSURE, "pageout_nopager": PAGEOUT_NOPAGER,
     "swap_pressure": PAGEOUT_PRESSURE,
+    "map_find": MAP_FIND, "map_fork": MAP_FORK,
 }.items()}
 
 

@@ -6,14 +6,17 @@
  * recomputes every outcome from the seed with a model of the object graph.
  *
  *   map_find    a seeded run of vm_map_find (first fit) and vm_map_remove
- *               (whole and partial: clipping); the address of every find
+ *               (whole and partial: clipping); the address of every find;
+ *               directed: an exact fit, a hint inside an entry, a clipped
+ *               tail reused
  *   map_fork    an anonymous region written, forked (vmspace_fork), then a
  *               seeded mix of reads and writes by parent and child, the
  *               child freed, more writes by the parent: each side's page
  *               hashes, and the fault kinds (zero fill, copy, move);
  *               directed: a read before any write, an untouched region at
  *               fork, a shared region, a region the child does not inherit,
- *               a read-only region and an unmapped address (the errors)
+ *               a read-only region and an unmapped address (the errors), a
+ *               region first written after the child exits (moves)
  */
 #include <sys/systm.h>
 #include <sys/ktest.h>
@@ -76,6 +79,33 @@ map_hash(struct vmspace *vm, vm_offset_t va, int *rv)
 
 #define	FIND_SLOTS	24
 
+/*
+ * Directed, on every seed: an exact-fit gap, a hint inside an entry, a
+ * clipped tail reused; then all of it removed (pages relative to UBASE).
+ */
+static void
+map_find_directed(struct ktest_ctx *t, vm_map_t map)
+{
+	static const struct { bool find; uint32_t a, b; } op[] = {
+		{ true, 0, 2 }, { true, 3, 2 }, { true, 0, 1 }, { true, 1, 1 },
+		{ false, 1, 2 }, { true, 0, 1 }, { false, 0, 6 },
+	};
+
+	for (u_int i = 0; i < nitems(op); i++) {
+		vm_offset_t addr = UBASE + ptoa(op[i].a);
+		int rv;
+
+		if (op[i].find)
+			rv = vm_map_find(map, NULL, 0, &addr, ptoa(op[i].b), true, VM_PROT_RW,
+			    VM_PROT_ALL, 0);
+		else {
+			rv = vm_map_remove(map, addr, UBASE + ptoa(op[i].b));
+			addr = 0;
+		}
+		ktest_data(t, "directed %u rv=%d addr=%#jx", i, rv, (uintmax_t)addr);
+	}
+}
+
 KTEST(map_find, KTEST_VM)
 {
 	struct vmspace *vm = vmspace_alloc(UBASE, UTOP);
@@ -84,6 +114,7 @@ KTEST(map_find, KTEST_VM)
 
 	KT_CHECK(t, vm != NULL, "vmspace_alloc failed");
 	ktest_data(t, "params steps=%d", steps);
+	map_find_directed(t, &vm->vm_map);
 	for (int i = 0; i < steps; i++) {
 		int s = (int)rng_below(&t->rng, FIND_SLOTS);
 		vm_size_t len = (1 + rng_below(&t->rng, 16)) * PAGE_SIZE;
@@ -116,8 +147,10 @@ KTEST(map_find, KTEST_VM)
 
 /* ---- map_fork ---------------------------------------------------------- */
 
-enum { R_PRIV, R_UNTOUCHED, R_SHARED, R_NONE, R_RO, NREGIONS };
-static const char *const region_name[NREGIONS] = { "priv", "untouched", "shared", "none", "ro" };
+enum { R_PRIV, R_UNTOUCHED, R_SHARED, R_NONE, R_RO, R_LATE, NREGIONS };
+static const char *const region_name[NREGIONS] = { "priv", "untouched", "shared", "none", "ro",
+	"late" };
+#define	LATE_PAGES	3
 
 struct fork_test {
 	struct ktest_ctx *t;
@@ -173,13 +206,14 @@ fork_setup(struct fork_test *ft)
 {
 	struct ktest_ctx *t = ft->t;
 	static const vm_prot_t prot[NREGIONS] = { VM_PROT_RW, VM_PROT_RW, VM_PROT_RW, VM_PROT_RW,
-		VM_PROT_READ };
+		VM_PROT_READ, VM_PROT_RW };
 	vm_offset_t addr = UBASE;
 
 	if ((ft->side[0] = vmspace_alloc(UBASE, UTOP)) == NULL)
 		return (false);
 	for (int r = 0; r < NREGIONS; r++) {
-		ft->npages[r] = r == R_PRIV ? 1 + (int)rng_below(&t->rng, 24) : 2;
+		ft->npages[r] = r == R_PRIV ? 1 + (int)rng_below(&t->rng, 24) :
+		    r == R_LATE ? LATE_PAGES : 2;
 		if (vm_map_find(&ft->side[0]->vm_map, NULL, 0, &addr, ptoa(ft->npages[r]), true,
 		    prot[r], VM_PROT_ALL, 0) != KERN_SUCCESS)
 			return (false);
@@ -199,15 +233,20 @@ KTEST(map_fork, KTEST_VM)
 	struct fork_test ft = { .t = t };
 	struct vmmeter before = cnt;
 	u_int free_before = cnt.v_free_count + cnt.v_cache_count;
-	int steps, rv;
+	int steps, rv, rv_ro, rv_hole, rv_none;
 
 	KT_CHECK(t, fork_setup(&ft), "setting up the parent's regions failed");
 	/* The parent writes every private page, and the shared and no-inherit ones. */
-	for (int i = 0; i < ft.npages[R_PRIV]; i++)
-		(void)map_write(ft.side[0], ft.base[R_PRIV] + ptoa(i),
-		    (uint32_t)rng_below(&t->rng, PAGE_WORDS), (uint32_t)rng_next(&t->rng));
+	for (int i = 0; i < ft.npages[R_PRIV]; i++) {
+		uint32_t word = rng_below(&t->rng, PAGE_WORDS);	/* in this order: the model's */
+		uint32_t value = (uint32_t)rng_next(&t->rng);
+
+		(void)map_write(ft.side[0], ft.base[R_PRIV] + ptoa(i), word, value);
+	}
 	(void)map_write(ft.side[0], ft.base[R_SHARED], 1, 0x5ade);
 	(void)map_write(ft.side[0], ft.base[R_NONE], 2, 0x0707);
+	for (int i = 0; i < LATE_PAGES; i++)
+		(void)map_write(ft.side[0], ft.base[R_LATE] + ptoa(i), 5, 0x1a7e + (uint32_t)i);
 	fork_counts(t, "prefork", &before);
 
 	before = cnt;
@@ -221,10 +260,12 @@ KTEST(map_fork, KTEST_VM)
 	(void)map_write(ft.side[1], ft.base[R_UNTOUCHED] + PAGE_SIZE, 3, 0xc417d);
 	(void)map_write(ft.side[1], ft.base[R_SHARED] + PAGE_SIZE, 4, 0x54a7ed);
 	/* Directed errors: a write to the read-only region, the hole, the uninherited region. */
-	ktest_data(t, "errors ro=%d hole=%d none=%d",
-	    map_write(ft.side[1], ft.base[R_RO], 0, 1),
-	    map_write(ft.side[0], ft.base[R_PRIV] + ptoa(ft.npages[R_PRIV]), 0, 1),
-	    map_write(ft.side[1], ft.base[R_NONE], 0, 1));
+	/* Directed: the child only reads the late region while both live. */
+	(void)map_hash(ft.side[1], ft.base[R_LATE], &rv);
+	rv_ro = map_write(ft.side[1], ft.base[R_RO], 0, 1);
+	rv_hole = map_write(ft.side[0], ft.base[R_PRIV] + ptoa(ft.npages[R_PRIV]), 0, 1);
+	rv_none = map_write(ft.side[1], ft.base[R_NONE], 0, 1);
+	ktest_data(t, "errors ro=%d hole=%d none=%d", rv_ro, rv_hole, rv_none);
 	steps = 20 + (int)rng_below(&t->rng, 100);
 	for (int i = 0; i < steps; i++)
 		fork_step(&ft, 2);
@@ -238,8 +279,12 @@ KTEST(map_fork, KTEST_VM)
 	steps = 10 + (int)rng_below(&t->rng, 40);
 	for (int i = 0; i < steps; i++)
 		fork_step(&ft, 1);
+	/* Directed: the parent's first writes to the late region, after the child
+	 * is gone: its object has one reference and one shadow, so moves. */
+	for (int i = 0; i < LATE_PAGES; i++)
+		(void)map_write(ft.side[0], ft.base[R_LATE] + ptoa(i), 6, 0xa10e + (uint32_t)i);
 	fork_counts(t, "alone", &before);
 	fork_hashes(&ft, "alone", 0);
 	vmspace_free(ft.side[0]);
-	ktest_data(t, "leak pages=%d", (int)(free_before - (cnt.v_free_count + cnt.v_cache_count)));
+	ktest_data(t, "leak pages=%d", (int)free_before - (int)(cnt.v_free_count + cnt.v_cache_count));
 }

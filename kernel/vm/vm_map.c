@@ -216,22 +216,22 @@ vm_map_clip(vm_map_t map, vm_map_entry_t e, vm_offset_t addr)
 	return (KERN_SUCCESS);
 }
 
-/* Clip the entries around [start, end) so that none straddles either end.  Map locked. */
+/*
+ * Clip the entries around [start, end) so that none straddles either end;
+ * *first is then the lowest entry at or above start.  Map locked.
+ */
 static int
 vm_map_clip_range(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_map_entry_t *first)
 {
 	vm_map_entry_t e;
 	int rv;
 
-	if (vm_map_lookup_entry(map, start, &e)) {
-		if ((rv = vm_map_clip(map, e, start)) != KERN_SUCCESS)
-			return (rv);
-	} else
-		e = e->next;
-	*first = e;
-	for (; e != &map->header && e->start < end; e = e->next)
-		if (e->end > end)
-			return (vm_map_clip(map, e, end));
+	if (vm_map_lookup_entry(map, start, &e) && (rv = vm_map_clip(map, e, start)) != KERN_SUCCESS)
+		return (rv);
+	if (vm_map_lookup_entry(map, end, &e) && (rv = vm_map_clip(map, e, end)) != KERN_SUCCESS)
+		return (rv);
+	/* Clipping put new entries in front: look again rather than keep a stale one. */
+	*first = vm_map_lookup_entry(map, start, &e) ? e : e->next;
 	return (KERN_SUCCESS);
 }
 
