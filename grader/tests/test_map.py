@@ -173,3 +173,34 @@ def test_map_fork(vm):
         vm.check(g == w, r, "map_fork: line %d: the kernel reported %s, the model says %s"
                  % (i + 1, g, w))
     vm.check(len(got) == len(want), r, "map_fork: %d lines, want %d" % (len(got), len(want)))
+
+
+def expected_protect(seed: int) -> list[tuple[Any, ...]]:
+    rng = krng.Rng.for_test(seed, "map_protect")
+    n = 2 + rng.below(14)
+    a = rng.below(n)
+    b = a + 1 + rng.below(n - a)
+    out: list[tuple[Any, ...]] = [("params", n, a, b), ("protect", "read", 0)]
+    for i in range(n):
+        ro = a <= i < b
+        page = {0: 0x9A9E0000 + i} if ro else {0: 0x9A9E0000 + i, 1: 0x77}
+        out.append(("page", i, int(Kern.PROTECTION_FAILURE) if ro else 0, 0,
+                    mapmodel.page_hash(page)))
+    out += [("setmax", 0), ("raise", "all", int(Kern.PROTECTION_FAILURE)), ("raise", "rest", 0),
+            ("protect", "hole", int(Kern.INVALID_ADDRESS))]
+    out += [("after", i, int(Kern.PROTECTION_FAILURE) if i == a else 0) for i in range(n)]
+    return out
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=60)
+def test_map_protect(vm):
+    """A seeded read-only window refuses writes and keeps the data; a lowered
+    maximum makes a raise over it fail as a whole and only there; protecting a
+    hole fails."""
+    r = vm.run_pass(["map_protect"])
+    got = [(ln.kind,) + tuple(ln.values()) for ln in vm.kdata(r, "map_protect")]
+    want = expected_protect(r.seed)
+    for i, (g, w) in enumerate(zip(got, want)):
+        vm.check(g == w, r, "map_protect: line %d: the kernel reported %s, the model says %s"
+                 % (i + 1, g, w))
+    vm.check(len(got) == len(want), r, "map_protect: %d lines, want %d" % (len(got), len(want)))

@@ -286,6 +286,12 @@ MAP_FORK = ["params priv=<priv:dec>",
             "errors ro=<ro:dec> hole=<hole:dec> none=<none:dec>",
             "hash <when:word> <side:dec> <region:word> <page:dec> rv=<rv:dec> <hash:hex>",
             "leak pages=<pages:word>"]
+MAP_PROTECT = ["params pages=<pages:dec> window=<a:dec>-<b:dec>",
+               "protect <what:word> rv=<rv:dec>",
+               "page <i:dec> write=<write:dec> read=<read:dec> <hash:hex>",
+               "setmax rv=<rv:dec>",
+               "raise <what:word> rv=<rv:dec>",
+               "after <i:dec> write=<write:dec>"]
 
 # The page daemon (kernel/tests/ktest_pageout.c).
 PAGEOUT_PRESSURE = [
@@ -318,7 +324,7 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "object_pages": OBJECT_PAGES, "object_states": OBJECT_STATES, "object_cache": OBJECT_CACHE,
     "pageout_pressure": PAGEOUT_PRESSURE, "pageout_nopager": PAGEOUT_NOPAGER,
     "swap_pressure": PAGEOUT_PRESSURE,
-    "map_find": MAP_FIND, "map_fork": MAP_FORK,
+    "map_find": MAP_FIND, "map_fork": MAP_FORK, "map_protect": MAP_PROTECT,
 }.items()}
 
 

@@ -9,6 +9,8 @@
  *               (whole and partial: clipping); the address of every find;
  *               directed: an exact fit, a hint inside an entry, a clipped
  *               tail reused
+ *   map_protect a seeded read-only window and a lowered maximum: the writes
+ *               and raises refused, the data kept
  *   map_fork    an anonymous region written, forked (vmspace_fork), then a
  *               seeded mix of reads and writes by parent and child, the
  *               child freed, more writes by the parent: each side's page
@@ -287,4 +289,48 @@ KTEST(map_fork, KTEST_VM)
 	fork_hashes(&ft, "alone", 0);
 	vmspace_free(ft.side[0]);
 	ktest_data(t, "leak pages=%d", (int)free_before - (int)(cnt.v_free_count + cnt.v_cache_count));
+}
+
+/* ---- map_protect ------------------------------------------------------- */
+
+/*
+ * mprotect's core on a seeded region: every page written, then a seeded
+ * window made read-only, then the maximum lowered on part of it: which
+ * writes and raises each step refuses, and whether the data survived.
+ */
+KTEST(map_protect, KTEST_VM)
+{
+	struct vmspace *vm = vmspace_alloc(UBASE, UTOP);
+	uint32_t n = 2 + rng_below(&t->rng, 14), a = rng_below(&t->rng, n);
+	uint32_t b = a + 1 + rng_below(&t->rng, n - a);
+	vm_offset_t base = UBASE;
+	int rv;
+
+	KT_CHECK(t, vm != NULL, "vmspace_alloc failed");
+	KT_CHECK(t, vm_map_find(&vm->vm_map, NULL, 0, &base, ptoa(n), true, VM_PROT_RW,
+	    VM_PROT_ALL, 0) == KERN_SUCCESS, "vm_map_find failed");
+	ktest_data(t, "params pages=%u window=%u-%u", n, a, b);
+	for (uint32_t i = 0; i < n; i++)
+		(void)map_write(vm, base + ptoa(i), 0, 0x9a9e0000 + i);
+	rv = vm_map_protect(&vm->vm_map, base + ptoa(a), base + ptoa(b), VM_PROT_READ, false);
+	ktest_data(t, "protect read rv=%d", rv);
+	for (uint32_t i = 0; i < n; i++) {
+		int rr, rw = map_write(vm, base + ptoa(i), 1, 0x77);
+		uint64_t h = map_hash(vm, base + ptoa(i), &rr);
+
+		ktest_data(t, "page %u write=%d read=%d %016jx", i, rw, rr, (uintmax_t)h);
+	}
+	/* Lower the maximum of the window's first page; raising it back must fail there only. */
+	rv = vm_map_protect(&vm->vm_map, base + ptoa(a), base + ptoa(a + 1), VM_PROT_READ, true);
+	ktest_data(t, "setmax rv=%d", rv);
+	rv = vm_map_protect(&vm->vm_map, base, base + ptoa(n), VM_PROT_RW, false);
+	ktest_data(t, "raise all rv=%d", rv);
+	rv = b > a + 1 ? vm_map_protect(&vm->vm_map, base + ptoa(a + 1), base + ptoa(b), VM_PROT_RW,
+	    false) : KERN_SUCCESS;
+	ktest_data(t, "raise rest rv=%d", rv);
+	rv = vm_map_protect(&vm->vm_map, base + ptoa(n), base + ptoa(n + 1), VM_PROT_READ, false);
+	ktest_data(t, "protect hole rv=%d", rv);
+	for (uint32_t i = 0; i < n; i++)
+		ktest_data(t, "after %u write=%d", i, map_write(vm, base + ptoa(i), 2, 0x88));
+	vmspace_free(vm);
 }
