@@ -13,7 +13,7 @@ KINC	:= -nostdinc -fno-builtin -Ikernel/include -Ikernel -Itests/host/include \
 KSRCS	:= kernel/libkern/libkern.c kernel/kern/subr_prf.c kernel/libkern/subr_strtoul.c \
 	   kernel/kern/kern_environment.c kernel/vm/vm_physmem.c kernel/vm/vm_meter.c \
 	   kernel/vm/vm_page.c kernel/vm/vm_phys.c kernel/vm/vm_phys_batch.c kernel/vm/vm_phys_table.c kernel/vm/vm_kern.c \
-	   kernel/vm/vm_phys_monitor.c kernel/vm/vm_object.c kernel/kern/kern_malloc.c \
+	   kernel/vm/vm_phys_monitor.c kernel/vm/vm_object.c kernel/vm/vm_pager.c kernel/kern/kern_malloc.c \
 	   kernel/kern/kern_sched.c kernel/kern/kern_mutex.c kernel/kern/subr_witness.c \
 	   tests/host/host_machine.c
 KDEPS	:= tests/host/hostnames.h tests/host/host_machine.h tests/host/extra.mk
