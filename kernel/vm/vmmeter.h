@@ -43,6 +43,9 @@ struct vmmeter {
 	u_int	v_cow_faults;		/* copy-on-write copies */
 	u_int	v_cow_optim;		/* copy-on-write moves instead of copies */
 	u_int	v_zfod;			/* zero-fill faults */
+	uint64_t v_pdcycles;		/* (f) cpu_ticks() the daemon spent in its passes */
+	u_int	v_pdswitched;		/* (f) passes it was switched out in: their cycles
+					 *     include other threads' */
 };
 extern struct vmmeter cnt;
 
