@@ -11,7 +11,7 @@ served (its trace, -trace virtio_blk_handle_read), in pages; "ideal" is one
 read per page of big.  Each pass's CRC is checked against the image's bytes.
 A benchmark: it prints numbers and never fails on them.
 
-Usage: tools/bench-pagecache.py [--configs i386,amd64] [--mem 12M] [--sizes 50,90,110,150]
+Usage: tools/bench-pagecache.py [--configs i386,amd64] [--mem 12M] [--sizes 80,95,98,100,110,150]
                                 [--passes 3]
 """
 import argparse
@@ -62,8 +62,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--configs", default=",".join(configs.table().graded()))
     ap.add_argument("--mem", default="12M", help="QEMU -m (default 12M)")
-    ap.add_argument("--sizes", default="50,90,110,150",
-                    help="big's size, percent of the pages free at boot (default 50,90,110,150)")
+    ap.add_argument("--sizes", default="80,95,98,100,110,150",
+                    help="big's size, percent of the pages free at boot (default 80,95,98,100,110,150)")
     ap.add_argument("--passes", type=int, default=3, help="reads of big (1-16, default 3)")
     args = ap.parse_args()
     names = [c for c in args.configs.split(",") if c]
