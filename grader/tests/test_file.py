@@ -28,6 +28,11 @@ what the cache queue is for - re-reads reactivate cached pages, so with it
 the disk serves far fewer reads than without (the figures: make
 bench-pagecache).
 
+file_readahead: file_reread once over a fresh "big" that fits in memory:
+the file pager reads each missed page with up to 7 following ones in one
+request (vfs_flat.c file_page_read), so QEMU serves every block of big
+exactly once, in ceil(pages / 8) requests, and the CRC is big's.
+
 file_badimage: fsdev=0 on a disk without the magic: the boot says so, the
 open fails with ENXIO, the kernel runs on to END.
 """
@@ -256,6 +261,38 @@ def test_file_reread(vm, tmp_path: Path):
              "queue, %d with reclaimed pages freed at once (vm.pageout_nocache=1); the cache "
              "queue should spare at least half a file's worth of re-reads (%d pages): are "
              "cached pages reactivated on lookup?" % (on, off, pages // 2))
+
+
+READAHEAD = 8                          # pages per read request: FLATFS_READAHEAD + 1
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=60)
+def test_file_readahead(vm, tmp_path: Path):
+    pages = 64 + vm.rng.randrange(200)
+    big = vm.rng.randbytes(pages * PAGE - vm.rng.randrange(PAGE))
+    img = tmp_path / "fs.img"
+    img.write_bytes(flatfs.make([("big", big, None)], entries=4))
+    r = vm.run_pass(["file_reread"], {"fsdev": 0, "file.passes": 1}, disks=[Disk(str(img))],
+                    trace=TRACE)
+    lines = vm.kdata(r, "file_reread")
+    crcs = [x["crc"] for x in lines if x.kind == "pass"]
+    vm.check(crcs == [zlib.crc32(big)], r, "file_readahead: big read back with CRC %s, want %d"
+             % (crcs, zlib.crc32(big)))
+    e = flatfs.read_image(img).find("big")
+    span = range(e.first * SPP, (e.first + e.nblocks) * SPP)
+    reads = [(s, n) for op, s, n in requests(r) if op == "read" and s in span]
+    per_block: dict[int, int] = {}
+    for s, n in reads:
+        for blk in range(s // SPP, (s + n) // SPP):
+            per_block[blk] = per_block.get(blk, 0) + 1
+    vm.check(sorted(per_block) == list(range(e.first, e.first + pages)) and
+             all(v == 1 for v in per_block.values()), r, "file_readahead: QEMU read big's "
+             "blocks %s (block: times); each of its %d blocks exactly once"
+             % (dict(sorted(per_block.items())), pages))
+    want = (pages + READAHEAD - 1) // READAHEAD
+    vm.check(len(reads) == want, r, "file_readahead: %d pages read sequentially from cold in %d "
+             "requests, want %d (%d pages each, the last fewer): is read-ahead clustering "
+             "adjacent pages into one request?" % (pages, len(reads), want, READAHEAD))
 
 
 @pytest.mark.vmkit(configs=BOTH, timeout=60)

@@ -238,7 +238,8 @@ DISK_BENCH = ["rate cycles_per_ms <rate:dec>",
 # kernel/tests/ktest_file.c (grader/tests/test_file.py)
 FILE_CHECK = "check <ok:yesno>"
 # The page daemon's CPU over a workload (vmstat's cycles; tools/bench-pageout.py).
-PDCPU = "cpu cycles <cycles:dec> switched <switched:dec> reclaimed <reclaimed:dec> rate <rate:dec>"
+PDCPU = ("cpu cycles <cycles:dec> switched <switched:dec> <swcycles:dec> reclaimed <reclaimed:dec> "
+         "rate <rate:dec>")
 FILE_OPS = ["open w len <len:dec> blocks <blocks:dec>",
             "w <i:dec> <off:dec> <len:dec> <error:dec>",
             "sync <error:dec>",

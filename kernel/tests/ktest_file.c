@@ -37,8 +37,8 @@
  *   check <ok:yesno>
  *
  * file_pressure and file_reread also report the daemon's CPU (vmstat):
- *   cpu cycles <cpu_ticks in passes> switched <passes switched out> reclaimed
- *       <pages freed or cached by it> rate <cpu_ticks per second>
+ *   cpu cycles <cpu_ticks in passes> switched <passes switched out> <their
+ *       cpu_ticks> reclaimed <pages freed or cached by it> rate <cpu_ticks per second>
  *
  * file_badimage (fsdev=0 on a disk without the magic):
  *   open <error>
@@ -130,8 +130,9 @@ static void
 kf_cpu(struct ktest_ctx *t, const struct vmmeter *c0)
 {
 	mtx_lock(&vm_page_queue_free_mtx);
-	ktest_data(t, "cpu cycles %ju switched %u reclaimed %u rate %ju",
+	ktest_data(t, "cpu cycles %ju switched %u %ju reclaimed %u rate %ju",
 	    (uintmax_t)(cnt.v_pdcycles - c0->v_pdcycles), cnt.v_pdswitched - c0->v_pdswitched,
+	    (uintmax_t)(cnt.v_pdswcycles - c0->v_pdswcycles),
 	    (cnt.v_pdcached - c0->v_pdcached) + (cnt.v_pdfreed - c0->v_pdfreed),
 	    (uintmax_t)cpu_tickrate());
 	mtx_unlock(&vm_page_queue_free_mtx);

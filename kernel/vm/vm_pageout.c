@@ -507,8 +507,10 @@ vm_pageout(void *arg __unused)
 		t1 = cpu_ticks();
 		mtx_lock(&vm_page_queue_free_mtx);
 		cnt.v_pdcycles += t1 - t0;
-		if (curthread->td_switches != sw)
+		if (curthread->td_switches != sw) {
 			cnt.v_pdswitched++;	/* t1 - t0 holds others' time too */
+			cnt.v_pdswcycles += t1 - t0;
+		}
 		cnt.v_pdpasses++;
 		wakeup(&cnt.v_pdpasses);	/* vm_pageout_pass_now */
 		vm_pageout_settle(&st);

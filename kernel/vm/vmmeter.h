@@ -46,6 +46,7 @@ struct vmmeter {
 	uint64_t v_pdcycles;		/* (f) cpu_ticks() the daemon spent in its passes */
 	u_int	v_pdswitched;		/* (f) passes it was switched out in: their cycles
 					 *     include other threads' */
+	uint64_t v_pdswcycles;		/* (f) the cycles of those passes (in v_pdcycles too) */
 };
 extern struct vmmeter cnt;
 
