@@ -15,6 +15,8 @@
 #   make check-layering      machine-independent code names no machine (tools/check-layering.py)
 #   make bench               boot, page-array start-up, grading, DIRECT-pool and disk (bench-disk.py) benchmarks
 #   make bench-vm            buddy allocator benchmarks (host)
+#   make bench-pageout       page-daemon cycles per MiB reclaimed, per config and workload
+#   make bench-pagecache     disk reads of a re-read workload, cache queue on vs off
 #   make fuzz [FUZZTIME=60]  fuzz the buddy allocator (host, clang libFuzzer)
 #   make mutation LAB=NN     grade mechanical mutants of a lab's answer (minutes)
 #   make compile_commands.json   for clangd
@@ -204,6 +206,15 @@ bench: deps
 	$(PYTHON) tools/bench-direct.py
 	$(PYTHON) tools/bench-switch.py
 	$(PYTHON) tools/bench-disk.py
+	$(PYTHON) tools/bench-pageout.py
+	$(PYTHON) tools/bench-pagecache.py
+
+# The page daemon's CPU and the cache queue's disk reads (QEMU boots; README).
+.PHONY: bench-pageout bench-pagecache
+bench-pageout: deps
+	$(PYTHON) tools/bench-pageout.py
+bench-pagecache: deps
+	$(PYTHON) tools/bench-pagecache.py
 
 # The physical allocator on the host (tests/host/extra.mk), outside `make test`:
 # benchmarks (gcc -O2), and a libFuzzer target (clang, libclang-rt-14-dev).

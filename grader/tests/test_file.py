@@ -20,6 +20,19 @@ some of out's dirty pages through the file pager before file_sync, every
 page written (QEMU's count) is one the pager says it wrote, and no write
 lands outside out's extent and the table.
 
+file_reread: with -m 12M, "big" of 96% of the pages free at boot is read
+whole three times, once with the page daemon caching the clean pages it
+reclaims (the cache queue) and once with vm.pageout_nocache=1 (it frees them):
+every pass must give big's CRC, and QEMU's count of the pages read must show
+what the cache queue is for - re-reads reactivate cached pages, so with it
+the disk serves far fewer reads than without (the figures: make
+bench-pagecache).
+
+file_readahead: file_reread once over a fresh "big" that fits in memory:
+the file pager reads each missed page with up to 7 following ones in one
+request (vfs_flat.c file_page_read), so QEMU serves every block of big
+exactly once, in ceil(pages / 8) requests, and the CRC is big's.
+
 file_badimage: fsdev=0 on a disk without the magic: the boot says so, the
 open fails with ENXIO, the kernel runs on to END.
 """
@@ -193,6 +206,93 @@ def test_file_pressure(vm, tmp_path: Path):
              % (reads, npages))
     vm.check([x["ok"] for x in lines if x.kind == "check"] == [True], r,
              "file_pressure: vm_page_check failed at the end")
+
+
+REREAD_MEM = "12M"
+REREAD_PASSES = 3
+
+
+def reread_boot(vm: Any, img: Path, data: bytes, nocache: int) -> tuple[Any, list[Any], int]:
+    """One file_reread boot over an image holding big = data: (run, lines, pages QEMU read of big)."""
+    img.write_bytes(flatfs.make([("big", data, None)], entries=4))
+    r = vm.run_pass(["file_reread"], {"fsdev": 0, "file.passes": REREAD_PASSES,
+                                      "vm.pageout_nocache": nocache},
+                    mem=REREAD_MEM, disks=[Disk(str(img))], trace=TRACE)
+    lines = vm.kdata(r, "file_reread")
+    e = flatfs.read_image(img).find("big")
+    span = range(e.first * SPP, (e.first + e.nblocks) * SPP)
+    return r, lines, sum(n for op, s, n in requests(r) if op == "read" and s in span) // SPP
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=90)
+def test_file_reread(vm, tmp_path: Path):
+    img = tmp_path / "fs.img"
+    _, lines, _ = reread_boot(vm, img, b"x", 0)
+    free = [x["free"] for x in lines if x.kind == "params"][0]
+    pages = free * 96 // 100
+    big = vm.rng.randbytes(pages * PAGE - vm.rng.randrange(PAGE))
+    crc = zlib.crc32(big)
+    got = {}
+    for nocache in (0, 1):
+        r, lines, reads = reread_boot(vm, img, big, nocache)
+        params = [x for x in lines if x.kind == "params"]
+        vm.check(len(params) == 1 and params[0]["pages"] == pages and
+                 params[0]["nocache"] == bool(nocache), r, "file_reread: params %s, want pages "
+                 "%d nocache %s" % ([x.values() for x in params], pages, bool(nocache)))
+        crcs = [x["crc"] for x in lines if x.kind == "pass"]
+        vm.check(crcs == [crc] * REREAD_PASSES, r, "file_reread (vm.pageout_nocache=%d): the "
+                 "passes' CRCs %s, want big's %d each time" % (nocache, crcs, crc))
+        d = [x for x in lines if x.kind == "daemon"][0]
+        vm.check(d["pageins"] == reads, r, "file_reread (vm.pageout_nocache=%d): the file "
+                 "pager says it read %d pages, QEMU served %d" % (nocache, d["pageins"], reads))
+        vm.check(reads >= pages, r, "file_reread: QEMU served %d pages of reads of a %d-page "
+                 "file" % (reads, pages))
+        vm.check(d["passes"] > 0, r, "file_reread: the page daemon never ran: big (%d pages) "
+                 "is 96%% of free memory" % pages)
+        vm.check([x["ok"] for x in lines if x.kind == "check"] == [True], r,
+                 "file_reread: vm_page_check failed at the end")
+        got[nocache] = (r, reads, d)
+    r, on, d_on = got[0]
+    _, off, d_off = got[1]
+    vm.check(d_off["cached"] == 0 and d_off["reactivated"] == 0, r, "file_reread: with "
+             "vm.pageout_nocache=1 the daemon still cached %d pages (%d reactivated)"
+             % (d_off["cached"], d_off["reactivated"]))
+    vm.check(on + pages // 2 <= off, r, "file_reread: QEMU read %d pages of big with the cache "
+             "queue, %d with reclaimed pages freed at once (vm.pageout_nocache=1); the cache "
+             "queue should spare at least half a file's worth of re-reads (%d pages): are "
+             "cached pages reactivated on lookup?" % (on, off, pages // 2))
+
+
+READAHEAD = 8                          # pages per read request: FLATFS_READAHEAD + 1
+
+
+@pytest.mark.vmkit(configs=BOTH, timeout=60)
+def test_file_readahead(vm, tmp_path: Path):
+    pages = 64 + vm.rng.randrange(200)
+    big = vm.rng.randbytes(pages * PAGE - vm.rng.randrange(PAGE))
+    img = tmp_path / "fs.img"
+    img.write_bytes(flatfs.make([("big", big, None)], entries=4))
+    r = vm.run_pass(["file_reread"], {"fsdev": 0, "file.passes": 1}, disks=[Disk(str(img))],
+                    trace=TRACE)
+    lines = vm.kdata(r, "file_reread")
+    crcs = [x["crc"] for x in lines if x.kind == "pass"]
+    vm.check(crcs == [zlib.crc32(big)], r, "file_readahead: big read back with CRC %s, want %d"
+             % (crcs, zlib.crc32(big)))
+    e = flatfs.read_image(img).find("big")
+    span = range(e.first * SPP, (e.first + e.nblocks) * SPP)
+    reads = [(s, n) for op, s, n in requests(r) if op == "read" and s in span]
+    per_block: dict[int, int] = {}
+    for s, n in reads:
+        for blk in range(s // SPP, (s + n) // SPP):
+            per_block[blk] = per_block.get(blk, 0) + 1
+    vm.check(sorted(per_block) == list(range(e.first, e.first + pages)) and
+             all(v == 1 for v in per_block.values()), r, "file_readahead: QEMU read big's "
+             "blocks %s (block: times); each of its %d blocks exactly once"
+             % (dict(sorted(per_block.items())), pages))
+    want = (pages + READAHEAD - 1) // READAHEAD
+    vm.check(len(reads) == want, r, "file_readahead: %d pages read sequentially from cold in %d "
+             "requests, want %d (%d pages each, the last fewer): is read-ahead clustering "
+             "adjacent pages into one request?" % (pages, len(reads), want, READAHEAD))
 
 
 @pytest.mark.vmkit(configs=BOTH, timeout=60)

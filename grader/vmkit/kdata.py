@@ -237,6 +237,9 @@ DISK_BENCH = ["rate cycles_per_ms <rate:dec>",
 
 # kernel/tests/ktest_file.c (grader/tests/test_file.py)
 FILE_CHECK = "check <ok:yesno>"
+# The page daemon's CPU over a workload (vmstat's cycles; tools/bench-pageout.py).
+PDCPU = ("cpu cycles <cycles:dec> switched <switched:dec> <swcycles:dec> reclaimed <reclaimed:dec> "
+         "rate <rate:dec>")
 FILE_OPS = ["open w len <len:dec> blocks <blocks:dec>",
             "w <i:dec> <off:dec> <len:dec> <error:dec>",
             "sync <error:dec>",
@@ -247,8 +250,13 @@ FILE_OPS = ["open w len <len:dec> blocks <blocks:dec>",
 FILE_PRESSURE = ["chunk <i:dec> <crc:dec>",
                  "sync <error:dec> daemon <passes:dec> reactivated <reactivated:dec> laundered <laundered:dec> "
                  "synced <synced:dec>",
-                 FILE_CHECK]
+                 PDCPU, FILE_CHECK]
 FILE_BADIMAGE = ["open <error:dec>"]
+FILE_REREAD = ["params pages <pages:dec> free <free:dec> nocache <nocache:yesno>",
+               "pass <i:dec> <crc:dec>",
+               "daemon passes <passes:dec> cached <cached:dec> freed <freed:dec> "
+               "reactivated <reactivated:dec> pageins <pageins:dec>",
+               PDCPU, FILE_CHECK]
 
 # kernel/tests/ktest_object.c
 OBJECT_CHECK = "check <when:word> <ok:yesno>"
@@ -301,7 +309,7 @@ PAGEOUT_PRESSURE = [
     "<laundered:dec> done <done:dec> errors <errors:dec> reactivated <reactivated:dec> "
     "pageins <pageins:dec>",
     "pager puts <puts:dec> pages <pages:dec> gets <gets:dec> bad <bad:dec> sync <sync:dec>",
-    OBJECT_CHECK,
+    PDCPU, OBJECT_CHECK,
 ]
 PAGEOUT_NOPAGER = [
     "params pages <pages:dec> free <free:dec>",
@@ -319,6 +327,7 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "meminfo": MEMINFO, "pae_high": PAE_HIGH, "contigmalloc": CONTIGMALLOC,
     "disk_rw": DISK_RW, "disk_bounds": DISK_BOUNDS, "disk_bench": DISK_BENCH, "disk_async": DISK_ASYNC,
     "file_ops": FILE_OPS, "file_pressure": FILE_PRESSURE, "file_badimage": FILE_BADIMAGE,
+    "file_reread": FILE_REREAD,
     "threads_interleave": THREADS_INTERLEAVE, "sleep_wakeup": SLEEP_WAKEUP,
     "msleep_timeout": MSLEEP_TIMEOUT, "wakeup_one": WAKEUP_ONE, "switch_bench": SWITCH_BENCH,
     "object_pages": OBJECT_PAGES, "object_states": OBJECT_STATES, "object_cache": OBJECT_CACHE,

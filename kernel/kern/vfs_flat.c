@@ -47,6 +47,7 @@
 #define	FLATFS_VERSION	1
 #define	FLATFS_ENTSIZE	64
 #define	FLATFS_CLUSTER	16		/* most pages file_sync writes in one request */
+#define	FLATFS_READAHEAD 7		/* pages read after a missed one, same request */
 #define	SECTORS_PER_BLOCK (PAGE_SIZE / DEV_BSIZE)
 
 struct flatfs_super {
@@ -267,6 +268,39 @@ file_copy_page(struct file *f, vm_page_t m, size_t pgoff, void *buf, size_t len,
 }
 
 /*
+ * Read page m (busy, invalid) in through the pager, and with it, in the
+ * same disk request, up to FLATFS_READAHEAD following pages of the file
+ * that are neither resident nor cached (a sequential reader's next pages;
+ * the pager leaves them valid and inactive).  Read-ahead takes only pages
+ * vm_page_alloc gives without waiting, and stops at one it reactivated from
+ * the cache (its data is there already).  Object locked.
+ */
+static int
+file_page_read(struct file *f, vm_page_t m)
+{
+	vm_object_t obj = f->f_obj;
+	vm_pindex_t end = MIN((vm_pindex_t)f->f_nblocks, OFF_TO_IDX(round_page(f->f_length)));
+	vm_page_t ma[1 + FLATFS_READAHEAD], p;
+	int n = 1;
+
+	ma[0] = m;
+	while (n <= FLATFS_READAHEAD && m->pindex + (vm_pindex_t)n < end &&
+	    vm_page_lookup(obj, m->pindex + (vm_pindex_t)n) == NULL) {
+		if ((p = vm_page_alloc(obj, m->pindex + (vm_pindex_t)n, VM_ALLOC_NORMAL)) == NULL)
+			break;
+		if (p->valid != 0) {		/* reactivated: not to be read over */
+			vm_page_wakeup(p);
+			vm_page_lock_queues();
+			vm_page_deactivate(p);
+			vm_page_unlock_queues();
+			break;
+		}
+		ma[n++] = p;
+	}
+	return (vm_pager_get_pages(obj, ma, n, 0));
+}
+
+/*
  * The file's page pindex, busy and valid: resident, reactivated from the
  * cache, read in by the pager or (wholly past the end, or about to be
  * wholly overwritten: whole) zero-filled.  NULL and *error on failure.
@@ -291,7 +325,7 @@ file_page_get(struct file *f, vm_pindex_t pindex, bool whole, int *error)
 		m->valid = VM_PAGE_BITS_ALL;
 		return (m);
 	}
-	if ((rv = vm_pager_get_pages(obj, &m, 1, 0)) != VM_PAGER_OK) {
+	if ((rv = file_page_read(f, m)) != VM_PAGER_OK) {
 		printf("flatfs: %s: page %ju: %s\n", f->f_name, (uintmax_t)pindex,
 		    vm_pager_strerror(rv));
 		vm_page_wakeup(m);

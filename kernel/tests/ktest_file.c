@@ -27,10 +27,24 @@
  *       (the file pager's pages written before file_sync - the daemon's - and by it)
  *   check <ok:yesno>
  *
+ * file_reread (file.passes=<1..16>; file "big"): read big whole, a page at a
+ * time, `passes` times - a re-read workload for `make bench-pagecache`, with
+ * the cache queue on or off (vm.pageout_nocache=1); the grader counts the
+ * disk reads in QEMU's trace:
+ *   params pages <n> free <free + cached> nocache <yesno>
+ *   pass <i> <crc>      crc32 of big as read in pass i
+ *   daemon passes <n> cached <pages> freed <pages> reactivated <n> pageins <pages>
+ *   check <ok:yesno>
+ *
+ * file_pressure and file_reread also report the daemon's CPU (vmstat):
+ *   cpu cycles <cpu_ticks in passes> switched <passes switched out> <their
+ *       cpu_ticks> reclaimed <pages freed or cached by it> rate <cpu_ticks per second>
+ *
  * file_badimage (fsdev=0 on a disk without the magic):
  *   open <error>
  */
 #include <sys/systm.h>
+#include <sys/kernel.h>
 #include <sys/kenv.h>
 #include <sys/malloc.h>
 #include <sys/ktest.h>
@@ -42,6 +56,7 @@
 #include <vm/vm_object.h>
 #include <vm/vm_lock.h>
 #include <vm/vmmeter.h>
+#include <vm/vm_pageout.h>
 
 #define	KF_MAXWRITE	(3 * PAGE_SIZE)
 
@@ -108,6 +123,19 @@ kf_crc_file(struct file *f, uint8_t *buf, bool *ok)
 		off += n;
 	}
 	return (crc);
+}
+
+/* The daemon's CPU since c0 (the `cpu` line; make bench-pageout). */
+static void
+kf_cpu(struct ktest_ctx *t, const struct vmmeter *c0)
+{
+	mtx_lock(&vm_page_queue_free_mtx);
+	ktest_data(t, "cpu cycles %ju switched %u %ju reclaimed %u rate %ju",
+	    (uintmax_t)(cnt.v_pdcycles - c0->v_pdcycles), cnt.v_pdswitched - c0->v_pdswitched,
+	    (uintmax_t)(cnt.v_pdswcycles - c0->v_pdswcycles),
+	    (cnt.v_pdcached - c0->v_pdcached) + (cnt.v_pdfreed - c0->v_pdfreed),
+	    (uintmax_t)cpu_tickrate());
+	mtx_unlock(&vm_page_queue_free_mtx);
 }
 
 static void
@@ -241,6 +269,7 @@ KTEST(file_pressure, KTEST_EXPLICIT | KTEST_VM)
 	uint64_t chunk, off;
 	uint8_t *buf;
 	u_int passes = cnt.v_pdpasses, react = cnt.v_reactivated, r, w, po, e, po0;
+	struct vmmeter c0 = cnt;
 	size_t n;
 	int i = 0, error = 0;
 
@@ -261,9 +290,43 @@ KTEST(file_pressure, KTEST_EXPLICIT | KTEST_VM)
 	vnode_pager_stats(&r, &w, &po, &e);
 	ktest_data(t, "sync %d daemon %u reactivated %u laundered %u synced %u", error,
 	    cnt.v_pdpasses - passes, cnt.v_reactivated - react, po0, po - po0);
+	kf_cpu(t, &c0);
 	free(buf);
 	file_close(big);
 	file_close(out);
+	kf_check(t);
+}
+
+KTEST(file_reread, KTEST_EXPLICIT | KTEST_VM)
+{
+	struct file *big;
+	struct vmmeter c0;
+	uint64_t passes;
+	uint8_t *buf;
+	u_int r0, r1, w, po, e;
+	bool ok = true;
+
+	KT_SKIP_UNLESS(t, flatfs_disk() != NULL && tunable_u64("file.passes", &passes) &&
+	    passes > 0 && passes <= 16, "needs a file system and file.passes=1..16");
+	KT_CHECK(t, file_open("big", &big) == 0, "file_open(big) failed");
+	buf = malloc(PAGE_SIZE);
+	KT_CHECK(t, buf != NULL, "malloc");
+	ktest_data(t, "params pages %ju free %u nocache %s",
+	    (uintmax_t)OFF_TO_IDX(round_page(file_size(big))),
+	    cnt.v_free_count + cnt.v_cache_count, vm_pageout_nocache ? "yes" : "no");
+	c0 = cnt;
+	vnode_pager_stats(&r0, &w, &po, &e);
+	for (uint64_t i = 0; i < passes && ok; i++)
+		ktest_data(t, "pass %ju %u", (uintmax_t)i, kf_crc_file(big, buf, &ok));
+	vnode_pager_stats(&r1, &w, &po, &e);
+	ktest_data(t, "daemon passes %u cached %u freed %u reactivated %u pageins %u",
+	    cnt.v_pdpasses - c0.v_pdpasses, cnt.v_pdcached - c0.v_pdcached,
+	    cnt.v_pdfreed - c0.v_pdfreed, cnt.v_reactivated - c0.v_reactivated, r1 - r0);
+	kf_cpu(t, &c0);
+	if (!ok)
+		ktest_fail(t, "a read of big failed");
+	free(buf);
+	file_close(big);
 	kf_check(t);
 }
 

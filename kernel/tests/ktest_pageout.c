@@ -484,6 +484,13 @@ pressure_run(struct ktest_ctx *t, objtype_t type, bool mapped)
 	    cnt.v_pageout_pages - c0.v_pageout_pages, cnt.v_pageout_done - c0.v_pageout_done,
 	    cnt.v_pageout_errors - c0.v_pageout_errors, cnt.v_reactivated - c0.v_reactivated,
 	    cnt.v_pagein_pages - c0.v_pagein_pages);
+	mtx_lock(&vm_page_queue_free_mtx);
+	ktest_data(t, "cpu cycles %ju switched %u %ju reclaimed %u rate %ju",
+	    (uintmax_t)(cnt.v_pdcycles - c0.v_pdcycles), cnt.v_pdswitched - c0.v_pdswitched,
+	    (uintmax_t)(cnt.v_pdswcycles - c0.v_pdswcycles),
+	    (cnt.v_pdcached - c0.v_pdcached) + (cnt.v_pdfreed - c0.v_pdfreed),
+	    (uintmax_t)cpu_tickrate());
+	mtx_unlock(&vm_page_queue_free_mtx);
 	if (type == OBJT_TEST)
 		ktest_data(t, "pager puts %u pages %u gets %u bad %u sync %u", ktp.puts,
 		    ktp.put_pages, ktp.gets, ktp.bad, ktp.sync);

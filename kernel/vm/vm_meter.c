@@ -30,6 +30,11 @@ vm_meter_print(void)
 	    "%u cached, %u freed, %u skipped (no pager), %u out of memory\n", cnt.v_pdwakeups,
 	    cnt.v_pdpasses, cnt.v_pdpages, cnt.v_pdreact, cnt.v_pddeact, cnt.v_pdcached,
 	    cnt.v_pdfreed, cnt.v_pdnopager, cnt.v_pdoom);
+	printf("daemon  %8ju cycles in passes, %ju per MiB it freed or cached; %u passes "
+	    "switched out (%ju cycles)\n", (uintmax_t)cnt.v_pdcycles,
+	    (uintmax_t)(cnt.v_pdcached + cnt.v_pdfreed == 0 ? 0 : cnt.v_pdcycles *
+	    (1024 * 1024 / PAGE_SIZE) / (cnt.v_pdcached + cnt.v_pdfreed)), cnt.v_pdswitched,
+	    (uintmax_t)cnt.v_pdswcycles);
 	printf("pager   %8u writes of %u pages, %u done, %u failed; %u reads of %u pages\n",
 	    cnt.v_pageout_writes, cnt.v_pageout_pages, cnt.v_pageout_done, cnt.v_pageout_errors,
 	    cnt.v_pagein_reads, cnt.v_pagein_pages);

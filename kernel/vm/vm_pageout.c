@@ -30,9 +30,17 @@
  * passes in a row that reclaimed nothing, with no write in flight, mean
  * nothing can be: the sleepers wake with ENOMEM (vm_wait) instead of
  * sleeping for ever.
+ *
+ * vm.pageout_nocache=1 (a boot option, for `make bench-pagecache`): the
+ * daemon frees the clean pages it would cache, so a page it reclaims loses
+ * its data at once - the comparison the cache queue is there to win.  It
+ * touches only the daemon's choice (vm_pageout_dispose), nothing the cache
+ * queue's functions (lab 03) do.  cnt.v_pdcycles adds up cpu_ticks() over
+ * the daemon's passes (vmstat: cycles per MiB reclaimed; make bench-pageout).
  */
 #include <sys/systm.h>
 #include <sys/kernel.h>
+#include <sys/kenv.h>
 #include <sys/monitor.h>
 #include <sys/proc.h>
 #include <vm/vm_param.h>
@@ -50,6 +58,7 @@ static int vm_pageout_forced;		/* (f) `pageout` asked for a full pass */
 static u_int vm_pageout_inflight;	/* (q) pages whose write has not completed */
 static bool vm_pageout_oom_said;	/* the out-of-memory message was printed */
 static u_int vm_pageout_fruitless;	/* (f) passes in a row that reclaimed nothing */
+int vm_pageout_nocache;			/* (c) vm.pageout_nocache=1: free, never cache */
 
 /*
  * Passes in a row that free nothing before the daemon gives up: enough for
@@ -85,12 +94,21 @@ void
 vm_pageout_init(void)
 {
 	u_int pages = cnt.v_page_count;
+	uint64_t nocache;
 
 	cnt.v_free_min = cnt.v_free_reserved + 4 + (pages > 1024 ? (pages - 1024) / 200 : 0);
 	cnt.v_free_target = (cnt.v_free_count > 6144 ? 4 : 2) * cnt.v_free_min +
 	    cnt.v_free_reserved;
 	cnt.v_cache_min = cnt.v_free_target;
 	cnt.v_inactive_target = 3 * cnt.v_free_target / 2;
+	nocache = 0;
+	if (tunable_u64("vm.pageout_nocache", &nocache) && nocache > 1)
+		printf("vm_pageout: vm.pageout_nocache=%ju: want 0 or 1; caching\n",
+		    (uintmax_t)nocache);
+	vm_pageout_nocache = nocache == 1;
+	if (vm_pageout_nocache)
+		printf("vm_pageout: vm.pageout_nocache=1: reclaimed clean pages are freed, "
+		    "not cached\n");
 }
 
 /* How many more free + cached pages a pass should make (<= 0: none). */
@@ -119,6 +137,29 @@ vm_pageout_cluster_ok(vm_page_t p)
 }
 
 static void vm_pageout_page_done(vm_object_t object, vm_page_t m, int error);
+
+/*
+ * A clean page the daemon reclaims: to the cache (its data stays, a lookup
+ * can reactivate it), or, with vm.pageout_nocache=1, freed at once.  Object
+ * and page-queues locks held.
+ */
+static void
+vm_pageout_dispose(vm_page_t m, struct pass_stats *st)
+{
+	if (vm_pageout_nocache) {
+		vm_page_free(m);
+		if (st != NULL)
+			st->freed++;
+		else
+			cnt.v_pdfreed++;
+	} else {
+		vm_page_cache(m);
+		if (st != NULL)
+			st->cached++;
+		else
+			cnt.v_pdcached++;
+	}
+}
 
 /*
  * Write the dirty pages ma[0..count) through the object's pager, busy
@@ -204,10 +245,8 @@ vm_pageout_page_done(vm_object_t object, vm_page_t m, int error)
 	vm_page_undirty(m);
 	pmap_clear_modify(m);
 	if (m->queue == PQ_INACTIVE && m->busy == 0 && (m->oflags & VPO_BUSY) == 0 &&
-	    m->hold_count == 0 && (m->flags & PG_REFERENCED) == 0 && !pmap_is_referenced(m)) {
-		vm_page_cache(m);
-		cnt.v_pdcached++;
-	}
+	    m->hold_count == 0 && (m->flags & PG_REFERENCED) == 0 && !pmap_is_referenced(m))
+		vm_pageout_dispose(m, NULL);
 }
 
 /*
@@ -265,8 +304,7 @@ vm_pageout_inactive_page(vm_page_t m, int pass, bool forced, struct pass_stats *
 		return (1);
 	}
 	if (m->dirty == 0) {
-		vm_page_cache(m);
-		st->cached++;
+		vm_pageout_dispose(m, st);
 		return (1);
 	}
 	if (!vm_pager_can_put(object)) {
@@ -446,6 +484,7 @@ static void
 vm_pageout(void *arg __unused)
 {
 	struct pass_stats st = { .aged = 1 };
+	uint64_t t0, t1, sw;
 	int pass = 0;
 	bool forced;
 
@@ -469,8 +508,16 @@ vm_pageout(void *arg __unused)
 		if (!vm_pages_needed && !forced)
 			continue;
 		mtx_unlock(&vm_page_queue_free_mtx);
+		sw = curthread->td_switches;
+		t0 = cpu_ticks();
 		vm_pageout_scan(pass, forced, &st);
+		t1 = cpu_ticks();
 		mtx_lock(&vm_page_queue_free_mtx);
+		cnt.v_pdcycles += t1 - t0;
+		if (curthread->td_switches != sw) {
+			cnt.v_pdswitched++;	/* t1 - t0 holds others' time too */
+			cnt.v_pdswcycles += t1 - t0;
+		}
 		cnt.v_pdpasses++;
 		wakeup(&cnt.v_pdpasses);	/* vm_pageout_pass_now */
 		vm_pageout_settle(&st);

@@ -24,6 +24,7 @@ struct vm_page;
 extern int vm_pages_needed;		/* (f) the daemon was asked to run */
 extern int vm_page_waiters;		/* (f) threads asleep in vm_wait */
 extern u_int vm_pageout_oom_gen;	/* (f) bumped when the daemon gives up */
+extern int vm_pageout_nocache;		/* (c) vm.pageout_nocache=1: free clean pages, never cache */
 
 /* Memory is short enough for the daemon to run (vm_page_alloc's test). */
 static inline bool

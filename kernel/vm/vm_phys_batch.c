@@ -142,8 +142,9 @@ vm_phys_batch_alloc_slow(int pool)
 /*
  * vm_phys_batch_free's slow path: a page that does not go into a batch
  * (batches off, the CACHE pool, or what looks like a double free: the
- * buddy's checks panic), or a full batch, which first gives its oldest
- * block's worth back to vm_phys.
+ * buddy's checks panic), a page of another free list or pool than the fast
+ * path's, or a full batch, which first gives its oldest block's worth back
+ * to vm_phys.
  */
 void
 vm_phys_batch_free_slow(vm_page_t m)
@@ -160,7 +161,9 @@ vm_phys_batch_free_slow(vm_page_t m)
 	b = &vm_phys_batches[vm_phys_segs[m->segind].freelist][m->pool];
 	if (b->count == VM_PHYS_BATCH_MAX)
 		vm_phys_batch_spill(b, VM_PHYS_BATCH_BLOCK);
-	vm_phys_batch_free(m);
+	m->flags |= PG_FREE;
+	cnt.v_free_count++;
+	b->pages[b->count++] = m;
 }
 
 /* Every page of every batch back to vm_phys, oldest first. */

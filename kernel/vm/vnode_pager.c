@@ -4,8 +4,9 @@
  * Page i of the object is block f_first + i of the file's extent, so a page
  * moves whole, by DMA, in one request:
  *
- *   getpages   disk_read of the page's block (the object unlocked while
- *              it sleeps), then the bytes past the file's length zeroed:
+ *   getpages   disk_read of the page's block and of the read-ahead pages
+ *              after it, one request (the object unlocked while it
+ *              sleeps), then the bytes past the file's length zeroed:
  *              a file truncated and regrown never shows old blocks
  *   putpages   each run of adjacent pages in one disk_write (file_sync,
  *              VM_PAGER_PUT_SYNC) or one disk_strategy whose completion,
@@ -37,6 +38,7 @@ struct vnp_bio {
 	vm_page_t	 ma[VNP_CLUSTER];
 };
 
+/* Pages read (read-ahead included), write requests, pages written, failed requests. */
 static u_int vnp_reads, vnp_writes, vnp_pages_out, vnp_errors;
 
 static struct file *
@@ -62,33 +64,78 @@ vnp_zero_tail(struct file *f, vm_page_t m, size_t from)
 	pmap_qremove(f->f_win, 1);
 }
 
-/* Read ma[reqpage] from its block; read-ahead pages are left invalid. */
+/*
+ * The read-ahead pages of a read that failed: not busy, and freed (they
+ * hold nothing).  Object locked.
+ */
+static void
+vnp_drop_readahead(vm_page_t *ma, int count, int reqpage)
+{
+	for (int i = 0; i < count; i++)
+		if (i != reqpage)
+			vm_page_wakeup(ma[i]);
+	vm_page_lock_queues();
+	for (int i = 0; i < count; i++)
+		if (i != reqpage)
+			vm_page_free(ma[i]);
+	vm_page_unlock_queues();
+}
+
+/*
+ * Read ma[0..count) - adjacent pages, ma[reqpage] the one the caller needs,
+ * the others read-ahead (vfs_flat.c's file_page_read) - in one disk
+ * request: their blocks are adjacent too.  The bytes past the file's length
+ * are zeroed.  The read-ahead pages end valid, not busy and inactive (cheap
+ * to reclaim if nobody reads them); on a failure they are freed.
+ */
 static int
-vnode_pager_getpages(vm_object_t object, vm_page_t *ma, int count __unused, int reqpage)
+vnode_pager_getpages(vm_object_t object, vm_page_t *ma, int count, int reqpage)
 {
 	struct file *f = vnp_file(object);
 	vm_page_t m = ma[reqpage];
-	uint64_t off = IDX_TO_OFF(m->pindex);
 	int error;
 
-	if (m->pindex >= f->f_nblocks)
+	for (int i = 0; i < count; i++)
+		KASSERT(ma[i]->pindex == ma[0]->pindex + (vm_pindex_t)i, ("%s: page %d of %d "
+		    "(pindex %ju) does not follow pindex %ju", __func__, i, count,
+		    (uintmax_t)ma[i]->pindex, (uintmax_t)ma[0]->pindex));
+	if (ma[count - 1]->pindex >= f->f_nblocks) {
+		vnp_drop_readahead(ma, count, reqpage);
 		return (VM_PAGER_BAD);
+	}
 	vm_object_pip_add(object, 1);
 	VM_OBJECT_UNLOCK(object);
-	error = disk_read(f->f_disk, vnp_sector(f, m->pindex), &m, 1);
+	error = disk_read(f->f_disk, vnp_sector(f, ma[0]->pindex), ma, count);
 	VM_OBJECT_LOCK(object);
 	vm_object_pip_wakeup(object);
 	if (error != 0) {
 		vnp_errors++;
-		printf("vnode_pager: %s: read of page %ju (block %ju) failed (error %d)\n",
-		    f->f_name, (uintmax_t)m->pindex, (uintmax_t)(f->f_first + m->pindex), error);
+		printf("vnode_pager: %s: read of pages %ju-%ju (blocks %ju-) failed (error %d)\n",
+		    f->f_name, (uintmax_t)ma[0]->pindex, (uintmax_t)ma[count - 1]->pindex,
+		    (uintmax_t)(f->f_first + ma[0]->pindex), error);
+		vnp_drop_readahead(ma, count, reqpage);
 		return (VM_PAGER_ERROR);
 	}
-	vnp_reads++;
-	if (off + PAGE_SIZE > f->f_length)
-		vnp_zero_tail(f, m, off >= f->f_length ? 0 : (size_t)(f->f_length - off));
-	m->valid = VM_PAGE_BITS_ALL;
-	vm_page_undirty(m);
+	vnp_reads += (u_int)count;
+	for (int i = 0; i < count; i++) {
+		uint64_t off = IDX_TO_OFF(ma[i]->pindex);
+
+		if (off + PAGE_SIZE > f->f_length)
+			vnp_zero_tail(f, ma[i], off >= f->f_length ? 0 :
+			    (size_t)(f->f_length - off));
+		ma[i]->valid = VM_PAGE_BITS_ALL;
+		vm_page_undirty(ma[i]);
+		if (i != reqpage)
+			vm_page_wakeup(ma[i]);
+	}
+	if (count > 1) {
+		vm_page_lock_queues();
+		for (int i = 0; i < count; i++)
+			if (i != reqpage)
+				vm_page_deactivate(ma[i]);
+		vm_page_unlock_queues();
+	}
+	KASSERT(m->valid == VM_PAGE_BITS_ALL, ("%s: page %p invalid", __func__, m));
 	return (VM_PAGER_OK);
 }
 

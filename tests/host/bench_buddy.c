@@ -307,10 +307,53 @@ contig_rates(int fill, int freed, int churn, int trials, int batched)
 	    batched ? "yes" : "no", trials, buddy, aligned, any, list);
 }
 
+/*
+ * `bench_buddy PATTERN ALLOC [ROUNDS]`: one row of table a. only, ROUNDS
+ * times (default 20), its best printed: for perf (README, "The page batch").
+ * ALLOC is buddy, batch, batch+lock or list.
+ */
+static int
+profile(int argc, char **argv)
+{
+	int rounds = argc > 3 ? atoi(argv[3]) : 20;
+	double best = 1e30;
+
+	for (int k = 0; k < rounds; k++) {
+		double t;
+
+		if (strcmp(argv[2], "list") == 0)
+			t = list_pairs(argv[1], 1);
+		else if (strcmp(argv[2], "buddy") == 0)
+			t = buddy_pairs(argv[1], 0, 0, 0);
+		else if (strcmp(argv[2], "batch") == 0)
+			t = buddy_pairs(argv[1], 0, 1, 0);
+		else if (strcmp(argv[2], "batch+lock") == 0)
+			t = buddy_pairs(argv[1], 0, 1, 1);
+		else {
+			fprintf(stderr, "bench_buddy: unknown allocator '%s' (buddy, batch, "
+			    "batch+lock, list)\n", argv[2]);
+			return (2);
+		}
+		best = MIN(best, t);
+	}
+	result(argv[1], argv[2], "0", best);
+	return (0);
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	static const char *const patterns[] = { "lifo", "steady", "batch" };
+
+	if (argc >= 3) {
+		if (strcmp(argv[1], "lifo") != 0 && strcmp(argv[1], "steady") != 0 &&
+		    strcmp(argv[1], "batch") != 0) {
+			fprintf(stderr, "bench_buddy: unknown pattern '%s' (lifo, steady, batch)\n",
+			    argv[1]);
+			return (2);
+		}
+		return (profile(argc, argv));
+	}
 
 	/* Best of three: the machine may be busy with other work. */
 	for (int p = 0; p < 3; p++) {

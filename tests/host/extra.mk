@@ -13,7 +13,7 @@ KINC	:= -nostdinc -fno-builtin -Ikernel/include -Ikernel -Itests/host/include \
 KSRCS	:= kernel/libkern/libkern.c kernel/kern/subr_prf.c kernel/libkern/subr_strtoul.c \
 	   kernel/kern/kern_environment.c kernel/vm/vm_physmem.c kernel/vm/vm_meter.c \
 	   kernel/vm/vm_page.c kernel/vm/vm_phys.c kernel/vm/vm_phys_batch.c kernel/vm/vm_phys_table.c kernel/vm/vm_kern.c \
-	   kernel/vm/vm_phys_monitor.c kernel/vm/vm_object.c kernel/kern/kern_malloc.c \
+	   kernel/vm/vm_phys_monitor.c kernel/vm/vm_object.c kernel/vm/vm_pager.c kernel/kern/kern_malloc.c \
 	   kernel/kern/kern_sched.c kernel/kern/kern_mutex.c kernel/kern/subr_witness.c \
 	   tests/host/host_machine.c
 KDEPS	:= tests/host/hostnames.h tests/host/host_machine.h tests/host/extra.mk
@@ -56,7 +56,11 @@ $(FZ)/t/%.o: %.c tests/host/buddy_model.h tests/host/host_machine.h
 BB	:= $(HB)/bench
 BFLAGS	:= -std=gnu11 -O2 -g -Wall -Wno-unused-parameter -MMD -MP
 BHOST	:= $(patsubst %.c,$(BB)/t/%.o,tests/host/sim_panic.c tests/host/host_mem.c)
-BENCHES	:= $(BB)/bench_buddy $(BB)/bench_lookup-dense $(BB)/bench_lookup-sparse
+# bench_buddy again with larger batches (VM_PHYS_BATCH_ORDER): what the
+# batch pattern would need (README, "The page batch").
+BORDERS	:= 8 11
+BENCHES	:= $(BB)/bench_buddy $(BB)/bench_lookup-dense $(BB)/bench_lookup-sparse \
+	   $(foreach o,$(BORDERS),$(BB)/bench_buddy-o$(o))
 
 bench-build: $(BENCHES)
 
@@ -73,6 +77,14 @@ $(BB)/dense/%.o: %.c $(KDEPS)
 $(BB)/sparse/%.o: %.c $(KDEPS)
 	@mkdir -p $(@D)
 	$(HOSTCC) $(BFLAGS) -DVM_PHYSSEG_SPARSE $(KINC) -c -o $@ $<
+define batch_order
+$(BB)/bench_buddy-o$(1): $(BB)/t/tests/host/bench_buddy.o $(BHOST) $(patsubst %.c,$(BB)/o$(1)/%.o,$(KSRCS))
+	$(HOSTCC) -o $$@ $$^
+$(BB)/o$(1)/%.o: %.c $(KDEPS)
+	@mkdir -p $$(@D)
+	$(HOSTCC) $(BFLAGS) -DVM_PHYSSEG_SPARSE -DVM_PHYS_BATCH_ORDER=$(1) $(KINC) -c -o $$@ $$<
+endef
+$(foreach o,$(BORDERS),$(eval $(call batch_order,$(o))))
 $(BB)/t/%.o: %.c tests/host/host_machine.h
 	@mkdir -p $(@D)
 	$(HOSTCC) $(BFLAGS) -Itests/host -c -o $@ $<

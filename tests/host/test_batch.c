@@ -15,6 +15,10 @@
  *                           and a CACHE-pool page is freed to the buddy;
  *   batch_keeps_free_lists  a freed ISA DMA page is not handed out while the
  *                           default free list has pages;
+ *   batch_slow_pages        pages the free fast path does not take (another
+ *                           pool, another free list) reach their own batch
+ *                           through the slow path, and leave the fast path's
+ *                           batch (first list, DEFAULT) alone;
  *   batch_contig_drains     memory full but one aligned block, freed into a
  *                           batch: vm_page_alloc_contig drains and finds it;
  *   batch_model_random      vm_page_alloc / vm_page_free order-0 traffic of
@@ -274,6 +278,57 @@ HOST_TEST(batch_keeps_free_lists)
 
 	(void)sim_startup(r, 2, &c);
 	locked(keeps_free_lists);
+}
+
+/* ---- batch_slow_pages ---------------------------------------------------- */
+
+/*
+ * The free fast path pushes only onto the first list's DEFAULT batch (a
+ * constant address: vm_phys_batch.h says why); a DIRECT page and an ISA DMA
+ * page must still land in their own batches, on top.
+ */
+static void
+slow_pages(void)
+{
+	struct vm_phys_batch *fast = &vm_phys_batches[0][VM_FREEPOOL_DEFAULT];
+	struct vm_phys_batch *bd = &vm_phys_batches[VM_FREELIST_DEFAULT][VM_FREEPOOL_DIRECT];
+	struct vm_phys_batch *bl = &vm_phys_batches[VM_FREELIST_ISADMA][VM_FREEPOOL_DEFAULT];
+	vm_page_t d, low, m;
+	char why[200];
+	int n0;
+
+	d = vm_phys_alloc_freelist_pages(VM_FREELIST_DEFAULT, VM_FREEPOOL_DIRECT, 0);
+	low = vm_phys_alloc_freelist_pages(VM_FREELIST_ISADMA, VM_FREEPOOL_DEFAULT, 0);
+	m = vm_phys_batch_alloc(VM_FREEPOOL_DEFAULT);	/* fills the fast batch */
+	CHECK(d != NULL && d->pool == VM_FREEPOOL_DIRECT && low != NULL &&
+	    low->phys_addr < 16 * MB && m != NULL && m->phys_addr >= 16 * MB,
+	    "setup: DIRECT %p, ISA DMA %p, DEFAULT %p", d, low, m);
+	n0 = fast->count;
+	vm_phys_batch_free(d);
+	vm_phys_batch_free(low);
+	CHECK(fast->count == n0, "the fast batch went from %d to %d pages: a DIRECT or ISA DMA "
+	    "page in it", n0, fast->count);
+	CHECK(bd->count == 1 && bd->pages[0] == d, "the DIRECT batch holds %d pages, not the "
+	    "freed DIRECT page", bd->count);
+	CHECK(bl->count == 1 && bl->pages[0] == low, "the ISA DMA batch holds %d pages, not the "
+	    "freed ISA DMA page", bl->count);
+	vm_phys_batch_free(m);
+	CHECK(fast->count == n0 + 1 && fast->pages[n0] == m, "the DEFAULT page is not on top "
+	    "of the fast batch");
+	CHECK(vm_phys_check(why, sizeof(why)) == 0, "%s", why);
+	CHECK(vm_phys_batch_alloc(VM_FREEPOOL_DIRECT) == d, "the DIRECT batch's page did not "
+	    "come back first");
+	vm_phys_batch_free(d);
+	vm_phys_drain();
+}
+
+HOST_TEST(batch_slow_pages)
+{
+	static const struct sim_range r[] = { { 1 * MB, 15 * MB }, { 16 * MB, 48 * MB } };
+	struct sim_carve c;
+
+	(void)sim_startup(r, 2, &c);
+	locked(slow_pages);
 }
 
 /* ---- batch_contig_drains ------------------------------------------------ */
