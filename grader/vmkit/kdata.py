@@ -273,6 +273,9 @@ SLEEP_WAKEUP = ["sum items=<items:dec> got=<got:dec> sum=<sum:dec>",
                 "sleeps producer=<producer:dec> consumer=<consumer:dec>"]
 MSLEEP_TIMEOUT = ["timeout timo=<timo:dec> waited=<waited:dec> rv=<rv:dec>"]
 WAKEUP_ONE = ["woke n=<n:dec> woken=<woken:dec> first=<first:num>"]
+# The minidump (kernel/tests/ktest_dump.c).
+DUMP_PATTERN = ["buf <va:hex> <len:dec> <pa:hex>", "page <va:hex> <pa:hex>", "dump error <error:dec>"]
+
 SWITCH_BENCH = ["switch n=<n:dec> switches=<switches:dec> cycles=<cycles:dec> tickrate=<tickrate:dec>"]
 
 # The page daemon (kernel/tests/ktest_pageout.c).
@@ -306,6 +309,7 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "object_pages": OBJECT_PAGES, "object_states": OBJECT_STATES, "object_cache": OBJECT_CACHE,
     "pageout_pressure": PAGEOUT_PRESSURE, "pageout_nopager": PAGEOUT_NOPAGER,
     "swap_pressure": PAGEOUT_PRESSURE,
+    "dump_pattern": DUMP_PATTERN, "dump_panic": DUMP_PATTERN,
 }.items()}
 
 

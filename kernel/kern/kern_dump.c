@@ -43,7 +43,7 @@ CTASSERT(sizeof(struct minidumphdr) <= PAGE_SIZE);
 
 static char dump_hdr_page[PAGE_SIZE] __aligned(PAGE_SIZE);
 static int dumping;			/* a dump is being written: never recurse */
-uint64_t dump_test_panic_after;		/* test: panic after this many pages (0: never) */
+static uint64_t dump_test_panic_after;	/* dump.test_panic=N: panic after N pages (tests) */
 
 /* Whether kenv `key` names disk `unit` (swapdev=N, fsdev=N). */
 static bool
@@ -302,6 +302,8 @@ dumpsys(const char *why, bool panic)
 		dumping = 0;
 		return (ENODEV);
 	}
+	if (kenv_get("dump.test_panic") != NULL)
+		(void)tunable_u64("dump.test_panic", &dump_test_panic_after);
 	ef = intr_disable();
 	npages = dump_bitmap_build();
 	ptes_pa = minidump_md_ptes(&ptesize);
@@ -328,6 +330,5 @@ dumpsys(const char *why, bool panic)
 
 MONITOR_CMD(dump, "", "write a minidump to the dump disk (dumpdev=N, or the only disk)")
 {
-	(void)tunable_u64("dump.test_panic", &dump_test_panic_after);
 	return (dumpsys("monitor: dump", false) == 0 ? 0 : 1);
 }
