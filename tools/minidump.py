@@ -8,6 +8,7 @@
                                               page tables, or the direct map on amd64)
   tools/minidump.py phys DUMP PA LEN          physical memory
   tools/minidump.py pages DUMP                the frames present, as runs
+  tools/minidump.py core DUMP KERNEL -o CORE  an ELF core for `gdb KERNEL CORE` (make gdb-dump)
 
 DUMP is the dump disk's raw image as QEMU left it, or a file `extract` wrote.
 The format is kernel/include/sys/kerneldump.h's; the reader is grader/vmkit/minidump.py.
@@ -18,7 +19,7 @@ import argparse
 import sys
 
 import vmkitpath  # noqa: F401  (grader/ on sys.path: tools/vmkitpath.py)
-from vmkit.minidump import PAGE_SIZE, DumpError, Minidump, extract
+from vmkit.minidump import PAGE_SIZE, DumpError, Minidump, extract, write_core
 
 
 def hexdump(base: int, data: bytes) -> str:
@@ -71,6 +72,10 @@ def main(argv: list[str]) -> int:
     p.add_argument("dump")
     p.add_argument("pa")
     p.add_argument("len")
+    c = sub.add_parser("core", help="an ELF core for GDB")
+    c.add_argument("dump")
+    c.add_argument("kernel")
+    c.add_argument("-o", "--output", required=True)
     a = ap.parse_args(argv)
     try:
         if a.cmd == "extract":
@@ -82,6 +87,9 @@ def main(argv: list[str]) -> int:
             cmd_info(d)
         elif a.cmd == "dmesg":
             sys.stdout.write(d.msgbuf())
+        elif a.cmd == "core":
+            n = write_core(d, a.kernel, a.output)
+            print(f"{a.output}: {n} segments; gdb {a.kernel} {a.output}")
         elif a.cmd == "pages":
             for pfn, n in d.runs():
                 print(f"{pfn << 12:#014x}-{(pfn + n) << 12:#014x}  {n} pages")

@@ -63,6 +63,7 @@ def open_dump(vm: Any, r: Any, img: Path) -> minidump.Minidump:
         return minidump.Minidump.open(img)
     except minidump.DumpError as e:
         vm.fail(r, "dump: the dump disk does not hold a readable minidump: %s" % e)
+        raise  # vm.fail raises
 
 
 def check_pattern(vm: Any, r: Any, d: minidump.Minidump, test: str) -> None:

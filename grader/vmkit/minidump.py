@@ -107,9 +107,9 @@ def parse_header(page: bytes) -> Header:
     if vals["ptewidth"] not in (4, 8):
         raise DumpError(f"corrupt header: ptewidth {vals['ptewidth']}")
     del vals["magic"]
-    vals["config"] = _cstr(bytes(vals["config"]))  # type: ignore[arg-type]
-    vals["panicstr"] = _cstr(bytes(vals["panicstr"]))  # type: ignore[arg-type]
-    return Header(**vals)  # type: ignore[arg-type]
+    vals["config"] = _cstr(bytes(vals["config"]))
+    vals["panicstr"] = _cstr(bytes(vals["panicstr"]))
+    return Header(**vals)
 
 
 class Minidump:
@@ -234,3 +234,112 @@ def extract(image: str | Path, out: str | Path) -> Header:
     d = Minidump.open(image)
     Path(out).write_bytes(d.data)
     return d.hdr
+
+
+# ---- ELF cores (tools/minidump.py core) ----
+#
+# An ELF core GDB opens beside the kernel's ELF: one PT_LOAD per run of kernel
+# virtual pages present in the dump (the dumped PTE array; on amd64 also every
+# dumped frame at its direct-map address), and an NT_PRSTATUS note whose
+# registers are dumpsys's caller's as it returns (header pc/sp/fp), so `bt`
+# starts in the panic.  ELF32/EM_386 for i386 and i386-pae (32-bit virtual
+# addresses), ELF64/EM_X86_64 for amd64, with Linux's prstatus layouts, which
+# GDB reads for both.
+
+EM_386, EM_X86_64 = 3, 62
+PT_LOAD, PT_NOTE = 1, 4
+NT_PRSTATUS = 1
+
+
+def kernel_segments(d: Minidump) -> list[tuple[int, bytes]]:
+    """(virtual address, bytes) for every run of mapped, dumped kernel pages."""
+    h = d.hdr
+    mask = 0xfffff000 if h.ptewidth == 4 else 0x000ffffffffff000
+    fmt = "<I" if h.ptewidth == 4 else "<Q"
+    ptes = d.data[h.pte_offset:h.pages_offset]
+    segs: list[tuple[int, bytes]] = []
+    start, buf = -1, bytearray()
+    for i, (pte,) in enumerate(struct.iter_unpack(fmt, ptes)):
+        va = h.kernbase + (i << 12)
+        pfn = (pte & mask) >> 12
+        if pte & PG_V and pfn in d.index:
+            if start < 0 or start + len(buf) != va:
+                if buf:
+                    segs.append((start, bytes(buf)))
+                start, buf = va, bytearray()
+            buf += d.frame(pfn)
+    if buf:
+        segs.append((start, bytes(buf)))
+    if h.dmapend > h.dmapbase:
+        for pfn, n in d.runs():
+            off = h.pages_offset + d.index[pfn] * PAGE_SIZE
+            segs.append((h.dmapbase + (pfn << 12), d.data[off:off + n * PAGE_SIZE]))
+    return segs
+
+
+def _prstatus(is64: bool, pc: int, sp: int, fp: int) -> bytes:
+    if is64:
+        regs = [0] * 27
+        regs[4], regs[16], regs[17], regs[18], regs[19], regs[20] = fp, pc, 0x8, 0x2, sp, 0x10
+        head = struct.pack("<3ih2xQQ4I", 0, 0, 0, 0, 0, 0, 1, 0, 0, 0) + b"\0" * 64
+        return head + struct.pack("<27Q", *regs) + struct.pack("<ii", 0, 0)
+    regs = [0] * 17
+    regs[5], regs[12], regs[13], regs[14], regs[15], regs[16] = fp, pc, 0x8, 0x2, sp, 0x10
+    regs[7] = regs[8] = 0x10
+    head = struct.pack("<3ih2xII4I", 0, 0, 0, 0, 0, 0, 1, 0, 0, 0) + b"\0" * 32
+    return head + struct.pack("<17I", *regs) + struct.pack("<i", 0)
+
+
+def _note(name: bytes, ntype: int, desc: bytes) -> bytes:
+    def pad(b: bytes) -> bytes:
+        return b + b"\0" * (-len(b) % 4)
+    return struct.pack("<III", len(name) + 1, len(desc), ntype) + pad(name + b"\0") + pad(desc)
+
+
+def elf_machine(path: str | Path) -> tuple[bool, int]:
+    """(64-bit, e_machine) of an ELF file."""
+    try:
+        head = Path(path).read_bytes()[:20]
+    except OSError as e:
+        raise DumpError(f"{path}: {e.strerror}") from None
+    if head[:4] != b"\x7fELF":
+        raise DumpError(f"{path} is not an ELF file")
+    return head[4] == 2, struct.unpack_from("<H", head, 18)[0]
+
+
+def write_core(d: Minidump, kernel: str | Path, out: str | Path) -> int:
+    """Write the core; returns its number of PT_LOAD segments."""
+    h = d.hdr
+    is64 = h.config == "amd64"
+    k64, kmach = elf_machine(kernel)
+    want = EM_X86_64 if is64 else EM_386
+    if (k64, kmach) != (is64, want):
+        raise DumpError(f"{kernel} is not a {h.config} kernel (ELF class {64 if k64 else 32}, "
+                        f"machine {kmach}); the dump is of a {h.config} kernel")
+    segs = kernel_segments(d)
+    note = _note(b"CORE", NT_PRSTATUS, _prstatus(is64, h.pc, h.sp, h.fp))
+    ehsize, phsize = (64, 56) if is64 else (52, 32)
+    nph = 1 + len(segs)
+    off = ehsize + nph * phsize
+    phdrs, body = bytearray(), bytearray()
+
+    def phdr(ptype: int, offset: int, va: int, size: int, flags: int, align: int) -> bytes:
+        if is64:
+            return struct.pack("<IIQQQQQQ", ptype, flags, offset, va, 0, size, size, align)
+        return struct.pack("<IIIIIIII", ptype, offset, va, 0, size, size, flags, align)
+
+    phdrs += phdr(PT_NOTE, off, 0, len(note), 0, 4)
+    body += note
+    body += b"\0" * (-(off + len(body)) % PAGE_SIZE)
+    for va, data in segs:
+        phdrs += phdr(PT_LOAD, off + len(body), va, len(data), 7, PAGE_SIZE)
+        body += data
+    ident = b"\x7fELF" + bytes([2 if is64 else 1, 1, 1]) + b"\0" * 9
+    if is64:
+        eh = ident + struct.pack("<HHIQQQIHHHHHH", 4, want, 1, 0, ehsize, 0, 0, ehsize, phsize,
+                                 nph, 0, 0, 0)
+    else:
+        eh = ident + struct.pack("<HHIIIIIHHHHHH", 4, want, 1, 0, ehsize, 0, 0, ehsize, phsize,
+                                 nph, 0, 0, 0)
+    Path(out).write_bytes(eh + bytes(phdrs) + bytes(body))
+    return len(segs)

@@ -235,9 +235,6 @@ dump_header_init(struct minidumphdr *h, const char *why, bool panic, uint32_t pt
 	h->ptesize = ptesize;
 	h->npages = npages;
 	h->physmem = physmem_total(dump_avail);
-	h->pc = (uint64_t)(uintptr_t)__builtin_return_address(0);
-	h->sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
-	h->fp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
 	h->tickrate = cpu_tickrate();
 	strlcpy(h->panicstr, why, sizeof(h->panicstr));
 	minidump_md_header(h);
@@ -308,6 +305,16 @@ dumpsys(const char *why, bool panic)
 	npages = dump_bitmap_build();
 	ptes_pa = minidump_md_ptes(&ptesize);
 	dump_header_init(&h, why, panic, ptesize, npages);
+	/*
+	 * The caller's registers as they will be when dumpsys returns (frame
+	 * pointers are kept in every build): its pc, its frame pointer (saved
+	 * at our frame's base) and its stack pointer (past our saved frame
+	 * pointer and return address).  A core's registers (tools/minidump.py
+	 * core), so that GDB's bt starts in the panic.
+	 */
+	h.pc = (uint64_t)(uintptr_t)__builtin_return_address(0);
+	h.fp = (uint64_t)*(uintptr_t *)__builtin_frame_address(0);
+	h.sp = (uint64_t)(uintptr_t)__builtin_frame_address(0) + 2 * sizeof(uintptr_t);
 	printf("dump: disk%d: kernbase %#jx ptesize %u bitmapsize %u msgbufsize %u "
 	    "npages %ju physmem %ju\n", dp->d_unit, (uintmax_t)h.kernbase, h.ptesize,
 	    h.bitmapsize, h.msgbufsize, (uintmax_t)h.npages, (uintmax_t)h.physmem);

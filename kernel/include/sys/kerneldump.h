@@ -53,7 +53,7 @@ struct minidumphdr {
 	uint64_t	pageswritten;	/* pages after the PTEs */
 	uint64_t	dumpsize;	/* bytes written, header included */
 	uint64_t	physmem;	/* bytes of RAM (dump_avail) */
-	uint64_t	pc, sp, fp;	/* where dumpsys was called from (for a core's registers) */
+	uint64_t	pc, sp, fp;	/* dumpsys's caller, as it returns (a core's registers) */
 	uint64_t	dumptime;	/* cpu_ticks() the dump took */
 	uint64_t	tickrate;	/* cpu_ticks() per second */
 	char		panicstr[192];	/* the panic message, or why the dump was taken */
