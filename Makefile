@@ -88,7 +88,7 @@ SRCS	:= $(wildcard kernel/kern/*.c kernel/libkern/*.c kernel/vm/*.c kernel/dev/*
 	   kernel/arch/x86/*.c)
 OBJS	:= $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 
-.PHONY: all kernel qemu qemu-gdb gdb grade gradescope lab test hosttest typecheck check-layering deps \
+.PHONY: all kernel qemu qemu-gdb gdb gdb-dump grade gradescope lab test hosttest typecheck check-layering deps \
 	fresh-check clean bench help
 
 all kernel: $(B)/kernel.elf
@@ -141,6 +141,13 @@ qemu-gdb: deps $(B)/kernel.elf .gdbinit
 
 gdb: .gdbinit
 	gdb -q -nx -x .gdbinit
+
+# Post-mortem: GDB on a minidump (tools/minidump.py core), the kernel it came from.
+gdb-dump: $(B)/kernel.elf
+	@test -n "$(DUMP)" || { echo "make gdb-dump DUMP=path [CONFIG=...]: DUMP is the dump disk's image or an extracted dump"; exit 2; }
+	$(PYTHON) tools/minidump.py core $(DUMP) $(B)/kernel.elf -o $(B)/dump.core
+	gdb -q -nx -ex "set architecture $(GDB_ARCH)" -ex "set confirm off" -ex "file $(B)/kernel.elf" \
+	  -ex "core-file $(B)/dump.core" -ex "source tools/gdb/vmkit_gdb.py" -ex "bt"
 
 # ---- Grading, labs, tests --------------------------------------------------
 GRADE_ARGS = $(if $(LAB),--lab $(LAB)) $(if $(SEED),--seed $(SEED)) \

@@ -18,17 +18,21 @@ too small for every page (truncated: the first frames, flagged); a disk too
 small for the metadata (ENOSPC); a panic (the panic's message in the header,
 the pattern readable); a panic during the dump (no recursion: the kernel
 exits, and the header says the dump is incomplete).
+
+The core (tools/minidump.py core): GDB in batch mode shows the panic's stack,
+reads vm_page_array[5] and runs vmbuddy on the core.
 """
 from __future__ import annotations
 
 import re
 import struct
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from vmkit import configs, krng, minidump
+from vmkit import ROOT, configs, krng, minidump
 from vmkit.qemu import Disk
 
 ALL = configs.table().graded()
@@ -206,3 +210,40 @@ def test_dump_panic_in_dump(vm, tmp_path):
     except minidump.DumpError as e:
         vm.fail(r, "a dump cut short should still have its first header: %s" % e)
     vm.check(not h.complete, r, "a dump cut short by a panic must not say complete (flags %#x)" % h.flags)
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=120)
+def test_dump_core_gdb(vm, tmp_path):
+    """The panic's dump as an ELF core (tools/minidump.py core): GDB in batch
+    mode on the kernel and the core must show the panic's stack in `bt`
+    (vpanic <- panic <- the ktest), read vm_page_array[5], and run vmbuddy on
+    the core with its invariants holding."""
+    img = tmp_path / "dump.img"
+    img.write_bytes(b"\0" * (32 << 20))
+    r = vm.run(["dump_panic"], disks=[Disk(str(img))], expect=("panic",))
+    d = open_dump(vm, r, img)
+    kernel = vm.runner.build(vm.config).kernel
+    core = tmp_path / "core"
+    try:
+        minidump.write_core(d, kernel, core)
+    except minidump.DumpError as e:
+        vm.fail(r, "tools/minidump.py core: %s" % e)
+    argv = ["gdb", "-q", "-nx", "-batch", "-ex", "set architecture %s" % vm.conf.gdb_arch,
+            "-ex", "file %s" % kernel, "-ex", "core-file %s" % core, "-ex", "bt",
+            "-ex", "p/x vm_page_array[5].phys_addr",
+            "-ex", "source %s" % (Path(ROOT) / "tools" / "gdb" / "vmkit_gdb.py"),
+            "-ex", "vmbuddy -q"]
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       stdin=subprocess.DEVNULL, timeout=120)
+    out = p.stdout
+    bt = out[out.rfind("#0 "):]      # GDB prints frame 0 once on loading the core, then bt
+    frames = re.findall(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(\w+)", bt, re.M)
+    want = ["vpanic", "panic", "ktest_fn_dump_panic"]
+    vm.check(frames[:3] == want, r, "gdb on the core: bt should start %s, it shows %s\n%s"
+             % (want, frames[:6], out[-2000:]))
+    m = re.search(r"^\$1 = (0x[0-9a-f]+)$", out, re.M)
+    vm.check(m is not None and int(m.group(1), 16) % PAGE == 0 and int(m.group(1), 16) > 0, r,
+             "gdb on the core: p/x vm_page_array[5].phys_addr should print a page address:\n%s"
+             % out[-2000:])
+    vm.check("invariants: OK" in out, r, "gdb on the core: vmbuddy -q should find the free lists "
+             "intact:\n%s" % out[-2000:])
