@@ -209,6 +209,7 @@ bench: deps
 	$(PYTHON) tools/bench-startup.py
 	$(PYTHON) tools/bench-grade.py
 	$(PYTHON) tools/bench-direct.py
+	$(PYTHON) tools/bench-dump.py
 	$(PYTHON) tools/bench-switch.py
 	$(PYTHON) tools/bench-disk.py
 
