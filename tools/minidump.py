@@ -103,6 +103,9 @@ def main(argv: list[str]) -> int:
     except ValueError as err:
         print(f"minidump: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:         # `... | head`
+        sys.stderr.close()
+        return 0
     return 0
 
 
