@@ -9,6 +9,8 @@
   tools/minidump.py phys DUMP PA LEN          physical memory
   tools/minidump.py pages DUMP                the frames present, as runs
   tools/minidump.py core DUMP KERNEL -o CORE  an ELF core for `gdb KERNEL CORE` (make gdb-dump)
+  tools/minidump.py map DUMP KERNEL -o PNG    a picture of physical memory: page states, free
+                                              blocks by pool and order (python3-matplotlib)
 
 DUMP is the dump disk's raw image as QEMU left it, or a file `extract` wrote.
 The format is kernel/include/sys/kerneldump.h's; the reader is grader/vmkit/minidump.py.
@@ -16,10 +18,14 @@ The format is kernel/include/sys/kerneldump.h's; the reader is grader/vmkit/mini
 from __future__ import annotations
 
 import argparse
+import importlib
+import math
 import sys
+from typing import Any
 
 import vmkitpath  # noqa: F401  (grader/ on sys.path: tools/vmkitpath.py)
-from vmkit.minidump import PAGE_SIZE, DumpError, Minidump, extract, write_core
+from vmkit.minidump import (PAGE_SIZE, DumpError, Minidump, PageLayout, PhysMap, State, extract,
+                            page_layout, physmap, write_core)
 
 
 def hexdump(base: int, data: bytes) -> str:
@@ -55,6 +61,70 @@ def cmd_info(d: Minidump) -> None:
     print(f"caller      pc {h.pc:#x} sp {h.sp:#x} fp {h.fp:#x}")
 
 
+# Colours: states, and free pages by pool (a hue) darkening with the block's order.
+_STATE_RGB = {State.ABSENT: (0.0, 0.0, 0.0), State.CACHED: (0.95, 0.85, 0.1),
+              State.ACTIVE: (0.1, 0.75, 0.2), State.INACTIVE: (0.3, 0.55, 0.95),
+              State.WIRED: (0.9, 0.15, 0.1), State.KERNEL: (0.55, 0.55, 0.55),
+              State.ARRAY: (0.65, 0.2, 0.8)}
+_POOL_RGB = [(0.85, 0.95, 1.0), (1.0, 0.9, 0.8), (0.85, 1.0, 0.85), (1.0, 1.0, 0.85)]
+# A pixel covering several pages shows the most telling one.
+_PRIORITY = [State.ABSENT, State.FREE, State.KERNEL, State.CACHED, State.INACTIVE, State.ACTIVE,
+             State.ARRAY, State.WIRED]
+
+
+def _free_rgb(pool: int, order: int, norder: int) -> tuple[float, float, float]:
+    base = _POOL_RGB[pool % len(_POOL_RGB)] if pool != 255 else (0.9, 0.9, 0.9)
+    f = 1.0 - 0.5 * order / max(norder - 1, 1)
+    return (base[0] * f, base[1] * f, base[2] * f)
+
+
+def draw_map(d: Minidump, lay: PageLayout, pm: PhysMap, out: str, width: int) -> int:
+    """Render pm as a PNG; returns the pages per pixel."""
+    try:
+        mpl: Any = importlib.import_module("matplotlib")
+    except ImportError:
+        raise DumpError("map needs python3-matplotlib (Debian's; `tools/deps --group handouts` "
+                        "installs it) and /usr/bin/python3") from None
+    mpl.use("Agg")
+    plt: Any = importlib.import_module("matplotlib.pyplot")
+    patches: Any = importlib.import_module("matplotlib.patches")
+    n = len(pm.states)
+    per = max(1, math.ceil(n / (width * 768)))
+    rows = math.ceil(n / (width * per))
+    img = [[(0.0, 0.0, 0.0)] * width for _ in range(rows)]
+    rank = {s: i for i, s in enumerate(_PRIORITY)}
+    for px in range(rows * width):
+        lo, hi = px * per, min(n, (px + 1) * per)
+        if lo >= n:
+            break
+        best = max(range(lo, hi), key=lambda k: rank[pm.states[k]])
+        s = pm.states[best]
+        img[px // width][px % width] = (_free_rgb(pm.free_pool[best], pm.free_order[best],
+                                                  lay.nfreeorder) if s == State.FREE
+                                        else _STATE_RGB[s])
+    fig, ax = plt.subplots(figsize=(10, 3 + 7 * min(1.0, rows / 768)))
+    ax.imshow(img, aspect="auto", interpolation="nearest")
+    ax.set_xticks([])
+    row_bytes = width * per * PAGE_SIZE
+    ticks = list(range(0, rows, max(1, rows // 8)))
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(["%#x" % (r * row_bytes) for r in ticks], fontsize=7)
+    ax.set_title("%s, %d MiB: one row = %d pages (%d KiB), one pixel = %d page%s"
+                 % (d.hdr.config, d.hdr.physmem >> 20, width * per, row_bytes >> 10, per,
+                    "s" if per > 1 else ""), fontsize=9)
+    handles = [patches.Patch(color=_STATE_RGB[s], label="%s: %d" % (State.NAMES[s],
+                                                                   pm.states.count(s)))
+               for s in _PRIORITY if s != State.FREE]
+    for p, name in enumerate(lay.pool_names):
+        for o in (0, lay.nfreeorder - 1):
+            handles.append(patches.Patch(color=_free_rgb(p, o, lay.nfreeorder),
+                                         label="free, pool %s, order %d" % (name, o)))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
+    fig.savefig(out, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return per
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -76,6 +146,11 @@ def main(argv: list[str]) -> int:
     c.add_argument("dump")
     c.add_argument("kernel")
     c.add_argument("-o", "--output", required=True)
+    m = sub.add_parser("map", help="a picture of physical memory")
+    m.add_argument("dump")
+    m.add_argument("kernel")
+    m.add_argument("-o", "--output", required=True)
+    m.add_argument("--width", type=int, default=512, help="pixels per row (default 512)")
     a = ap.parse_args(argv)
     try:
         if a.cmd == "extract":
@@ -90,6 +165,12 @@ def main(argv: list[str]) -> int:
         elif a.cmd == "core":
             n = write_core(d, a.kernel, a.output)
             print(f"{a.output}: {n} segments; gdb {a.kernel} {a.output}")
+        elif a.cmd == "map":
+            lay = page_layout(d, a.kernel, "i386:x86-64" if d.hdr.config == "amd64" else "i386")
+            pm = physmap(d, lay)
+            per = draw_map(d, lay, pm, a.output, a.width)
+            print("%s: %d pages, %d per pixel; %s" % (a.output, len(pm.states), per,
+                  ", ".join("%s %d" % kv for kv in pm.counts.items())))
         elif a.cmd == "pages":
             for pfn, n in d.runs():
                 print(f"{pfn << 12:#014x}-{(pfn + n) << 12:#014x}  {n} pages")

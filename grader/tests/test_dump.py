@@ -266,3 +266,32 @@ def test_dump_size_6g(vm, tmp_path):
     vm.check(size * 200 <= ram, r, "the minidump of a fresh 6G kernel is %d KiB, %.3f%% of RAM; at most "
              "0.5%% expected" % (size >> 10, 100.0 * size / ram))
     check_pattern(vm, r, d, "dump_pattern")
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=120)
+def test_dump_physmap(vm, tmp_path):
+    """tools/minidump.py map's classification (vmkit.minidump.physmap, the
+    page array's layout from GDB on the kernel's DWARF): the pattern's page,
+    allocated wired by the test, is wired; the page array's own pages are the
+    array; a fresh boot is mostly free; the state counts cover every page."""
+    img = tmp_path / "dump.img"
+    img.write_bytes(b"\0" * (32 << 20))
+    r = vm.run_pass(["dump_pattern"], disks=[Disk(str(img))])
+    d = open_dump(vm, r, img)
+    kernel = vm.runner.build(vm.config).kernel
+    try:
+        lay = minidump.page_layout(d, kernel, vm.conf.gdb_arch)
+    except minidump.DumpError as e:
+        vm.fail(r, "map: %s" % e)
+    pm = minidump.physmap(d, lay)
+    page = [x for x in vm.kdata(r, "dump_pattern") if x.kind == "page"][0]
+    st = minidump.State
+    vm.check(pm.states[page["pa"] >> 12] == st.WIRED, r,
+             "map: the test's wired page %#x is classified %s" % (page["pa"],
+                                                                st.NAMES[pm.states[page["pa"] >> 12]]))
+    arr = d.kva_to_pa(lay.array) >> 12
+    vm.check(pm.states[arr] == st.ARRAY, r, "map: the page array's first page %#x is classified %s"
+             % (arr << 12, st.NAMES[pm.states[arr]]))
+    vm.check(pm.counts["free"] > lay.count * 8 // 10 and sum(pm.counts.values()) == len(pm.states), r,
+             "map: a fresh boot should be mostly free (%d of %d array entries): %s"
+             % (pm.counts["free"], lay.count, pm.counts))

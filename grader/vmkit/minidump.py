@@ -12,7 +12,11 @@ Used by tools/minidump.py and by the grader's tests (grader/tests/test_dump.py).
 """
 from __future__ import annotations
 
+import json
+import os
 import struct
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -343,3 +347,124 @@ def write_core(d: Minidump, kernel: str | Path, out: str | Path) -> int:
                                  nph, 0, 0, 0)
     Path(out).write_bytes(eh + bytes(phdrs) + bytes(body))
     return len(segs)
+
+
+# ---- a map of physical memory (tools/minidump.py map) ----
+#
+# Each physical page gets a state from the dumped page array: the struct
+# vm_page layout and the array's address come from the kernel's debug
+# information (PageLayout, read by GDB: tools/minidump.py), the entries from
+# the dump.  The dump leaves out array pages whose entries are all free
+# non-heads, so free pages are coloured from their block's head (order and
+# pool); a free page with no head in the dump (an order-0 batch's) is "free".
+
+class State:
+    ABSENT, FREE, CACHED, ACTIVE, INACTIVE, WIRED, KERNEL, ARRAY = range(8)
+    NAMES = ["absent (no RAM, or outside the page array)", "free", "cached", "active",
+             "inactive", "wired", "kernel (no paging state)", "the page array"]
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """struct vm_page as compiled, and where the array is (from the kernel's DWARF)."""
+    size: int
+    offsets: dict[str, tuple[int, str]]   # field -> (byte offset, struct format)
+    array: int                            # vm_page_array (kernel virtual address)
+    count: int                            # vm_page_array_size
+    nfreeorder: int
+    pool_names: list[str]
+
+
+@dataclass
+class PhysMap:
+    """One state per physical page 0 .. npages-1, and free pages' (pool, order)."""
+    states: bytearray
+    free_pool: bytearray                  # pool of the free block a page is in (255: none)
+    free_order: bytearray                 # order of that block
+    counts: dict[str, int]
+
+
+PG_CACHED, PG_FREE = 0x1, 0x2
+PQ_INACTIVE, PQ_ACTIVE = 1, 2
+
+
+def physmap(d: Minidump, lay: PageLayout) -> PhysMap:
+    """Classify every physical page from the dumped page array."""
+    top = max((pfn + 1 for pfn in d.frames), default=0)
+    entries: list[tuple[int, int, int, int, int, int]] = []
+    for i in range(lay.count):
+        va = lay.array + i * lay.size
+        try:
+            raw = d.read(va, lay.size)
+        except DumpError:
+            continue
+        f = {n: struct.unpack_from(fmt, raw, off)[0] for n, (off, fmt) in lay.offsets.items()}
+        pa = f["phys_addr"]
+        entries.append((pa >> 12, f["flags"], f["queue"], f["order"], f["pool"], f["wire_count"]))
+        top = max(top, (pa >> 12) + 1)
+    states = bytearray(top)
+    pool = bytearray(b"\xff" * top)
+    order = bytearray(top)
+    for pfn, flags, _q, o, p, _w in entries:        # free blocks first, from their heads
+        if flags & (PG_FREE | PG_CACHED) and o < lay.nfreeorder:
+            for k in range(pfn, min(top, pfn + (1 << o))):
+                states[k], pool[k], order[k] = State.FREE, p, o
+    for pfn, flags, q, o, p, w in entries:
+        if flags & PG_CACHED:
+            s = State.CACHED
+        elif flags & PG_FREE:
+            s = State.FREE
+            if pool[pfn] == 255:
+                pool[pfn] = p
+        elif w > 0:
+            s = State.WIRED
+        elif q == PQ_ACTIVE:
+            s = State.ACTIVE
+        elif q == PQ_INACTIVE:
+            s = State.INACTIVE
+        else:
+            s = State.KERNEL
+        states[pfn] = s
+    # Every page of the array's own memory: the array's (physical) pages.
+    for off in range(0, lay.count * lay.size, PAGE_SIZE):
+        try:
+            pfn = d.kva_to_pa(lay.array + off) >> 12
+        except DumpError:
+            continue
+        if pfn < top:
+            states[pfn] = State.ARRAY
+    counts = {State.NAMES[s].split(" (")[0]: states.count(s) for s in range(len(State.NAMES))}
+    return PhysMap(states, pool, order, counts)
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Run inside GDB on the core: struct vm_page's layout and the array, as JSON.
+_GDB_LAYOUT = """python
+import json
+k = Kernel()
+lay = _field_layout(k.page_t, ["phys_addr", "flags", "queue", "order", "pool", "wire_count"])
+print("LAYOUT " + json.dumps({"size": k.psize, "offsets": lay, "array": k.array_addr,
+      "count": k.array_size, "nfreeorder": _array_dims(_sym("vm_phys_free_queues").type)[2],
+      "pool_names": [k.pool_names[i] for i in sorted(k.pool_names)]}))
+end
+"""
+
+
+def page_layout(d: Minidump, kernel: str | Path, gdb_arch: str) -> PageLayout:
+    """The page array's layout, from GDB on a core of the dump (the kernel's DWARF)."""
+    with tempfile.TemporaryDirectory(prefix="vmkit-map-") as tmp:
+        core, script = os.path.join(tmp, "core"), os.path.join(tmp, "layout.gdb")
+        write_core(d, kernel, core)
+        with open(script, "w") as f:
+            f.write(_GDB_LAYOUT)
+        p = subprocess.run(["gdb", "-q", "-nx", "-batch", "-ex", "set architecture " + gdb_arch,
+                            "-ex", "file %s" % kernel, "-ex", "core-file " + core,
+                            "-ex", "source " + os.path.join(ROOT, "tools", "gdb", "vmkit_gdb.py"),
+                            "-x", script], capture_output=True, text=True, timeout=120)
+    line = next((ln for ln in p.stdout.splitlines() if ln.startswith("LAYOUT ")), None)
+    if line is None:
+        raise DumpError("GDB could not read struct vm_page from %s:\n%s" % (kernel, p.stdout[-800:]
+                                                                           + p.stderr[-800:]))
+    j = json.loads(line[7:])
+    return PageLayout(j["size"], {k: (v[0], v[1]) for k, v in j["offsets"].items()}, j["array"],
+                      j["count"], j["nfreeorder"], j["pool_names"])
