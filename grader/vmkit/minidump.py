@@ -360,8 +360,8 @@ def write_core(d: Minidump, kernel: str | Path, out: str | Path) -> int:
 
 class State:
     ABSENT, FREE, CACHED, ACTIVE, INACTIVE, WIRED, KERNEL, ARRAY = range(8)
-    NAMES = ["absent (no RAM, or outside the page array)", "free", "cached", "active",
-             "inactive", "wired", "kernel (no paging state)", "the page array"]
+    NAMES = ["absent (no RAM, or not the kernel's and outside the page array)", "free", "cached",
+             "active", "inactive", "wired", "kernel (no paging state)", "the page array"]
 
 
 @dataclass(frozen=True)
@@ -425,6 +425,10 @@ def physmap(d: Minidump, lay: PageLayout) -> PhysMap:
         else:
             s = State.KERNEL
         states[pfn] = s
+    # Dumped pages the array does not describe (the kernel image, boot tables): the kernel's.
+    for pfn in d.frames[:d.hdr.pageswritten]:
+        if pfn < top and states[pfn] == State.ABSENT:
+            states[pfn] = State.KERNEL
     # Every page of the array's own memory: the array's (physical) pages.
     for off in range(0, lay.count * lay.size, PAGE_SIZE):
         try:
