@@ -25,7 +25,7 @@ from typing import Any
 
 import vmkitpath  # noqa: F401  (grader/ on sys.path: tools/vmkitpath.py)
 from vmkit.minidump import (PAGE_SIZE, DumpError, Minidump, PageLayout, PhysMap, State, extract,
-                            page_layout, physmap, write_core)
+                            gdb_arch, page_layout, physmap, write_core)
 
 
 def hexdump(base: int, data: bytes) -> str:
@@ -166,7 +166,7 @@ def main(argv: list[str]) -> int:
             n = write_core(d, a.kernel, a.output)
             print(f"{a.output}: {n} segments; gdb {a.kernel} {a.output}")
         elif a.cmd == "map":
-            lay = page_layout(d, a.kernel, "i386:x86-64" if d.hdr.config == "amd64" else "i386")
+            lay = page_layout(d, a.kernel, gdb_arch(d.hdr.config))
             pm = physmap(d, lay)
             per = draw_map(d, lay, pm, a.output, a.width)
             print("%s: %d pages, %d per pixel; %s" % (a.output, len(pm.states), per,

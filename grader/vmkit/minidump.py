@@ -20,6 +20,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from vmkit import configs
+
 PAGE_SIZE = 4096
 MAGIC = b"minidump vmkit"
 VERSION = 1
@@ -311,10 +313,19 @@ def elf_machine(path: str | Path) -> tuple[bool, int]:
     return head[4] == 2, struct.unpack_from("<H", head, 18)[0]
 
 
+def gdb_arch(config: str) -> str:
+    """GDB's architecture for a config (conf/configs.toml)."""
+    try:
+        return configs.table().get(config).gdb_arch
+    except configs.ConfigError:
+        raise DumpError(f"the dump is of config {config!r}, which conf/configs.toml does not "
+                        "list") from None
+
+
 def write_core(d: Minidump, kernel: str | Path, out: str | Path) -> int:
     """Write the core; returns its number of PT_LOAD segments."""
     h = d.hdr
-    is64 = h.config == "amd64"
+    is64 = gdb_arch(h.config) == "i386:x86-64"     # 64-bit virtual addresses (the table's GDB arch)
     k64, kmach = elf_machine(kernel)
     want = EM_X86_64 if is64 else EM_386
     if (k64, kmach) != (is64, want):
