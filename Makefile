@@ -90,7 +90,7 @@ SRCS	:= $(wildcard kernel/kern/*.c kernel/libkern/*.c kernel/vm/*.c kernel/dev/*
 	   kernel/arch/x86/*.c)
 OBJS	:= $(patsubst %,$(B)/obj/%.o,$(basename $(SRCS)))
 
-.PHONY: all kernel qemu qemu-gdb gdb grade gradescope lab test hosttest typecheck check-layering deps \
+.PHONY: all kernel qemu qemu-gdb gdb gdb-dump grade gradescope lab test hosttest typecheck check-layering deps \
 	fresh-check clean bench help
 
 all kernel: $(B)/kernel.elf
@@ -144,6 +144,13 @@ qemu-gdb: deps $(B)/kernel.elf .gdbinit
 gdb: .gdbinit
 	gdb -q -nx -x .gdbinit
 
+# Post-mortem: GDB on a minidump (tools/minidump.py core), the kernel it came from.
+gdb-dump: $(B)/kernel.elf
+	@test -n "$(DUMP)" || { echo "make gdb-dump DUMP=path [CONFIG=...]: DUMP is the dump disk's image or an extracted dump"; exit 2; }
+	$(PYTHON) tools/minidump.py core $(DUMP) $(B)/kernel.elf -o $(B)/dump.core
+	gdb -q -nx -ex "set architecture $(GDB_ARCH)" -ex "set confirm off" -ex "file $(B)/kernel.elf" \
+	  -ex "core-file $(B)/dump.core" -ex "source tools/gdb/vmkit_gdb.py" -ex "bt"
+
 # ---- Grading, labs, tests --------------------------------------------------
 GRADE_ARGS = $(if $(LAB),--lab $(LAB)) $(if $(SEED),--seed $(SEED)) \
 	$(if $(GRADE_CONFIG),--config $(GRADE_CONFIG)) $(if $(TESTS),--tests $(TESTS)) \
@@ -182,7 +189,7 @@ test: deps
 	if [ -d grader/selftest ]; then $(PYTHON) -m pytest -q -n 2 grader/selftest; fi
 	$(foreach c,$(CONFIGS),$(MAKE) -s CONFIG=$(c) kernel &&) true
 	$(PYTHON) -m pytest -q -n 2 grader/tests/test_kernel.py grader/tests/test_threads.py grader/tests/test_pageout.py grader/tests/test_disk.py grader/tests/test_file.py grader/tests/test_map.py \
-	  grader/tests/test_gdb.py
+	  grader/tests/test_gdb.py grader/tests/test_dump.py
 	$(PYTHON) tools/grade.py --all $(if $(wildcard grader/hidden),--hidden)
 	if [ -f tools/stripcheck.py ]; then $(PYTHON) tools/stripcheck.py; fi
 
@@ -204,6 +211,7 @@ bench: deps
 	$(PYTHON) tools/bench-startup.py
 	$(PYTHON) tools/bench-grade.py
 	$(PYTHON) tools/bench-direct.py
+	$(PYTHON) tools/bench-dump.py
 	$(PYTHON) tools/bench-switch.py
 	$(PYTHON) tools/bench-disk.py
 	$(PYTHON) tools/bench-pageout.py

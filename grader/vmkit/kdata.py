@@ -281,6 +281,9 @@ SLEEP_WAKEUP = ["sum items=<items:dec> got=<got:dec> sum=<sum:dec>",
                 "sleeps producer=<producer:dec> consumer=<consumer:dec>"]
 MSLEEP_TIMEOUT = ["timeout timo=<timo:dec> waited=<waited:dec> rv=<rv:dec>"]
 WAKEUP_ONE = ["woke n=<n:dec> woken=<woken:dec> first=<first:num>"]
+# The minidump (kernel/tests/ktest_dump.c).
+DUMP_PATTERN = ["buf <va:hex> <len:dec> <pa:hex>", "page <va:hex> <pa:hex>", "dump error <error:dec>"]
+
 SWITCH_BENCH = ["switch n=<n:dec> switches=<switches:dec> cycles=<cycles:dec> tickrate=<tickrate:dec>"]
 
 # Address spaces and faults (kernel/tests/ktest_map.c).
@@ -334,6 +337,7 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "pageout_pressure": PAGEOUT_PRESSURE, "pageout_nopager": PAGEOUT_NOPAGER,
     "swap_pressure": PAGEOUT_PRESSURE, "map_swap": PAGEOUT_PRESSURE,
     "map_find": MAP_FIND, "map_fork": MAP_FORK, "map_protect": MAP_PROTECT,
+    "dump_pattern": DUMP_PATTERN, "dump_panic": DUMP_PATTERN,
 }.items()}
 
 

@@ -39,6 +39,7 @@
 #include <sys/mutex.h>
 #include <sys/bio.h>
 #include <sys/disk.h>
+#include <sys/kerneldump.h>
 #include <vm/vm_param.h>
 #include <vm/vm_page.h>
 #include <vm/vm_kern.h>
@@ -326,6 +327,80 @@ vtblk_intr(void *arg)
 	}
 }
 
+/*
+ * d_dump: write npages physical pages at blkno and wait for the device by
+ * polling the used ring, with interrupts off and sc->mtx not taken (a
+ * panic may have interrupted its holder; nothing else runs).  Chains the
+ * device finishes meanwhile that are not ours are handed back as usual,
+ * unless the kernel is panicking: then no thread will ever take them.
+ * Gives up after VTBLK_DUMP_TIMEOUT_S seconds with EIO.
+ */
+#define	VTBLK_DUMP_TIMEOUT_S	10
+
+static int
+vtblk_dump(struct disk *dp, daddr_t blkno, const vm_paddr_t *pa, int npages)
+{
+	struct vtblk_softc *sc = dp->d_softc;
+	uint64_t start = cpu_ticks(), limit = cpu_tickrate() * VTBLK_DUMP_TIMEOUT_S;
+	uint16_t head, d, prev;
+	struct bio *bp;
+	uint8_t st;
+
+	if (sc->nfree < npages + 2)
+		return (EBUSY);
+	head = vtblk_desc_get(sc);
+	sc->hdr[head].type = VIRTIO_BLK_T_OUT;
+	sc->hdr[head].ioprio = 0;
+	sc->hdr[head].sector = (uint64_t)blkno;
+	sc->status[head] = 0xff;
+	sc->slot[head] = NULL;
+	sc->desc[head].addr = sc->hdr_pa + head * sizeof(struct vtblk_hdr);
+	sc->desc[head].len = sizeof(struct vtblk_hdr);
+	sc->desc[head].flags = 0;
+	prev = head;
+	for (int i = 0; i < npages; i++) {
+		d = vtblk_desc_get(sc);
+		sc->desc[prev].flags |= VRING_DESC_F_NEXT;
+		sc->desc[prev].next = d;
+		sc->desc[d].addr = pa[i];
+		sc->desc[d].len = PAGE_SIZE;
+		sc->desc[d].flags = 0;
+		prev = d;
+	}
+	d = vtblk_desc_get(sc);
+	sc->desc[prev].flags |= VRING_DESC_F_NEXT;
+	sc->desc[prev].next = d;
+	sc->desc[d].addr = sc->status_pa + head;
+	sc->desc[d].len = 1;
+	sc->desc[d].flags = VRING_DESC_F_WRITE;
+	sc->avail->ring[sc->avail->idx % sc->qsize] = head;
+	vtblk_barrier();
+	sc->avail->idx++;
+	vtblk_barrier();
+	outw(sc->iobase + VIRTIO_PCI_QUEUE_NOTIFY, 0);
+	for (;;) {
+		if (sc->last_used == sc->used->idx) {
+			if (limit != 0 && cpu_ticks() - start > limit)
+				return (EIO);	/* the chain stays the device's */
+			cpu_spinwait();
+			continue;
+		}
+		vtblk_barrier();
+		d = (uint16_t)sc->used->ring[sc->last_used % sc->qsize].id;
+		sc->last_used++;
+		if (d >= sc->qsize)
+			continue;
+		bp = sc->slot[d];
+		st = sc->status[d];
+		sc->slot[d] = NULL;
+		vtblk_chain_free(sc, d);
+		if (d == head)
+			return (st == VIRTIO_BLK_S_OK ? 0 : EIO);
+		if (bp != NULL && panicstr == NULL)
+			disk_done(bp, st == VIRTIO_BLK_S_OK ? 0 : EIO);
+	}
+}
+
 /* d_stop: reset the device (it stops all DMA) and fail what it held. */
 static void
 vtblk_stop(struct disk *dp)
@@ -410,6 +485,7 @@ virtio_blk_attach(struct pci_dev *pd)
 		outb(sc->iobase + VIRTIO_PCI_STATUS, 0);
 		return (ENOMEM);
 	}
+	sc->disk->d_dump = vtblk_dump;
 	vtblk_softcs[sc->unit] = sc;
 	if ((vtblk_irqs & (1u << pd->irq)) == 0) {
 		if (intr_establish(pd->irq, vtblk_intr, (void *)(uintptr_t)pd->irq, "vtblk") != 0)

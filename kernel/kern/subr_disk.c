@@ -432,3 +432,37 @@ MONITOR_CMD(disks, "", "the disks: unit, kind, size, mode, I/O counters")
 	}
 	return (0);
 }
+
+/*
+ * The minidump's write (FreeBSD's d_dump): npages physical pages at blkno,
+ * in requests of at most d_maxpages, each waited for by polling the device.
+ * For a caller with interrupts off and nothing else running (a panic, the
+ * monitor's `dump`): it takes no lock and never sleeps, so it works when
+ * the disk mutex is held by a thread that will never run again.  Returns 0
+ * or an errno (ENODEV: the driver has no polled path).
+ */
+int
+disk_dump_write(struct disk *dp, daddr_t blkno, const vm_paddr_t *pa, int npages)
+{
+	int n, error;
+
+	if (dp->d_dump == NULL)
+		return (ENODEV);
+	if (dp->d_ro)
+		return (EROFS);
+	if (dp->d_offline)
+		return (EIO);
+	if (blkno < 0 || npages <= 0 || (uint64_t)blkno > dp->d_sectors ||
+	    (uint64_t)npages * SECTORS_PER_PAGE > dp->d_sectors - (uint64_t)blkno)
+		return (EINVAL);
+	for (; npages > 0; npages -= n, pa += n, blkno += (daddr_t)n * SECTORS_PER_PAGE) {
+		n = MIN(npages, dp->d_maxpages);
+		if ((error = dp->d_dump(dp, blkno, pa, n)) != 0) {
+			dp->d_errors++;
+			return (error);
+		}
+		dp->d_writes++;
+		dp->d_bytes_written += (uint64_t)n * PAGE_SIZE;
+	}
+	return (0);
+}

@@ -11,6 +11,7 @@
  */
 #include <sys/systm.h>
 #include <sys/cons.h>
+#include <sys/msgbuf.h>
 
 struct fmtspec {
 	int	width;
@@ -214,9 +215,11 @@ kvprintf(const char *fmt, void (*put)(int, void *), void *arg, va_list ap)
 	return (total);
 }
 
+/* The console, and the message buffer (sys/msgbuf.h) that keeps a copy. */
 static void
 cons_put(int c, void *arg __unused)
 {
+	msgbuf_putc(c);
 	if (c == '\n')
 		cons_putc('\r');
 	cons_putc(c);

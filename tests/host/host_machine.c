@@ -13,6 +13,7 @@
  */
 #include <sys/systm.h>
 #include <sys/cons.h>
+#include <sys/msgbuf.h>
 #include <sys/kernel.h>
 #include <sys/mutex.h>
 #include <sys/proc.h>
@@ -55,6 +56,12 @@ void
 cons_putc(int c)
 {
 	host_putc(c);
+}
+
+/* The kernel's message buffer (subr_msgbuf.c) is not built here. */
+void
+msgbuf_putc(int c __unused)
+{
 }
 
 static void host_locks_release(void);

@@ -205,6 +205,21 @@ pmap_bootstrap(vm_paddr_t first_free, struct mi_bootinfo *bi)
 	    DMAP_MIN_ADDRESS, use1g ? "1 GiB" : "2 MiB", pg_nx != 0 ? ", NX" : "");
 }
 
+/* The flat kernel PTE array and its length in entries, for the minidump. */
+void *
+pmap_kptmap(u_long *nptes)
+{
+	*nptes = (u_long)NKPT * NPTEPG;
+	return (KPTmap);
+}
+
+/* The direct map covers [0, pmap_dmap_end()). */
+vm_paddr_t
+pmap_dmap_end(void)
+{
+	return (dmap_end);
+}
+
 /* ---- Temporary mappings: direct-map addresses, LIFO-checked ------------ */
 
 void *

@@ -166,6 +166,14 @@ pmap_bootstrap(vm_paddr_t first_free, struct mi_bootinfo *bi)
 	bi->kva_end = KVA_END;
 }
 
+/* The flat kernel PTE array and its length in entries, for the minidump. */
+void *
+pmap_kptmap(u_long *nptes)
+{
+	*nptes = (u_long)NKPT * NPTEPG;
+	return (KPTmap);
+}
+
 /* ---- Temporary mappings ------------------------------------------------ */
 
 void *

@@ -43,6 +43,10 @@ struct disk;
 typedef int	disk_start_t(struct disk *dp, struct bio *bp);
 typedef void	disk_poll_t(struct disk *dp);
 typedef void	disk_stop_t(struct disk *dp);
+/* d_dump (optional) writes physical pages and waits for them by polling, with
+ * interrupts off and no lock taken: the minidump's path (kern_dump.c), when
+ * no thread can run.  Set by the driver after disk_create. */
+typedef int	disk_dump_t(struct disk *dp, daddr_t blkno, const vm_paddr_t *pa, int npages);
 
 struct disk {
 	int		 d_unit;	/* disk_get(unit); fixed at creation */
@@ -54,6 +58,7 @@ struct disk {
 	disk_start_t	*d_start;
 	disk_poll_t	*d_poll;
 	disk_stop_t	*d_stop;
+	disk_dump_t	*d_dump;	/* NULL: the disk cannot take a dump */
 	void		*d_softc;	/* the driver's */
 	TAILQ_HEAD(, bio) d_waitq;	/* accepted, not yet given to the device */
 	int		 d_inflight;	/* given to the device, not yet done */
@@ -75,6 +80,7 @@ int	disk_count(void);
 int	disk_read(struct disk *dp, daddr_t blkno, struct vm_page **ma, int npages);	/* sync: 0 or errno */
 int	disk_write(struct disk *dp, daddr_t blkno, struct vm_page **ma, int npages);
 void	disk_strategy(struct disk *dp, struct bio *bp);	/* async: bp->bio_done runs later */
+int	disk_dump_write(struct disk *dp, daddr_t blkno, const vm_paddr_t *pa, int npages);
 
 /* Drivers. */
 struct disk *disk_create(const char *kind, uint64_t sectors, bool ro, int maxpages,

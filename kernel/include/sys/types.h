@@ -56,9 +56,11 @@ typedef __builtin_va_list va_list;
 #define	ENOMEM		12
 #define	EFAULT		14
 #define	EBUSY		16
+#define	ENODEV		19	/* no such device (no dump disk, no polled path) */
 #define	EEXIST		17
 #define	EINVAL		22
 #define	EFBIG		27	/* past a file's fixed extent (vfs_flat.c) */
+#define	ENOSPC		28	/* the dump disk is too small for the dump's metadata */
 #define	EROFS		30	/* a write to a read-only disk */
 #define	ERANGE		34
 #define	EAGAIN		35

@@ -22,4 +22,7 @@ extern char kernel_start[], etext[], edata[], kernel_end[];
 extern vm_paddr_t boot_alloc_end;	/* physical end of boot allocations */
 extern uint32_t amd_feature;		/* CPUID 0x80000001 %edx (locore.S) */
 
+void	*pmap_kptmap(u_long *nptes);	/* KPTmap and its entries (minidump_machdep.c) */
+vm_paddr_t pmap_dmap_end(void);	/* the direct map covers [0, this) */
+
 #endif

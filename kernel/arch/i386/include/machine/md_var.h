@@ -21,4 +21,6 @@ extern const uint32_t vector_table[];
 extern char kernel_start[], etext[], edata[], kernel_end[];
 extern vm_paddr_t boot_alloc_end;	/* physical end of boot allocations */
 
+void	*pmap_kptmap(u_long *nptes);	/* KPTmap and its entries (minidump_machdep.c) */
+
 #endif
