@@ -564,8 +564,10 @@ pmap_remove_pte(pmap_t pmap, vm_offset_t va, pt_entry_t *pte)
 static pt_entry_t
 pmap_enter_pte(vm_page_t m, vm_offset_t va, vm_prot_t prot, u_int flags)
 {
-	pt_entry_t npte = VM_PAGE_TO_PHYS(m) | PG_V | pg_nx;
+	pt_entry_t npte = VM_PAGE_TO_PHYS(m) | PG_V;
 
+	if ((prot & VM_PROT_EXECUTE) == 0)
+		npte |= pg_nx;		/* user text runs: only what may execute lacks NX */
 	if ((prot & VM_PROT_WRITE) != 0)
 		npte |= PG_RW;
 	if (va < VM_MAXUSER_ADDRESS)

@@ -11,7 +11,8 @@
 
 struct pcb {
 	register_t	pcb_sp;		/* the stack pointer cpu_switch left */
-	register_t	pcb_pad;	/* keeps what lies below 16-byte aligned */
+	register_t	pcb_onfault;	/* copyin/copyout's recovery point, or 0 (and keeps
+					   what lies below 16-byte aligned) */
 };
 
 void	cpu_switch_sp(register_t *oldsp, register_t newsp);	/* swtch.S */
