@@ -229,10 +229,10 @@ proc_kill(const char *why, vm_offset_t addr, vm_offset_t pc, int status)
 	if (p == NULL)
 		panic("proc_kill: %s in kernel thread %s", why, curthread->td_name);
 	if (strcmp(why, "segmentation fault") == 0)
-		printf("pid %d (%s): %s at %#lx, pc %#lx\n", p->p_pid, p->p_comm, why,
+		printf("pid %d (%s): %s at 0x%lx, pc 0x%lx\n", p->p_pid, p->p_comm, why,
 		    (u_long)addr, (u_long)pc);
 	else
-		printf("pid %d (%s): %s, pc %#lx\n", p->p_pid, p->p_comm, why, (u_long)pc);
+		printf("pid %d (%s): %s, pc 0x%lx\n", p->p_pid, p->p_comm, why, (u_long)pc);
 	proc_exit(status);
 }
 
