@@ -11,11 +11,14 @@ PASS only says it started the program and got every page back.
 from __future__ import annotations
 
 import re
+import zlib
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from vmkit import configs, kdata
+from vmkit import configs, flatfs, kdata
+from vmkit.qemu import Disk
 from vmkit.runner import RunResult
 
 ALL = configs.table().graded()
@@ -49,12 +52,25 @@ def forktest_expected(seed: int, n: int) -> tuple[list[str], int]:
     return lines, total
 
 
-def run_user(vm: Any, prog: str, args: list[str]) -> tuple[RunResult, list[str], dict[str, kdata.Line]]:
+def lcg_bytes(seed: int, n: int) -> bytes:
+    """The low bytes of lcg_next's values: what filetest writes."""
+    out = bytearray()
+    s = seed
+    for _ in range(n):
+        s, v = lcg_next(s)
+        out.append(v & 0xFF)
+    return bytes(out)
+
+
+def run_user(vm: Any, prog: str, args: list[str], disks: list[Disk] | None = None
+             ) -> tuple[RunResult, list[str], dict[str, kdata.Line]]:
     """Run prog under the `user` ktest: the result, the output lines, the other KDATA lines by kind."""
     kw: dict[str, object] = {"user.prog": prog}
     if args:
         kw["user.args"] = ",".join(args)
-    r = vm.run_pass(["user"], kw)
+    if disks:
+        kw["user.fs"] = "yes"
+    r = vm.run_pass(["user"], kw, disks=disks or [])
     lines = vm.kdata(r, "user")
     out = [ln["text"] for ln in lines if ln.kind == "out"]
     rest = {ln.kind: ln for ln in lines if ln.kind != "out"}
@@ -125,3 +141,29 @@ def test_user_usertests(vm):
     vm.check(out[-1:] == ["usertests: 6 passed, 0 failed"], r,
              "usertests: last line %r; failures: %r" % (out[-1:], [ln for ln in out if "FAILED" in ln]))
     vm.check(rest["exit"]["status"] == 0, r, "usertests exited with %d" % rest["exit"]["status"])
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=90)
+def test_user_files(vm, tmp_path: Path):
+    """open/write/fsync/read/close on a flat file system file: the bytes on the
+    disk image after QEMU exits are the seeded ones, the CRC the program read
+    back is theirs, a forked child reads through its own offset, and the bad
+    buffers and descriptors are errors."""
+    seed = vm.rng.randrange(2 ** 32)
+    length = vm.rng.randrange(1, 6 * 4096)
+    old = vm.rng.randbytes(vm.rng.randrange(1, 7 * 4096))
+    img = tmp_path / "fs.img"
+    img.write_bytes(flatfs.make([("other", b"keep", 1), ("data", old, 7)], entries=8))
+    r, out, rest = run_user(vm, "filetest", ["data", str(seed), str(length)], [Disk(str(img))])
+    want = lcg_bytes(seed, length)
+    first4 = "%08x" % int.from_bytes(want[:4].ljust(4, b"\0"), "little")
+    expected = ["filetest: wrote %d bytes, read back %d, crc %08x" % (length, length, zlib.crc32(want)),
+                "filetest: child read %s" % first4, "filetest: parent read %s" % first4, "filetest: ok"]
+    vm.check(out == expected, r, "filetest data %d %d printed %r, want %r" % (seed, length, out, expected))
+    vm.check(rest["exit"]["status"] == 0, r, "filetest exited with %d" % rest["exit"]["status"])
+    fs = flatfs.read_image(img)
+    got = fs.read("data")
+    vm.check(got == want, r, "after exit the image's `data` is %d bytes (want %d)%s" % (
+        len(got), len(want), "" if len(got) != len(want) else ", first difference at byte %d"
+        % next((i for i in range(len(got)) if got[i] != want[i]), -1)))
+    vm.check(fs.read("other") == b"keep", r, "after exit the image's `other` changed")

@@ -185,7 +185,9 @@ proc_fork(int *childpid)
 		return (ENOMEM);
 	}
 	p2->p_vmspace = vm2;
-	if (proc_thread_create(p2, proc_fork_start, NULL, curthread) != 0) {
+	if (fd_fork(p1, p2) != 0 ||
+	    proc_thread_create(p2, proc_fork_start, NULL, curthread) != 0) {
+		fd_close_all(p2);
 		proc_unalloc(p2);
 		return (ENOMEM);
 	}
@@ -202,6 +204,7 @@ proc_exit(int status)
 	struct vmspace *vm = p->p_vmspace;
 
 	KASSERT(p != NULL, ("%s: kernel thread %s", __func__, curthread->td_name));
+	fd_close_all(p);		/* the last close syncs a file */
 	p->p_vmspace = NULL;		/* the switch back to us loads nothing now */
 	if (vm != NULL)
 		vmspace_free(vm);	/* activates the kernel's pmap if it was ours */

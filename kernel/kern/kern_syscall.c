@@ -9,6 +9,8 @@
  *
  *   exit fork read write wait execve getpid sbrk sched_yield nanosleep
  *   mmap munmap mprotect (anonymous memory)
+ *   open close fsync ftruncate lseek, and read/write of fd >= 3: files of
+ *   the flat file system (kern_descrip.c)
  *
  * Adding a call: its number in sys/syscall.h, a sys_* here and its row in
  * sysent[], a stub line in user/lib/usys.S and a prototype in
@@ -23,6 +25,7 @@
 #include <vm/vm_param.h>
 #include <vm/vm_map.h>
 #include "kern_exec.h"
+#include "kern_descrip.h"
 
 #define	CONS_CHUNK	128		/* bytes copied per step of a console read or write */
 #define	MMAP_HINT_GAP	(64ul << 20)	/* mmap without an address: this far above the heap */
@@ -75,6 +78,8 @@ sys_read(const register_t *a)
 	size_t len = a[2], n = 0, k = 0;
 	int c;
 
+	if ((int)a[0] >= 3)
+		return (fd_read((int)a[0], ubuf, len));
 	if (a[0] != 0)
 		return (-EBADF);
 	while (n + k < len) {
@@ -105,6 +110,8 @@ sys_write(const register_t *a)
 	size_t len = a[2], n, done;
 	char kbuf[CONS_CHUNK];
 
+	if ((int)a[0] >= 3)
+		return (fd_write((int)a[0], ubuf, len));
 	if (a[0] != 1 && a[0] != 2)
 		return (-EBADF);
 	for (done = 0; done < len; done += n) {
@@ -260,6 +267,9 @@ static const sy_call_t sysent[SYS_MAXSYSCALL] = {
 	[SYS_sched_yield] = sys_sched_yield, [SYS_nanosleep] = sys_nanosleep,
 	[SYS_mmap] = sys_mmap,		[SYS_munmap] = sys_munmap,
 	[SYS_mprotect] = sys_mprotect,
+	[SYS_open] = sys_open,		[SYS_close] = sys_close,
+	[SYS_fsync] = sys_fsync,	[SYS_ftruncate] = sys_ftruncate,
+	[SYS_lseek] = sys_lseek,
 };
 
 void

@@ -3,7 +3,8 @@
  *
  *   test=user user.prog=NAME [user.args=a,b,c]
  *
- * spawns NAME with argv NAME a b c (commas separate the arguments: the
+ * (with user.fs=yes the flat file system is mounted first, so the pages
+ * the mount keeps are not counted as the program's) spawns NAME with argv NAME a b c (commas separate the arguments: the
  * command line has no quoting) as a child of proc0, waits for it and for
  * every orphan it left, and reports, as KDATA, everything the grader
  * recomputes (grader/tests/test_user.py):
@@ -20,6 +21,7 @@
  * address space, page tables, kernel stack - is back once it is reaped.
  */
 #include <sys/systm.h>
+#include <sys/file.h>
 #include <sys/kenv.h>
 #include <sys/ktest.h>
 #include <sys/malloc.h>
@@ -84,6 +86,8 @@ KTEST(user, KTEST_VM | KTEST_EXPLICIT)
 		}
 	}
 	argv[argc] = NULL;
+	if (kenv_get("user.fs") != NULL)
+		(void)flatfs_disk();
 	user_t = t;
 	proc_output_hook = user_output;
 	zfod = cnt.v_zfod;

@@ -36,6 +36,8 @@ typedef _Bool		bool;
 #define	EACCES		13
 #define	EFAULT		14
 #define	EINVAL		22
+#define	EMFILE		24
+#define	ENXIO		6
 #define	ENAMETOOLONG	63
 #define	ENOSYS		78
 
@@ -53,6 +55,11 @@ int	nanosleep(const uint64_t *nsec);
 intptr_t mmap(void *addr, size_t len, int prot, int flags);	/* anonymous */
 int	munmap(void *addr, size_t len);
 int	mprotect(void *addr, size_t len, int prot);
+int	open(const char *name);		/* a flat file system file: fd >= 3 */
+int	close(int fd);
+int	fsync(int fd);
+int	ftruncate(int fd, const uint64_t *len);
+int	lseek(int fd, const uint64_t *off);	/* sets the offset */
 
 /* Strings and numbers (ulib.c). */
 size_t	strlen(const char *s);

@@ -130,9 +130,11 @@ void	fork_exit(void (*fn)(void *), void *arg) __noreturn;	/* a new thread's firs
  * Locks: (p) proctree_mtx (the process tree, states, pids); (c) constant.
  */
 #define	PROC_COMM	16
+#define	PROC_NFILES	16		/* descriptors: 0-2 the console, 3.. files */
 
 enum p_state { PRS_NEW, PRS_NORMAL, PRS_ZOMBIE };
 
+struct ofile;
 struct proc {
 	LIST_ENTRY(proc) p_list;		/* (p) allproc */
 	LIST_ENTRY(proc) p_sibling;		/* (p) the parent's p_children */
@@ -144,6 +146,7 @@ struct proc {
 	int		 p_xstat;		/* (p) exit status, once a zombie */
 	struct vmspace	*p_vmspace;		/* (k) the address space */
 	struct thread	*p_thread;		/* (c) its only thread */
+	struct ofile	*p_fd[PROC_NFILES];	/* (k) open files (kern_descrip.c); NULL: free */
 };
 
 extern struct proc proc0;
@@ -154,6 +157,8 @@ void	proc_exit(int status) __noreturn;	/* curthread's process */
 void	proc_kill(const char *why, vm_offset_t addr, vm_offset_t pc, int status) __noreturn;
 int	proc_fork(int *childpid);
 int	proc_count(void);			/* processes not yet reaped */
+int	fd_fork(struct proc *p1, struct proc *p2);	/* kern_descrip.c: the child's own opens */
+void	fd_close_all(struct proc *p);
 extern void (*proc_output_hook)(const char *buf, size_t len);	/* set: takes console writes */
 
 /* Machine-dependent: entering and leaving user mode (arch/.../vm_machdep.c). */

@@ -13,8 +13,8 @@
 
 #define	SYS_exit	1	/* (int status): does not return */
 #define	SYS_fork	2	/* (): child pid, 0 in the child */
-#define	SYS_read	3	/* (int fd, void *buf, size_t n): fd 0 is the console */
-#define	SYS_write	4	/* (int fd, const void *buf, size_t n): fd 1, 2 the console */
+#define	SYS_read	3	/* (int fd, void *buf, size_t n): fd 0 the console, >= 3 a file */
+#define	SYS_write	4	/* (int fd, const void *buf, size_t n): fd 1, 2 the console, >= 3 a file */
 #define	SYS_wait	5	/* (int *status): a reaped child's pid; -ECHILD if none */
 #define	SYS_execve	6	/* (const char *path, char *const argv[]): an embedded program */
 #define	SYS_getpid	7	/* () */
@@ -24,7 +24,12 @@
 #define	SYS_mmap	11	/* (void *addr, size_t len, int prot, int flags): anonymous */
 #define	SYS_munmap	12	/* (void *addr, size_t len) */
 #define	SYS_mprotect	13	/* (void *addr, size_t len, int prot) */
-#define	SYS_MAXSYSCALL	14
+#define	SYS_open	14	/* (const char *name): a flat file system file, fd >= 3 */
+#define	SYS_close	15	/* (int fd) */
+#define	SYS_fsync	16	/* (int fd): its dirty pages to the disk */
+#define	SYS_ftruncate	17	/* (int fd, uint64_t *len) */
+#define	SYS_lseek	18	/* (int fd, uint64_t *off): sets the offset; SEEK_SET only */
+#define	SYS_MAXSYSCALL	19
 
 /* mmap/mprotect prot (VM_PROT_* values) and mmap flags. */
 #define	PROT_READ	0x01

@@ -64,6 +64,7 @@ typedef __builtin_va_list va_list;
 #define	EBUSY		16
 #define	EEXIST		17
 #define	EINVAL		22
+#define	EMFILE		24	/* no free file descriptor */
 #define	EFBIG		27	/* past a file's fixed extent (vfs_flat.c) */
 #define	EROFS		30	/* a write to a read-only disk */
 #define	ERANGE		34
