@@ -15,6 +15,7 @@
 #   make check-layering      machine-independent code names no machine (tools/check-layering.py)
 #   make bench               boot, page-array start-up, grading, DIRECT-pool and disk (bench-disk.py) benchmarks
 #   make bench-vm            buddy allocator benchmarks (host)
+#   make bench-user          fork of a 16 MiB process, faults per fork, a syscall round trip
 #   make fuzz [FUZZTIME=60]  fuzz the buddy allocator (host, clang libFuzzer)
 #   make mutation LAB=NN     grade mechanical mutants of a lab's answer (minutes)
 #   make compile_commands.json   for clangd
@@ -242,6 +243,11 @@ bench: deps
 	$(PYTHON) tools/bench-direct.py
 	$(PYTHON) tools/bench-switch.py
 	$(PYTHON) tools/bench-disk.py
+
+# Processes (tools/bench-user.py): fork of a 16 MiB process, faults per fork, a syscall.
+.PHONY: bench-user
+bench-user: deps
+	$(PYTHON) tools/bench-user.py
 
 # The physical allocator on the host (tests/host/extra.mk), outside `make test`:
 # benchmarks (gcc -O2), and a libFuzzer target (clang, libclang-rt-14-dev).
