@@ -62,15 +62,15 @@ def lcg_bytes(seed: int, n: int) -> bytes:
     return bytes(out)
 
 
-def run_user(vm: Any, prog: str, args: list[str], disks: list[Disk] | None = None
-             ) -> tuple[RunResult, list[str], dict[str, kdata.Line]]:
+def run_user(vm: Any, prog: str, args: list[str], disks: list[Disk] | None = None,
+             mem: str | None = None) -> tuple[RunResult, list[str], dict[str, kdata.Line]]:
     """Run prog under the `user` ktest: the result, the output lines, the other KDATA lines by kind."""
     kw: dict[str, object] = {"user.prog": prog}
     if args:
         kw["user.args"] = ",".join(args)
     if disks:
         kw["user.fs"] = "yes"
-    r = vm.run_pass(["user"], kw, disks=disks or [])
+    r = vm.run_pass(["user"], kw, disks=disks or [], mem=mem)
     lines = vm.kdata(r, "user")
     out = [ln["text"] for ln in lines if ln.kind == "out"]
     rest = {ln.kind: ln for ln in lines if ln.kind != "out"}
@@ -167,3 +167,27 @@ def test_user_files(vm, tmp_path: Path):
         len(got), len(want), "" if len(got) != len(want) else ", first difference at byte %d"
         % next((i for i in range(len(got)) if got[i] != want[i]), -1)))
     vm.check(fs.read("other") == b"keep", r, "after exit the image's `other` changed")
+
+
+ENOMEM = 12
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=120)
+def test_user_forkbomb(vm):
+    """Fork until the kernel says no, in 16 MiB: fork fails with ENOMEM (or a
+    process that cannot get a page is killed, `out of memory`), never a panic;
+    every child is reaped and every page comes back."""
+    r, out, rest = run_user(vm, "forkbomb", [], mem="16M")
+    status = rest["exit"]["status"]
+    vm.check(status in (0, 128 + 9), r, "forkbomb exited with %d: want 0, or 137 if it was "
+             "killed for want of memory" % status)
+    if status == 0:
+        m = re.fullmatch(r"forkbomb: (\d+) children, then error (\d+)", out[0] if out else "")
+        vm.check(m is not None and int(m.group(2)) == ENOMEM and int(m.group(1)) > 0, r,
+                 "forkbomb: first line %r, want `forkbomb: N children, then error %d`"
+                 % (out[:1], ENOMEM))
+        assert m is not None
+        vm.check(out[1:] == ["forkbomb: reaped %s" % m.group(1)], r,
+                 "forkbomb: %r after %s children" % (out[1:], m.group(1)))
+    vm.check(not re.search(r"segmentation fault", r.log), r,
+             "forkbomb: a process was killed with `segmentation fault`, not `out of memory`")

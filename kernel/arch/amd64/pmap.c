@@ -47,6 +47,7 @@
 #include <vm/vm_kern.h>
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
+#include <machine/pcb.h>
 
 #define	PTP_POOL_PAGES	128
 #define	KMEM_ARENA_SIZE	(2u << 20)
@@ -224,6 +225,24 @@ pmap_unmap_temp(void *p)
 	KASSERT(tmap_depth > 0 && va == tmap_stack[tmap_depth - 1],
 	    ("pmap_unmap_temp: %p is not the newest temporary mapping", p));
 	tmap_depth--;
+}
+
+/*
+ * cpu_switch: the LIFO of temporary mappings is the machine's, so the
+ * outgoing thread's entries go into its pcb and the incoming thread's come
+ * back (none, for almost every switch); direct-map addresses need no PTE.
+ */
+void
+pmap_tmap_switch(struct pcb *old, struct pcb *new)
+{
+	KASSERT(tmap_depth <= PCB_TMAP_SAVE, ("%s: a thread switched out holding %d temporary "
+	    "mappings", __func__, tmap_depth));
+	old->pcb_tmap_depth = tmap_depth;
+	for (int i = 0; i < tmap_depth; i++)
+		old->pcb_tmap[i] = tmap_stack[i];
+	for (int i = 0; i < (int)new->pcb_tmap_depth; i++)
+		tmap_stack[i] = new->pcb_tmap[i];
+	tmap_depth = (int)new->pcb_tmap_depth;
 }
 
 /* ---- Page-table pages -------------------------------------------------- */

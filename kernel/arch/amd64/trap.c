@@ -86,22 +86,26 @@ trap_user(struct trapframe *tf)
 {
 	uint64_t cr2;
 
+	int rv;
+
 	switch (tf->tf_trapno) {
 	case T_SYSCALL: {
 		register_t args[6] = { tf->tf_rdi, tf->tf_rsi, tf->tf_rdx, tf->tf_r10,
 		    tf->tf_r8, tf->tf_r9 };
-		register_t rv;
+		register_t ret;
 
 		enable_intr();
-		syscall_dispatch((int)tf->tf_rax, args, &rv);
-		tf->tf_rax = rv;
+		syscall_dispatch((int)tf->tf_rax, args, &ret);
+		tf->tf_rax = ret;
 		return;
 	}
 	case T_PAGEFLT:
 		cr2 = rcr2();		/* before interrupts: another fault would change it */
 		enable_intr();
-		if (trap_pfault(cr2, (tf->tf_err & PGEX_W) != 0) == KERN_SUCCESS)
+		if ((rv = trap_pfault(cr2, (tf->tf_err & PGEX_W) != 0)) == KERN_SUCCESS)
 			return;
+		if (rv == KERN_RESOURCE_SHORTAGE)	/* not the program's fault: SIGKILL's status */
+			proc_kill("out of memory", cr2, tf->tf_rip, 128 + 9);
 		proc_kill("segmentation fault", cr2, tf->tf_rip, trap_status(T_PAGEFLT));
 	default:
 		enable_intr();

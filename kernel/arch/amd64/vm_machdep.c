@@ -29,6 +29,7 @@ cpu_thread_setup(struct thread *td, void (*fn)(void *), void *arg)
 
 	td->td_pcb = (struct pcb *)(top - sizeof(struct pcb));
 	td->td_pcb->pcb_onfault = 0;
+	td->td_pcb->pcb_tmap_depth = 0;
 	td->td_frame = (struct trapframe *)td->td_pcb - 1;
 	sp = (uint64_t *)td->td_frame;
 	*--sp = (uint64_t)fork_trampoline;	/* 16-byte aligned once popped */
@@ -52,6 +53,7 @@ cpu_switch(struct thread *old, struct thread *new)
 		if (new->td_proc->p_vmspace != NULL)
 			pmap_activate(vmspace_pmap(new->td_proc->p_vmspace));
 	}
+	pmap_tmap_switch(old->td_pcb, new->td_pcb);
 	cpu_switch_sp(&old->td_pcb->pcb_sp, new->td_pcb->pcb_sp);
 }
 

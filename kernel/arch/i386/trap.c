@@ -85,22 +85,26 @@ trap_user(struct trapframe *tf)
 {
 	uint32_t cr2;
 
+	int rv;
+
 	switch (tf->tf_trapno) {
 	case T_SYSCALL: {
 		register_t args[6] = { tf->tf_ebx, tf->tf_ecx, tf->tf_edx, tf->tf_esi,
 		    tf->tf_edi, tf->tf_ebp };
-		register_t rv;
+		register_t ret;
 
 		enable_intr();
-		syscall_dispatch((int)tf->tf_eax, args, &rv);
-		tf->tf_eax = rv;
+		syscall_dispatch((int)tf->tf_eax, args, &ret);
+		tf->tf_eax = ret;
 		return;
 	}
 	case T_PAGEFLT:
 		cr2 = rcr2();		/* before interrupts: another fault would change it */
 		enable_intr();
-		if (trap_pfault(cr2, (tf->tf_err & PGEX_W) != 0) == KERN_SUCCESS)
+		if ((rv = trap_pfault(cr2, (tf->tf_err & PGEX_W) != 0)) == KERN_SUCCESS)
 			return;
+		if (rv == KERN_RESOURCE_SHORTAGE)	/* not the program's fault: SIGKILL's status */
+			proc_kill("out of memory", cr2, tf->tf_eip, 128 + 9);
 		proc_kill("segmentation fault", cr2, tf->tf_eip, trap_status(T_PAGEFLT));
 	default:
 		enable_intr();
