@@ -182,29 +182,30 @@ def qemu_requests(r: Any) -> list[tuple[str, int, int]]:
             for m in _TRACE_LINE.finditer(r.qemu_log)]
 
 
+@pytest.mark.parametrize("test", ["swap_pressure", "map_swap"])
 @pytest.mark.vmkit(configs=BOTH, timeout=90)
-def test_swap_pressure(vm, tmp_path: Path):
-    """pageout_pressure's workload on anonymous memory with a 16 MiB swap disk: every
-    read returns what was last written; QEMU's own trace shows at least the pages
-    that could not stay in RAM written and read back, each read of a block written
-    before, no more pages read than the kernel says it paged in; sampled written
-    blocks of the image after exit hold whole pages of the workload's form."""
+def test_swap_pressure(vm, tmp_path: Path, test: str):
+    """pageout_pressure's workload on anonymous memory with a 16 MiB swap disk, on an
+    object (swap_pressure) or through an address space and vm_fault (map_swap):
+    every read returns what was last written; QEMU's own trace shows at least the
+    pages that could not stay in RAM written and read back, each read of a block
+    written before, no more pages read than the kernel says it paged in; sampled
+    written blocks of the image after exit hold whole pages of the workload's form."""
     img = tmp_path / "swap.img"
     img.write_bytes(bytes(SWAP_MIB << 20))
-    r = vm.run_pass(["swap_pressure"], {"pageout.pages": PAGES, "pageout.steps": STEPS,
-                                        "swapdev": 0},
+    r = vm.run_pass([test], {"pageout.pages": PAGES, "pageout.steps": STEPS, "swapdev": 0},
                     mem=MEM, disks=[Disk(str(img))], trace=TRACE)
-    lines = vm.kdata(r, "swap_pressure")
-    vm.check("swap: disk0, %d pages" % (SWAP_MIB << 8) in r.log, r, "swap_pressure: the boot "
+    lines = vm.kdata(r, test)
+    vm.check("swap: disk0, %d pages" % (SWAP_MIB << 8) in r.log, r, test + ": the boot "
              "did not say `swap: disk0, %d pages`" % (SWAP_MIB << 8))
     params, d = one(lines, "params"), one(lines, "daemon")
-    vm.check(params is not None and d is not None, r, "swap_pressure: params/daemon lines missing")
-    want, reads = pressure_model(r.seed, PAGES, STEPS, "swap_pressure")
-    check_reads(vm, r, "swap_pressure", lines, want, reads)
+    vm.check(params is not None and d is not None, r, test + ": params/daemon lines missing")
+    want, reads = pressure_model(r.seed, PAGES, STEPS, test)
+    check_reads(vm, r, test, lines, want, reads)
     checks = {x["when"]: x["ok"] for x in lines if x.kind == "check"}
-    vm.check(checks == {"end": True, "freed": True}, r, "swap_pressure: pages check %s" % checks)
+    vm.check(checks == {"end": True, "freed": True}, r, test + ": pages check %s" % checks)
     reqs = qemu_requests(r)
-    vm.check(all(n % SPP == 0 and s % SPP == 0 for _, s, n in reqs), r, "swap_pressure: a "
+    vm.check(all(n % SPP == 0 and s % SPP == 0 for _, s, n in reqs), r, test + ": a "
              "request that is not whole page-aligned blocks: %s"
              % [q for q in reqs if q[1] % SPP or q[2] % SPP][:3])
     written: set[int] = set()
@@ -215,23 +216,23 @@ def test_swap_pressure(vm, tmp_path: Path):
             written.update(blocks)
             wpages += len(blocks)
         else:
-            vm.check(all(b in written for b in blocks), r, "swap_pressure: QEMU read swap "
+            vm.check(all(b in written for b in blocks), r, test + ": QEMU read swap "
                      "blocks %d..%d before anything was written there" % (blocks[0], blocks[-1]))
             rpages += len(blocks)
     must_leave = PAGES - params["free"]
-    vm.check(wpages >= must_leave, r, "swap_pressure: QEMU wrote %d pages to swap; at least %d "
+    vm.check(wpages >= must_leave, r, test + ": QEMU wrote %d pages to swap; at least %d "
              "of the %d dirty pages could not stay in RAM" % (wpages, must_leave, PAGES))
-    vm.check(rpages >= must_leave, r, "swap_pressure: QEMU read %d pages from swap; the final "
+    vm.check(rpages >= must_leave, r, test + ": QEMU read %d pages from swap; the final "
              "sweep alone must bring back at least %d" % (rpages, must_leave))
-    vm.check(rpages == d["pageins"] and rpages <= len(reads), r, "swap_pressure: QEMU read %d "
+    vm.check(rpages == d["pageins"] and rpages <= len(reads), r, test + ": QEMU read %d "
              "pages, the kernel counts %d page-ins, the workload made %d reads (a page still "
              "resident or cached must cost no read)" % (rpages, d["pageins"], len(reads)))
-    vm.check(wpages == d["laundered"] and d["errors"] == 0, r, "swap_pressure: QEMU wrote %d "
+    vm.check(wpages == d["laundered"] and d["errors"] == 0, r, test + ": QEMU wrote %d "
              "pages, the kernel says it sent %d (%d failed)" % (wpages, d["laundered"], d["errors"]))
     image = img.read_bytes()
     sample = sorted(written)[::max(1, len(written) // 32)]
     bad = [b for b in sample if not form_ok(image[b * 4096:(b + 1) * 4096])]
-    vm.check(not bad, r, "swap_pressure: swap blocks %s, written during the run, do not hold a "
+    vm.check(not bad, r, test + ": swap blocks %s, written during the run, do not hold a "
              "page of the workload after exit" % bad[:5])
 
 

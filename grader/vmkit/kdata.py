@@ -329,7 +329,7 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "msleep_timeout": MSLEEP_TIMEOUT, "wakeup_one": WAKEUP_ONE, "switch_bench": SWITCH_BENCH,
     "object_pages": OBJECT_PAGES, "object_states": OBJECT_STATES, "object_cache": OBJECT_CACHE,
     "pageout_pressure": PAGEOUT_PRESSURE, "pageout_nopager": PAGEOUT_NOPAGER,
-    "swap_pressure": PAGEOUT_PRESSURE,
+    "swap_pressure": PAGEOUT_PRESSURE, "map_swap": PAGEOUT_PRESSURE,
     "map_find": MAP_FIND, "map_fork": MAP_FORK, "map_protect": MAP_PROTECT,
     "user": USER,
 }.items()}

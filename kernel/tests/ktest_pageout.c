@@ -15,6 +15,10 @@
  *   swap_pressure     the same workload on anonymous memory (OBJT_DEFAULT)
  *                     with a swap disk: the swap pager takes it over; the
  *                     grader also counts the disk's requests in QEMU's trace.
+ *   map_swap          swap_pressure's workload through an address space:
+ *                     each access is a fault (vm_fault: zero fill, swap-in,
+ *                     reactivation) and then a load or store through the
+ *                     mapping the fault made, as a user program's would be.
  *   pageout_nopager   dirty anonymous pages beyond RAM with no swap (or a
  *                     swap disk too small): vm_page_grab(VM_ALLOC_RETRY)
  *                     must end in NULL (ENOMEM) with a message, not hang.
@@ -37,6 +41,7 @@
 #include <vm/vm_param.h>
 #include <vm/vm_page.h>
 #include <vm/vm_object.h>
+#include <vm/vm_map.h>
 #include <vm/vm_pager.h>
 #include <vm/vm_pageout.h>
 #include <vm/vm_lock.h>
@@ -293,12 +298,74 @@ page_put(vm_page_t m, bool fresh)
 	vm_page_wakeup(m);
 }
 
+/*
+ * map_swap's accesses: fault va in, then, with preemption off so that the
+ * page daemon cannot take the page meanwhile, use the page the pmap maps
+ * there - as a CPU would through its TLB.  A page gone again (unmapped) or
+ * busy with a pageout (a store must wait for the write, as a write fault
+ * would on a write-protected page) means fault again.  A store dirties the
+ * page itself: the mapping may have been cleaned since the fault.
+ */
+static struct vmspace *pressure_vm;
+static vm_offset_t pressure_base;
+
+static vm_page_t
+map_access_begin(struct ktest_ctx *t, vm_pindex_t p, bool write)
+{
+	vm_offset_t va = pressure_base + ptoa(p);
+	vm_paddr_t pa;
+	vm_page_t m;
+	int rv;
+
+	for (;;) {
+		rv = vm_fault(&pressure_vm->vm_map, va, write ? VM_PROT_RW : VM_PROT_READ, 0);
+		if (rv != KERN_SUCCESS) {
+			ktest_fail(t, "fault on page %ju: %s", (uintmax_t)p, vm_fault_result_name(rv));
+			return (NULL);
+		}
+		critical_enter();
+		if ((pa = pmap_extract(vmspace_pmap(pressure_vm), va)) != 0) {
+			m = PHYS_TO_VM_PAGE(pa);
+			if (!write || (m->busy == 0 && (m->oflags & VPO_BUSY) == 0))
+				return (m);		/* in a critical section */
+		}
+		critical_exit();
+	}
+}
+
+static bool
+map_page_write(struct ktest_ctx *t, vm_pindex_t p, uint64_t key)
+{
+	vm_page_t m = map_access_begin(t, p, true);
+
+	if (m == NULL)
+		return (false);
+	vm_page_dirty(m);
+	form_fill(m, key);
+	critical_exit();
+	return (true);
+}
+
+static bool
+map_page_read(struct ktest_ctx *t, vm_pindex_t p, uint64_t *sum)
+{
+	vm_page_t m = map_access_begin(t, p, false);
+
+	if (m == NULL)
+		return (false);
+	*sum = page_sum(m);
+	critical_exit();
+	return (true);
+}
+
 static bool
 page_write(struct ktest_ctx *t, vm_object_t obj, vm_pindex_t p, uint64_t key)
 {
 	vm_page_t m;
 	bool fresh;
 
+	if (pressure_vm != NULL)
+		return (map_page_write(t, p, key));
 	VM_OBJECT_LOCK(obj);
 	if ((m = page_get(t, obj, p, false, &fresh)) != NULL) {
 		vm_page_dirty(m);
@@ -318,6 +385,8 @@ page_read(struct ktest_ctx *t, vm_object_t obj, vm_pindex_t p, uint64_t *sum)
 	vm_page_t m;
 	bool fresh;
 
+	if (pressure_vm != NULL)
+		return (map_page_read(t, p, sum));
 	VM_OBJECT_LOCK(obj);
 	if ((m = page_get(t, obj, p, true, &fresh)) != NULL) {
 		*sum = page_sum(m);
@@ -366,7 +435,7 @@ report_check(struct ktest_ctx *t, const char *when)
  * which the swap pager takes over.
  */
 static void
-pressure_run(struct ktest_ctx *t, objtype_t type)
+pressure_run(struct ktest_ctx *t, objtype_t type, bool mapped)
 {
 	uint64_t npages = 0, steps = 0;
 	struct vmmeter c0 = cnt;
@@ -387,6 +456,14 @@ pressure_run(struct ktest_ctx *t, objtype_t type)
 		KT_CHECK(t, ktp_start(npages), "no memory for the test pager");
 	obj = vm_object_allocate(type, npages);
 	KT_CHECK(t, obj != NULL, "vm_object_allocate failed");
+	if (mapped) {
+		pressure_vm = vmspace_alloc(0x400000, 0x400000 + ptoa(npages + 1));
+		pressure_base = 0x400000;
+		KT_CHECK(t, pressure_vm != NULL && vm_map_insert(&pressure_vm->vm_map, obj, 0,
+		    pressure_base, pressure_base + ptoa(npages), VM_PROT_RW, VM_PROT_ALL, 0) ==
+		    KERN_SUCCESS, "mapping the object failed");
+		vm_object_reference(obj);		/* the map's; ours is dropped below */
+	}
 	for (vm_pindex_t p = 0; p < npages && !t->failed; p++)
 		(void)page_write(t, obj, p, rng_next(&t->rng) | 1);
 	for (uint64_t i = 0; i < steps && !t->failed; i++) {
@@ -411,6 +488,10 @@ pressure_run(struct ktest_ctx *t, objtype_t type)
 		ktest_data(t, "pager puts %u pages %u gets %u bad %u sync %u", ktp.puts,
 		    ktp.put_pages, ktp.gets, ktp.bad, ktp.sync);
 	report_check(t, "end");
+	if (pressure_vm != NULL) {
+		vmspace_free(pressure_vm);
+		pressure_vm = NULL;
+	}
 	vm_object_deallocate(obj);
 	if (type == OBJT_TEST)
 		ktp_stop();
@@ -419,7 +500,7 @@ pressure_run(struct ktest_ctx *t, objtype_t type)
 
 KTEST(pageout_pressure, KTEST_VM | KTEST_EXPLICIT)
 {
-	pressure_run(t, OBJT_TEST);
+	pressure_run(t, OBJT_TEST, false);
 }
 
 /*
@@ -429,7 +510,13 @@ KTEST(pageout_pressure, KTEST_VM | KTEST_EXPLICIT)
  */
 KTEST(swap_pressure, KTEST_VM | KTEST_EXPLICIT)
 {
-	pressure_run(t, OBJT_DEFAULT);
+	pressure_run(t, OBJT_DEFAULT, false);
+}
+
+/* map_swap: swap_pressure through an address space and vm_fault. */
+KTEST(map_swap, KTEST_VM | KTEST_EXPLICIT)
+{
+	pressure_run(t, OBJT_DEFAULT, true);
 }
 
 /*

@@ -302,13 +302,16 @@ vm_map_protect(vm_map_t map, vm_offset_t start, vm_offset_t end, vm_prot_t new_p
 		vm_map_unlock(map);
 		return (KERN_INVALID_ADDRESS);
 	}
-	if ((rv = vm_map_clip_range(map, start, end, &first)) != KERN_SUCCESS)
-		goto out;
+	/* Check all of it before clipping anything: a refusal changes nothing. */
+	if (!vm_map_lookup_entry(map, start, &first))
+		first = first->next;
 	for (e = first; e != &map->header && e->start < end; e = e->next)
 		if ((new_prot & e->max_protection) != new_prot) {
 			rv = KERN_PROTECTION_FAILURE;
 			goto out;
 		}
+	if ((rv = vm_map_clip_range(map, start, end, &first)) != KERN_SUCCESS)
+		goto out;
 	for (e = first; e != &map->header && e->start < end; e = e->next) {
 		vm_prot_t old = e->protection;
 

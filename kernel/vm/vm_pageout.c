@@ -65,6 +65,7 @@ static u_int vm_pageout_fruitless;	/* (f) passes in a row that reclaimed nothing
  */
 struct pass_stats {
 	u_int	scanned, react, deact, aged, cached, freed, laundered, nopager;
+	u_int	skipped;	/* busy, held, or its object locked elsewhere: try again later */
 };
 
 static u_int
@@ -309,6 +310,7 @@ vm_pageout_scan_inactive(int shortage, int pass, bool forced, struct pass_stats 
 		if (object == NULL || m->hold_count != 0 || m->busy != 0 ||
 		    (m->oflags & VPO_BUSY) != 0 || !mtx_trylock(&object->mtx)) {
 			vm_pageq_requeue(m);
+			st->skipped++;
 			continue;
 		}
 		shortage -= vm_pageout_inactive_page(m, pass, forced, st);
@@ -337,6 +339,7 @@ vm_pageout_scan_active(int shortage, struct pass_stats *st)
 		if (object == NULL || m->hold_count != 0 || m->busy != 0 ||
 		    (m->oflags & VPO_BUSY) != 0 || !mtx_trylock(&object->mtx)) {
 			vm_pageq_requeue(m);
+			st->skipped++;
 			continue;
 		}
 		act = 0;
@@ -348,6 +351,7 @@ vm_pageout_scan_active(int shortage, struct pass_stats *st)
 		m->flags &= ~PG_REFERENCED;
 		if (act != 0) {
 			vm_pageq_requeue(m);
+			st->aged++;	/* progress too: its reference is used up, it can decline next */
 		} else {
 			m->act_count -= MIN(m->act_count, ACT_DECLINE);
 			if (object->ref_count == 0 || m->act_count == 0) {
@@ -399,8 +403,11 @@ vm_pageout_scan(int pass, bool forced, struct pass_stats *stp)
  * back, or with ENOMEM once VM_PAGEOUT_FRUITLESS_MAX passes in a row have
  * reclaimed nothing with no write in flight that could still free
  * something - dirty pages with no pager, or a full swap - or at once when
- * a pass moved no page at all (the kernel has no process to kill, as
- * FreeBSD's vm_pageout_oom would).
+ * every page a pass looked at was dirty with no pager to write it.  A pass
+ * that merely moved nothing is no proof: pages may be busy, their objects
+ * locked by a fault in progress, or the pass cut short (a scan stops at the
+ * shortage).  The kernel has no process to kill, as FreeBSD's
+ * vm_pageout_oom would.
  */
 static void
 vm_pageout_settle(const struct pass_stats *st)
@@ -408,8 +415,8 @@ vm_pageout_settle(const struct pass_stats *st)
 	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
 	if (pass_reclaimed(st) != 0 || vm_pageout_inflight != 0)
 		vm_pageout_fruitless = 0;
-	else if (st->aged + st->deact == 0)
-		vm_pageout_fruitless = VM_PAGEOUT_FRUITLESS_MAX;	/* nothing moved at all */
+	else if (st->scanned > 0 && st->nopager == st->scanned)
+		vm_pageout_fruitless = VM_PAGEOUT_FRUITLESS_MAX;	/* all dirty, no pager: proof */
 	else
 		vm_pageout_fruitless++;
 	if (!vm_page_count_min()) {

@@ -124,6 +124,34 @@ pmap_zero_page(vm_page_t m __unused)
 }
 
 /*
+ * Address spaces (vm_map.c): a pmap is only a token here, and with no page
+ * tables there is never a mapping to remove or protect.
+ */
+static struct host_pmap { int dummy; } host_pmaps;
+
+pmap_t
+pmap_create(void)
+{
+	return ((pmap_t)&host_pmaps);
+}
+
+void
+pmap_destroy(pmap_t pmap __unused)
+{
+}
+
+void
+pmap_remove(pmap_t pmap __unused, vm_offset_t sva __unused, vm_offset_t eva __unused)
+{
+}
+
+void
+pmap_protect(pmap_t pmap __unused, vm_offset_t sva __unused, vm_offset_t eva __unused,
+    vm_prot_t prot __unused)
+{
+}
+
+/*
  * kern_mutex.c blocks a contender with mi_switch(); the host has one
  * thread, so a sleep mutex found owned can only be a lock leak or a
  * recursion the kernel would deadlock on.
