@@ -304,6 +304,12 @@ MAP_PROTECT = ["params pages=<pages:dec> window=<a:dec>-<b:dec>",
                "raise <what:word> rv=<rv:dec>",
                "after <i:dec> write=<write:dec>"]
 
+# User programs (kernel/tests/ktest_user.c).
+USER = ["out <text:text>",
+        "exit pid=<pid:dec> status=<status:dec>",
+        "faults zfod=<zfod:dec> cow=<cow:dec> optim=<optim:dec>",
+        "pages before=<before:dec> after=<after:dec> procs=<procs:dec>"]
+
 # The page daemon (kernel/tests/ktest_pageout.c).
 PAGEOUT_PRESSURE = [
     "params pages <pages:dec> steps <steps:dec> free <free:dec>",
@@ -338,6 +344,7 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "swap_pressure": PAGEOUT_PRESSURE, "map_swap": PAGEOUT_PRESSURE,
     "map_find": MAP_FIND, "map_fork": MAP_FORK, "map_protect": MAP_PROTECT,
     "dump_pattern": DUMP_PATTERN, "dump_panic": DUMP_PATTERN,
+    "user": USER,
 }.items()}
 
 

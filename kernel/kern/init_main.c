@@ -67,6 +67,7 @@ mi_startup(const struct mi_bootinfo *bi)
 	vm_mem_init();				/* the VM system: page array, allocator, kmem */
 	kenv_check();				/* vm.blacklist= may have been refused */
 	kthread_start();			/* the idle thread; interrupts on: the clock preempts */
+	proc_init();				/* processes: proc0, the process tree */
 	disk_init();				/* find the disks (PCI), attach their drivers */
 	flatfs_init();				/* files: mounted at the first use (fsdev=) */
 	swap_pager_swapon();			/* swapdev= or the only disk, or no swap */

@@ -99,6 +99,15 @@ thread_reap(void)
 	}
 }
 
+/* Free the dead threads now (wait: a process's thread, so its stack goes back at once). */
+void
+thread_reap_dead(void)
+{
+	critical_enter();
+	thread_reap();
+	critical_exit();
+}
+
 int
 kthread_create(void (*fn)(void *), void *arg, struct thread **tdp, const char *fmt, ...)
 {

@@ -31,6 +31,19 @@ TRAP_NOERR(36); TRAP_NOERR(37); TRAP_NOERR(38); TRAP_NOERR(39)
 TRAP_NOERR(40); TRAP_NOERR(41); TRAP_NOERR(42); TRAP_NOERR(43)
 TRAP_NOERR(44); TRAP_NOERR(45); TRAP_NOERR(46); TRAP_NOERR(47)
 
+/*
+ * System calls enter through `int $0x80' (a DPL 3 interrupt gate), not
+ * SYSCALL: SYSCALL leaves %rsp the user's, so it would need swapgs and a
+ * per-CPU scratch area to find the kernel stack, and it saves %rip/%rflags
+ * in %rcx/%r11 rather than a frame; the interrupt gate switches to rsp0
+ * and pushes the same frame as every other trap, which fork copies and
+ * execve builds, and i386 uses the same path.  Under TCG the cycles
+ * SYSCALL saves vanish in the emulation.
+ */
+	.globl	vector_syscall
+TRAP_NOERR(128)
+	.set	vector_syscall, vector128
+
 alltraps:
 	pushq	%r15
 	pushq	%r14
@@ -49,6 +62,8 @@ alltraps:
 	pushq	%rdi
 	movq	%rsp, %rdi
 	call	trap
+	.globl	trapret
+trapret:			/* cpu_enter_user: a frame built by hand */
 	popq	%rdi
 	popq	%rsi
 	popq	%rdx
@@ -97,6 +112,35 @@ probe_write:
 	movq	$0, probe_onfault
 	xorl	%eax, %eax
 	ret
+
+/*
+ * int copy_guarded(void *dst, const void *src, size_t len, register_t *onfault):
+ * copyin/copyout's copy.  *onfault (the thread's pcb_onfault) holds the
+ * recovery point while it runs: a fault on a user address that vm_fault
+ * cannot resolve resumes at copy_fault (%r8 survives: the trap frame saves
+ * it), which returns EFAULT.
+ */
+	.globl	copy_guarded
+copy_guarded:
+	movq	%rcx, %r8
+	movq	$copy_fault, (%r8)
+	movq	%rdx, %rcx
+	cld
+	rep movsb
+	movq	$0, (%r8)
+	xorl	%eax, %eax
+	ret
+copy_fault:
+	movq	$0, (%r8)
+	movl	$14, %eax		/* EFAULT */
+	ret
+
+/* void cpu_enter_user_frame(struct trapframe *tf): leave for user mode through tf. */
+	.globl	cpu_enter_user_frame
+cpu_enter_user_frame:
+	cli
+	movq	%rdi, %rsp
+	jmp	trapret
 
 probe_fault:
 	movq	$0, probe_onfault

@@ -99,8 +99,18 @@ gdt_idt_init(void)
 		    (uint16_t)(off >> 16), (uint32_t)(off >> 32), 0 };
 	}
 	idt[T_DOUBLEFLT].ist = 1;
+	/* 0xee: present, DPL 3 (user mode may `int $0x80'), 64-bit interrupt gate. */
+	idt[T_SYSCALL] = (struct gatedesc){ (uint16_t)(uint64_t)vector_syscall, GSEL_KCODE, 0, 0xee,
+	    (uint16_t)((uint64_t)vector_syscall >> 16), (uint32_t)((uint64_t)vector_syscall >> 32), 0 };
 	__asm__ volatile("lidt %0" : : "m"(id));
 	__asm__ volatile("ltr %w0" : : "r"(GSEL_TSS));
+}
+
+/* Where the CPU switches stacks on a trap from user mode: the thread's frame top. */
+void
+cpu_set_kstack(vm_offset_t top)
+{
+	common_tss.rsp[0] = top;
 }
 
 /* ---- The memory map ---------------------------------------------------- */

@@ -47,6 +47,7 @@
 #include <vm/vm_kern.h>
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
+#include <machine/pcb.h>
 
 #define	PTP_POOL_PAGES	128
 #define	KMEM_ARENA_SIZE	(2u << 20)
@@ -239,6 +240,24 @@ pmap_unmap_temp(void *p)
 	KASSERT(tmap_depth > 0 && va == tmap_stack[tmap_depth - 1],
 	    ("pmap_unmap_temp: %p is not the newest temporary mapping", p));
 	tmap_depth--;
+}
+
+/*
+ * cpu_switch: the LIFO of temporary mappings is the machine's, so the
+ * outgoing thread's entries go into its pcb and the incoming thread's come
+ * back (none, for almost every switch); direct-map addresses need no PTE.
+ */
+void
+pmap_tmap_switch(struct pcb *old, struct pcb *new)
+{
+	KASSERT(tmap_depth <= PCB_TMAP_SAVE, ("%s: a thread switched out holding %d temporary "
+	    "mappings", __func__, tmap_depth));
+	old->pcb_tmap_depth = tmap_depth;
+	for (int i = 0; i < tmap_depth; i++)
+		old->pcb_tmap[i] = tmap_stack[i];
+	for (int i = 0; i < (int)new->pcb_tmap_depth; i++)
+		tmap_stack[i] = new->pcb_tmap[i];
+	tmap_depth = (int)new->pcb_tmap_depth;
 }
 
 /* ---- Page-table pages -------------------------------------------------- */
@@ -579,8 +598,10 @@ pmap_remove_pte(pmap_t pmap, vm_offset_t va, pt_entry_t *pte)
 static pt_entry_t
 pmap_enter_pte(vm_page_t m, vm_offset_t va, vm_prot_t prot, u_int flags)
 {
-	pt_entry_t npte = VM_PAGE_TO_PHYS(m) | PG_V | pg_nx;
+	pt_entry_t npte = VM_PAGE_TO_PHYS(m) | PG_V;
 
+	if ((prot & VM_PROT_EXECUTE) == 0)
+		npte |= pg_nx;		/* user text runs: only what may execute lacks NX */
 	if ((prot & VM_PROT_WRITE) != 0)
 		npte |= PG_RW;
 	if (va < VM_MAXUSER_ADDRESS)

@@ -30,6 +30,16 @@ TRAP_NOERR(36); TRAP_NOERR(37); TRAP_NOERR(38); TRAP_NOERR(39)
 TRAP_NOERR(40); TRAP_NOERR(41); TRAP_NOERR(42); TRAP_NOERR(43)
 TRAP_NOERR(44); TRAP_NOERR(45); TRAP_NOERR(46); TRAP_NOERR(47)
 
+/*
+ * System calls enter through `int $0x80' (an interrupt gate user mode may
+ * use, DPL 3), not SYSENTER: the same trap frame and path as every other
+ * entry, so fork copies and execve builds one kind of frame, and under TCG
+ * the few cycles SYSENTER would save are lost in the noise.
+ */
+	.globl	vector_syscall
+TRAP_NOERR(128)
+	.set	vector_syscall, vector128
+
 alltraps:
 	pushl	%ds
 	pushl	%es
@@ -42,6 +52,8 @@ alltraps:
 	pushl	%esp
 	call	trap
 	addl	$4, %esp
+	.globl	trapret
+trapret:			/* cpu_enter_user: a frame built by hand */
 	popal
 	popl	%gs
 	popl	%fs
@@ -84,6 +96,44 @@ probe_write:
 	movl	$0, probe_onfault
 	xorl	%eax, %eax
 	ret
+
+/*
+ * int copy_guarded(void *dst, const void *src, size_t len, register_t *onfault):
+ * copyin/copyout's copy.  *onfault (the thread's pcb_onfault) holds the
+ * recovery point while it runs: a fault on a user address that vm_fault
+ * cannot resolve resumes at copy_fault, which returns EFAULT.
+ */
+	.globl	copy_guarded
+copy_guarded:
+	pushl	%esi
+	pushl	%edi
+	movl	24(%esp), %eax		/* onfault (past edi, esi, the return address) */
+	movl	$copy_fault, (%eax)
+	movl	12(%esp), %edi
+	movl	16(%esp), %esi
+	movl	20(%esp), %ecx
+	cld
+	rep movsb
+	movl	24(%esp), %eax
+	movl	$0, (%eax)
+	xorl	%eax, %eax
+	popl	%edi
+	popl	%esi
+	ret
+copy_fault:
+	movl	24(%esp), %eax
+	movl	$0, (%eax)
+	movl	$14, %eax		/* EFAULT */
+	popl	%edi
+	popl	%esi
+	ret
+
+/* void cpu_enter_user_frame(struct trapframe *tf): leave for user mode through tf. */
+	.globl	cpu_enter_user_frame
+cpu_enter_user_frame:
+	cli
+	movl	4(%esp), %esp
+	jmp	trapret
 
 probe_fault:
 	movl	$0, probe_onfault

@@ -104,6 +104,7 @@ tss_init(void)
 	    .cs = GSEL_KCODE, .ss = GSEL_KDATA, .ds = GSEL_KDATA, .es = GSEL_KDATA,
 	    .fs = GSEL_KDATA, .gs = GSEL_KDATA, .iomap = sizeof(struct i386tss) };
 	common_tss.iomap = sizeof(struct i386tss);
+	common_tss.ss0 = GSEL_KDATA;	/* esp0: cpu_set_kstack, per thread switched to */
 	tss_desc(&gdt[GSEL_TSS >> 3], &common_tss);
 	tss_desc(&gdt[GSEL_DFTSS >> 3], &dblfault_tss);
 	__asm__ volatile("ltr %w0" : : "r"(GSEL_TSS));
@@ -128,7 +129,17 @@ gdt_idt_init(void)
 		/* 0x8e: present, ring 0, 32-bit interrupt gate (IF cleared). */
 		idt[i] = (struct gatedesc){ off & 0xffff, GSEL_KCODE, 0, 0x8e, off >> 16 };
 	}
+	/* 0xee: present, DPL 3 (user mode may `int $0x80'), 32-bit interrupt gate. */
+	idt[T_SYSCALL] = (struct gatedesc){ (uint32_t)vector_syscall & 0xffff, GSEL_KCODE, 0, 0xee,
+	    (uint32_t)vector_syscall >> 16 };
 	__asm__ volatile("lidt %0" : : "m"(id));
+}
+
+/* Where the CPU switches stacks on a trap from user mode: the thread's frame top. */
+void
+cpu_set_kstack(vm_offset_t top)
+{
+	common_tss.esp0 = (uint32_t)top;
 }
 
 /* ---- The memory map ---------------------------------------------------- */

@@ -58,6 +58,7 @@
 #include <vm/vm_kern.h>
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
+#include <machine/pcb.h>
 
 #define	PTP_POOL_PAGES	128
 #define	KMEM_ARENA_SIZE	(2u << 20)
@@ -198,6 +199,30 @@ pmap_unmap_temp(void *p)
 	*kpte(va) = 0;
 	invlpg(va);
 	tmap_depth--;
+}
+
+/*
+ * cpu_switch: the slots are one LIFO for the machine, so the outgoing
+ * thread's mappings go into its pcb and the incoming thread's come back
+ * (none, for almost every switch).
+ */
+void
+pmap_tmap_switch(struct pcb *old, struct pcb *new)
+{
+	int n = MAX(tmap_depth, (int)new->pcb_tmap_depth);
+
+	KASSERT(tmap_depth <= PCB_TMAP_SAVE, ("%s: a thread switched out holding %d temporary "
+	    "mappings", __func__, tmap_depth));
+	old->pcb_tmap_depth = tmap_depth;
+	for (int i = 0; i < tmap_depth; i++)
+		old->pcb_tmap[i] = *kpte(TMAP_BASE + (vm_offset_t)i * PAGE_SIZE);
+	for (int i = 0; i < n; i++) {
+		vm_offset_t va = TMAP_BASE + (vm_offset_t)i * PAGE_SIZE;
+
+		*kpte(va) = i < (int)new->pcb_tmap_depth ? (pt_entry_t)new->pcb_tmap[i] : 0;
+		invlpg(va);
+	}
+	tmap_depth = (int)new->pcb_tmap_depth;
 }
 
 /* ---- Page-table pages -------------------------------------------------- */
@@ -526,17 +551,24 @@ pmap_create(void)
 		return (NULL);
 	}
 	for (int i = 0; i < NPDPTE - 1; i++)
-		pmap->pm_pd[i] = pmap_ptp_alloc();
+		if ((pmap->pm_pd[i] = pmap_ptp_alloc()) == 0) {
+			/* Out of memory (a fork bomb): fail, as malloc would. */
+			while (i-- > 0)
+				pmap_ptp_free(pmap->pm_pd[i]);
+			pdpt_used[(pmap->pm_pdpt - &pdpt_pool[0][0]) / NPDPTE] = false;
+			free(pmap);
+			return (NULL);
+		}
 	pmap->pm_pd[NPDPTE - 1] = kernel_pmap->pm_pd[NPDPTE - 1];	/* shared */
-	for (int i = 0; i < NPDPTE; i++) {
-		KASSERT(pmap->pm_pd[i] != 0, ("pmap_create: out of page-table pages"));
+	for (int i = 0; i < NPDPTE; i++)
 		pmap->pm_pdpt[i] = pmap->pm_pd[i] | PG_V;
-	}
 	pmap->pm_cr3 = (uint32_t)pmap_kextract((vm_offset_t)pmap->pm_pdpt);
 	(void)pd;
 #else
-	pmap->pm_pd[0] = pmap_ptp_alloc();
-	KASSERT(pmap->pm_pd[0] != 0, ("pmap_create: out of page-table pages"));
+	if ((pmap->pm_pd[0] = pmap_ptp_alloc()) == 0) {	/* out of memory: fail, as malloc would */
+		free(pmap);
+		return (NULL);
+	}
 	pd = pmap_map_temp(pmap->pm_pd[0]);
 	memcpy(&pd[KERNBASE >> PDRSHIFT],
 	    (void *)(uintptr_t)(kernel_pmap->pm_pd[0] + KERNBASE + (KERNBASE >> PDRSHIFT) * sizeof(*pd)),

@@ -32,6 +32,9 @@
 
 struct mtx;
 struct pcb;
+struct proc;
+struct trapframe;
+struct vmspace;
 
 enum td_state { TDS_INACTIVE, TDS_RUNQ, TDS_RUNNING, TDS_SLEEPING, TDS_BLOCKED, TDS_DEAD };
 
@@ -61,6 +64,8 @@ struct thread {
 	void		*td_arg;	/* (c) */
 	struct mtx	*td_locks[WITNESS_MAXHELD];	/* (k) held, in order taken (witness) */
 	int		 td_nlocks;	/* (k) */
+	struct proc	*td_proc;	/* (c) the process it runs, or NULL: a kernel thread */
+	struct trapframe *td_frame;	/* (c) the user frame, just below the pcb */
 };
 /* (c) constant after creation, (i) changed with interrupts off, (k) curthread's own */
 
@@ -83,6 +88,7 @@ int	kthread_create(void (*fn)(void *), void *arg, struct thread **tdp, const cha
 void	kthread_create_static(struct thread *td, void *stack, void (*fn)(void *), void *arg,
 	    const char *name);	/* KSTACK_PAGES of stack, a never-ending boot daemon */
 void	kthread_exit(void) __noreturn;		/* fn returning == kthread_exit() */
+void	thread_reap_dead(void);			/* free dead threads' stacks now */
 void	sched_init(void);			/* mi_startup's first line */
 void	kthread_start(void);			/* mi_startup, after the VM: idle thread, clock on */
 void	sched_yield(void);			/* give up the rest of the slice */
@@ -113,5 +119,58 @@ void	setrunnable(struct thread *td);		/* off a sleep queue onto the run queue */
 void	cpu_switch(struct thread *old, struct thread *new);
 void	cpu_thread_setup(struct thread *td, void (*fn)(void *), void *arg);
 void	fork_exit(void (*fn)(void *), void *arg) __noreturn;	/* a new thread's first C */
+
+/*
+ * Processes (kern_proc.c): a process is one thread with an address space.
+ * `run' in the monitor and the `user' ktest start them as children of
+ * proc0 (the kernel, pid 0, no address space); a process that exits stays
+ * a zombie, holding its exit status, until its parent waits for it; its
+ * children go to proc0.
+ *
+ * Locks: (p) proctree_mtx (the process tree, states, pids); (c) constant.
+ */
+#define	PROC_COMM	16
+#define	PROC_NFILES	16		/* descriptors: 0-2 the console, 3.. files */
+
+enum p_state { PRS_NEW, PRS_NORMAL, PRS_ZOMBIE };
+
+struct ofile;
+struct proc {
+	LIST_ENTRY(proc) p_list;		/* (p) allproc */
+	LIST_ENTRY(proc) p_sibling;		/* (p) the parent's p_children */
+	LIST_HEAD(, proc) p_children;		/* (p) */
+	struct proc	*p_pptr;		/* (p) the parent */
+	int		 p_pid;			/* (c) */
+	char		 p_comm[PROC_COMM];	/* (k) the program's name (execve) */
+	enum p_state	 p_state;		/* (p) */
+	int		 p_xstat;		/* (p) exit status, once a zombie */
+	struct vmspace	*p_vmspace;		/* (k) the address space */
+	struct thread	*p_thread;		/* (c) its only thread */
+	struct ofile	*p_fd[PROC_NFILES];	/* (k) open files (kern_descrip.c); NULL: free */
+};
+
+extern struct proc proc0;
+void	proc_init(void);
+int	proc_spawn(const char *path, char *const argv[], int *pidp);	/* a child of proc0 */
+int	proc_wait(struct proc *parent, int pid, int *status, bool block);	/* reaped pid, or -errno */
+void	proc_exit(int status) __noreturn;	/* curthread's process */
+void	proc_kill(const char *why, vm_offset_t addr, vm_offset_t pc, int status) __noreturn;
+int	proc_fork(int *childpid);
+int	proc_count(void);			/* processes not yet reaped */
+int	fd_fork(struct proc *p1, struct proc *p2);	/* kern_descrip.c: the child's own opens */
+void	fd_close_all(struct proc *p);
+extern void (*proc_output_hook)(const char *buf, size_t len);	/* set: takes console writes */
+
+/* Machine-dependent: entering and leaving user mode (arch/.../vm_machdep.c). */
+void	cpu_enter_user(struct thread *td) __noreturn;	/* return to user through td_frame */
+void	cpu_exec_setregs(struct thread *td, vm_offset_t entry, vm_offset_t sp,
+	    register_t arg0, register_t arg1);	/* a fresh frame: pc, sp, two arguments */
+void	cpu_fork_frame(struct thread *td2, struct thread *td1);	/* the child returns 0 */
+int	copy_guarded(void *dst, const void *src, size_t len, register_t *onfault);
+
+/* The MI trap side (subr_trap.c), called by the machine's trap(). */
+int	trap_pfault(vm_offset_t va, bool write);	/* KERN_* from vm_fault on the process's map */
+register_t *trap_onfault(void);			/* the thread's copy recovery point, or NULL */
+void	syscall_dispatch(int code, const register_t args[6], register_t *rv);	/* rv: value or -errno */
 
 #endif /* !_SYS_PROC_H_ */

@@ -33,6 +33,16 @@ void	*memset(void *, int, size_t);
 void	*memcpy(void *, const void *, size_t);
 void	*memmove(void *, const void *, size_t);
 int	memcmp(const void *, const void *, size_t);
+
+/*
+ * Copies between the kernel and the current process's user memory
+ * (subr_trap.c): 0, or EFAULT for an address that is not the process's to
+ * touch that way (a kernel address, unmapped, past the end of user space,
+ * read-only for copyout); never a panic.
+ */
+int	copyin(const void *uaddr, void *kaddr, size_t len);
+int	copyout(const void *kaddr, void *uaddr, size_t len);
+int	copyinstr(const void *uaddr, void *kaddr, size_t len, size_t *done);	/* ENAMETOOLONG */
 size_t	strlen(const char *);
 int	strcmp(const char *, const char *);
 int	strncmp(const char *, const char *, size_t);

@@ -51,19 +51,27 @@ typedef __builtin_va_list va_list;
 
 /* errno values returned by kernel functions (positive, as in BSD). */
 #define	ENOENT		2
+#define	ESRCH		3	/* no such process */
 #define	EIO		5	/* the device failed or did not answer */
 #define	ENXIO		6
+#define	E2BIG		7	/* execve: arguments too long */
+#define	ENOEXEC		8	/* execve: not a program this kernel runs */
+#define	EBADF		9	/* not an open file descriptor */
+#define	ECHILD		10	/* wait: no children */
 #define	ENOMEM		12
+#define	EACCES		13	/* mprotect above the maximum protection */
 #define	EFAULT		14
 #define	EBUSY		16
 #define	ENODEV		19	/* no such device (no dump disk, no polled path) */
 #define	EEXIST		17
 #define	EINVAL		22
+#define	EMFILE		24	/* no free file descriptor */
 #define	EFBIG		27	/* past a file's fixed extent (vfs_flat.c) */
 #define	ENOSPC		28	/* the dump disk is too small for the dump's metadata */
 #define	EROFS		30	/* a write to a read-only disk */
 #define	ERANGE		34
 #define	EAGAIN		35
+#define	ENAMETOOLONG	63	/* a string longer than its buffer */
 #define	EWOULDBLOCK	EAGAIN		/* msleep: the time-out ran out */
 #define	ENOSYS		78
 #define	EFTYPE		79	/* not our file system (bad magic) */

@@ -27,6 +27,7 @@ struct trapframe {
 #define	T_PAGEFLT	14
 #define	T_IRQ0		32	/* PIC interrupts are remapped to 32..47 */
 #define	NTRAPS		48
+#define	T_SYSCALL	0x80	/* int $0x80 (exception.S) */
 
 #define	PGEX_P		0x01
 #define	PGEX_W		0x02

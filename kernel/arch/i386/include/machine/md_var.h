@@ -18,6 +18,10 @@ void	pmap_bootstrap(vm_paddr_t first_free, struct mi_bootinfo *bi);
 
 extern volatile uint32_t probe_onfault;
 extern const uint32_t vector_table[];
+void	vector_syscall(void);
+void	cpu_set_kstack(vm_offset_t top);
+struct trapframe;
+void	cpu_enter_user_frame(struct trapframe *tf) __noreturn;
 extern char kernel_start[], etext[], edata[], kernel_end[];
 extern vm_paddr_t boot_alloc_end;	/* physical end of boot allocations */
 

@@ -1,0 +1,15 @@
+/* kern_descrip.h - the file system calls (kern_descrip.c), for sysent[] (kern_syscall.c). */
+#ifndef _KERN_KERN_DESCRIP_H_
+#define _KERN_KERN_DESCRIP_H_
+
+#include <sys/types.h>
+
+register_t sys_open(const register_t *a);
+register_t sys_close(const register_t *a);
+register_t sys_fsync(const register_t *a);
+register_t sys_ftruncate(const register_t *a);
+register_t sys_lseek(const register_t *a);
+register_t fd_read(int fd, char *ubuf, size_t len);	/* read/write of fd >= 3 */
+register_t fd_write(int fd, const char *ubuf, size_t len);
+
+#endif
