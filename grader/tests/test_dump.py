@@ -295,3 +295,19 @@ def test_dump_physmap(vm, tmp_path):
     vm.check(pm.counts["free"] > lay.count * 8 // 10 and sum(pm.counts.values()) == len(pm.states), r,
              "map: a fresh boot should be mostly free (%d of %d array entries): %s"
              % (pm.counts["free"], lay.count, pm.counts))
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=60)
+def test_post_mortem(vm):
+    """A panic the test did not expect is booted once more with a dump disk: the
+    failure message then names the kept dump (make gdb-dump) and ends with the
+    dump's own kernel messages, the panic among them."""
+    r = vm.run(["dump_panic"])          # no disk, panic not expected: a failing run's shape
+    vm.check(r.kind.value == "panic", r, "dump_panic should panic")
+    msg = vm.post_mortem(r, "post_mortem_%s" % vm.config)
+    dump = re.search(r"make gdb-dump CONFIG=\S+ DUMP=(\S+)", msg)
+    vm.check(dump is not None, r, "the post-mortem note names no dump: %r" % msg)
+    assert dump is not None
+    vm.check("dump_panic: on purpose" in msg, r, "the post-mortem's dmesg lacks the panic: %r" % msg)
+    d = minidump.Minidump.open(dump.group(1))
+    vm.check(d.hdr.panic and d.hdr.complete, r, "the kept dump is not a complete panic dump")

@@ -32,7 +32,7 @@ import random
 import re
 import secrets
 import signal
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import FrameType
 from typing import Any, NoReturn
 
@@ -269,6 +269,7 @@ def _longrepr(report: pytest.TestReport) -> str:
 
 
 # ---------------------------------------------------------------- fixtures
+POST_MORTEM_DISK = 64 << 20     # a sparse image: a 6G PAE kernel's dump takes 22 MiB
 Args = Mapping[str, object] | Iterable[tuple[str, object]] | None
 
 
@@ -283,6 +284,7 @@ class VM:
         self.rng = random.Random(seed)
         self.pae = self.conf.paddr64      # 64-bit physical addresses: RAM above 4 GiB counts
         self.runs: list[RunResult] = []
+        self._reboots: dict[int, Callable[[str], RunResult]] = {}
 
     def run(self, tests: str | Sequence[str], args: Args = None, mem: str | None = None,
             cpu: str | None = None, disks: Sequence[qemu.DiskSpec] = (), timeout: float | None = None,
@@ -305,6 +307,14 @@ class VM:
             return self.runner.boot(self.config, tests, args=args, mem=mem or self.conf.mem, cpu=cpu, disks=disks,
                                     timeout=(timeout or self.timeout) * scale, seed=seed,
                                     physseg=physseg, trace=trace)
+        def boot_with_dump(image: str) -> RunResult:
+            """The same boot with one more disk to dump to (the post-mortem)."""
+            items = list(args.items() if isinstance(args, Mapping) else (args or []))
+            return self.runner.boot(self.config, tests, args=items + [("dumpdev", len(disks))],
+                                    mem=mem or self.conf.mem, cpu=cpu,
+                                    disks=list(disks) + [qemu.Disk(image)],
+                                    timeout=(timeout or self.timeout) * scale + 10, seed=seed,
+                                    physseg=physseg, trace=trace)
         r = boot()
         if _transit_suspect(r):
             # Same seed and arguments, a fresh nonce: damage in transit is
@@ -313,8 +323,39 @@ class VM:
             r = boot()
             r.retried = first.problem()
         r.expect = tuple(RunKind(k) for k in expect)
+        self._reboots[id(r)] = boot_with_dump
         self.runs.append(r)
         return r
+
+    def post_mortem(self, r: RunResult, name: str) -> str:
+        """For a panic the test did not expect: boot the same run again with a
+        dump disk, keep the minidump under build/grade/dumps/, and say how to
+        open it (make gdb-dump) with the dump's last kernel messages.  "" when
+        there is nothing to say (no panic, or the second boot did not dump)."""
+        reboot = self._reboots.get(id(r))
+        if r.kind is not RunKind.PANIC or RunKind.PANIC in r.expect or reboot is None:
+            return ""
+        from . import minidump             # only a failing run pays for the import
+        ddir = os.path.join(self.runner.grade_dir, "dumps")
+        os.makedirs(ddir, exist_ok=True)
+        image, dump = os.path.join(ddir, name + ".img"), os.path.join(ddir, name + ".dump")
+        with open(image, "wb") as f:
+            f.truncate(POST_MORTEM_DISK)
+        try:
+            again = reboot(image)
+            if again.kind is not RunKind.PANIC:
+                return "\n  post-mortem: a second boot with a dump disk ended %s, no dump" % again.kind.value
+            minidump.extract(image, dump)
+            lines = minidump.Minidump.open(dump).msgbuf().rstrip("\n").splitlines()
+            panics = [i for i, line in enumerate(lines) if line.startswith("panic: ")]
+            tail = lines[panics[-1]:panics[-1] + 12] if panics else lines[-8:]
+        except (OSError, minidump.DumpError) as e:
+            return "\n  post-mortem: no dump (%s)" % e
+        finally:
+            if os.path.exists(image):
+                os.unlink(image)
+        return ("\n  post-mortem: make gdb-dump CONFIG=%s DUMP=%s\n  the dump's kernel messages "
+                "(dmesg) from the panic on:\n%s" % (r.config, _nice(dump), _indent("\n".join(tail))))
 
     # -- failing -------------------------------------------------------
     def fail(self, r: RunResult, headline: str) -> NoReturn:
@@ -330,6 +371,7 @@ class VM:
                   _nice(path), _indent(r.tail(20)) or "    (no output)")
         if r.truncated:
             msg += "\n  (output capped: %d bytes discarded)" % r.truncated
+        msg += self.post_mortem(r, name)
         pytest.fail(msg, pytrace=False)
 
     def check(self, cond: object, r: RunResult, headline: str) -> None:
