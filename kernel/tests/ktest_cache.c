@@ -40,9 +40,10 @@
  *   cpage <pindex> <pa:hex>       c's cached pages before the run
  *   contig <ok:yesno> <pa:hex> <free> <cache> <cache_after>   (pa 0: no such run)
  *   reread <crc> <reactivated>
- * cache_mixed ("m"; cache.ops): a seeded script over m's pages (the stream
- * is t->rng; grader: vmkit.krng): op = below(4), lo = below(P), n = 1 +
- * below(min(8, P - lo)) for P the pages of m; a mark after each op:
+ * cache_mixed ("m"; cache.ops): a directed prologue (below), then a seeded
+ * script over m's pages (the stream is t->rng; grader: vmkit.krng): op =
+ * below(4), lo = below(P), n = 1 + below(min(8, P - lo)) for P the pages
+ * of m; a mark after each op:
  *   op <k> <kind:word> <lo> <n> <resident> <cached> <crc>
  *       read: read pages lo..lo+n (crc of the bytes); cache: vm_page_cache
  *       the clean idle resident ones; remove: vm_object_page_remove (gone);
@@ -486,12 +487,34 @@ kc_squeeze(u_int want)
 	vm_page_unlock_queues();
 }
 
+/* One op of cache_mixed on pages [lo, lo + n) of f: 0 read, 1 cache, 2 remove, 3 squeeze. */
+static uint32_t
+kc_mixed_op(struct file *f, int kind, vm_pindex_t lo, vm_pindex_t n, uint8_t *buf, bool *ok)
+{
+	switch (kind) {
+	case 0:
+		return (kc_read(f, lo, lo + n, false, buf, ok));
+	case 1:
+		(void)kc_cache(f, lo, lo + n);
+		break;
+	case 2:
+		VM_OBJECT_LOCK(f->f_obj);
+		vm_object_page_remove(f->f_obj, lo, lo + n);
+		VM_OBJECT_UNLOCK(f->f_obj);
+		break;
+	default:
+		kc_squeeze((u_int)lo + 1);
+		break;
+	}
+	return (0);
+}
+
 KTEST(cache_mixed, KTEST_EXPLICIT | KTEST_VM)
 {
 	static const char *const kinds[] = { "read", "cache", "remove", "squeeze" };
 	struct file *f;
 	vm_pindex_t np, lo, n;
-	uint64_t ops;
+	uint64_t ops, k;
 	uint8_t *buf;
 	uint32_t crc;
 	int kind, res;
@@ -503,28 +526,27 @@ KTEST(cache_mixed, KTEST_EXPLICIT | KTEST_VM)
 	KT_CHECK(t, buf != NULL, "malloc");
 	KT_CHECK(t, file_open("m", &f) == 0, "file_open(m) failed");
 	np = kc_pages(f);
-	KT_CHECK(t, np > 0, "m is empty");
-	for (uint64_t k = 0; k < ops && ok; k++) {
-		kind = (int)rng_below(&t->rng, 4);
-		lo = rng_below(&t->rng, (uint32_t)np);
-		n = 1 + rng_below(&t->rng, (uint32_t)MIN(8, np - lo));
-		crc = 0;
-		switch (kind) {
-		case 0:
-			crc = kc_read(f, lo, lo + n, false, buf, &ok);
-			break;
-		case 1:
-			(void)kc_cache(f, lo, lo + n);
-			break;
-		case 2:
-			VM_OBJECT_LOCK(f->f_obj);
-			vm_object_page_remove(f->f_obj, lo, lo + n);
-			VM_OBJECT_UNLOCK(f->f_obj);
-			break;
-		default:
-			kc_squeeze((u_int)lo + 1);
-			break;
+	KT_CHECK(t, np >= 4, "m has fewer than 4 pages");
+	/*
+	 * The directed prologue (every seed): all read, all cached, one page
+	 * removed in the middle, all read again (one miss), the last page
+	 * cached and squeezed out of the machine, read again (one miss).
+	 */
+	const struct { int kind; vm_pindex_t lo, n; } directed[] = {
+		{ 0, 0, np }, { 1, 0, np }, { 2, np / 3, 1 }, { 0, 0, np },
+		{ 1, np - 1, 1 }, { 3, 0, 1 }, { 0, np - 1, 1 },
+	};
+	for (k = 0; k < nitems(directed) + ops && ok; k++) {
+		if (k < nitems(directed)) {
+			kind = directed[k].kind;
+			lo = directed[k].lo;
+			n = directed[k].n;
+		} else {
+			kind = (int)rng_below(&t->rng, 4);
+			lo = rng_below(&t->rng, (uint32_t)np);
+			n = 1 + rng_below(&t->rng, (uint32_t)MIN(8, np - lo));
 		}
+		crc = kc_mixed_op(f, kind, lo, n, buf, &ok);
 		kc_mark();
 		VM_OBJECT_LOCK(f->f_obj);
 		res = f->f_obj->resident_page_count;
