@@ -275,8 +275,8 @@ def test_contig(vm, tmp_path):
              "be cached; the kernel lists %d cached" % (npages, len(where)))
     x = one(vm, r, "cache_contig", lines, "contig")
     run = [x["pa"] + i * PAGE for i in range(CONTIG)]
-    taken = [where.get(pa) for pa in run]
-    vm.check(x["pa"] != 0 and x["pa"] % (CONTIG * PAGE) == 0 and None not in taken, r,
+    taken = [where.get(pa, -1) for pa in run]
+    vm.check(x["pa"] != 0 and x["pa"] % (CONTIG * PAGE) == 0 and -1 not in taken, r,
              "contig: the kernel found no aligned run of %d of c's cached pages (it names %#x, "
              "c's pages there: %s); c was read into a quiet machine, so one should exist"
              % (CONTIG, x["pa"], taken))

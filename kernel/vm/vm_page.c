@@ -743,8 +743,12 @@ vm_page_tree_remove(vm_page_t root, vm_page_t m)
 	return (root);
 }
 
-/* The page with the least pindex >= `pindex` in the tree *rootp (splayed), or NULL. */
-static vm_page_t
+/*
+ * The page with the least pindex >= `pindex` in the tree *rootp (splayed),
+ * or NULL.  Only the cache queue uses it: __unused for lab trees, where
+ * those functions are stubs.
+ */
+static __unused vm_page_t
 vm_page_tree_ge(vm_page_t *rootp, vm_pindex_t pindex)
 {
 	vm_page_t root = *rootp;
