@@ -19,8 +19,9 @@ the cache kept costs no read, a page it lost costs exactly one.
   transfer   cached pages moved to a new object, re-based (content checked
              page by page); those past the new object's size stay behind.
   contig     a run of 4 contiguous pages asked for exactly where 4 of c's
-             cached pages lie: it succeeds, and c reads exactly those 4
-             pages from disk again.
+             cached pages lie: it succeeds, and c reads those 4
+             pages from disk again (each once; the pages still cached come
+             back without a read).
 Each ends with the kernel's invariant check (`pages check`).
 Points: labs/03-cache-queue/lab.toml.
 """
@@ -176,11 +177,15 @@ def test_reclaim(vm, tmp_path):
              "were reclaimed by another object gives CRC %d, want %d (a's own data): a "
              "reclaimed page still in a's cache tree hands out the other object's data" % (
                  lost, rr["crc"], zlib.crc32(a)))
+    # The misses' own allocations may reclaim a few more of a's pages (cached
+    # pages are free memory, merged into the blocks the allocator splits).
     vm.check(all(n == 1 for n in again.values()) and len(again) >= lost and
-             len(again) == npages - rr["reactivated"], r, "reclaim: reading a again, %d of its "
-             "pages were reclaimed, %d reactivated (kernel), QEMU served %s: each reclaimed "
-             "page costs exactly one read, each reactivated one none" % (
-                 lost, rr["reactivated"], describe(again, npages)))
+             len(again) == npages - rr["reactivated"] and
+             rr["reactivated"] >= (npages - lost) // 2, r, "reclaim: reading a again, %d of "
+             "its pages were reclaimed and %d still cached (with free memory to spare), %d "
+             "reactivated (kernel), QEMU served %s: each reclaimed page costs exactly one "
+             "read, each page still cached none, and most should still be cached" % (
+                 lost, npages - lost, rr["reactivated"], describe(again, npages)))
     b = one(vm, r, "cache_reclaim", lines, "bcheck")
     vm.check(b["bad"] == 0, r, "reclaim: %d of the other object's pages lost its data or its "
              "identity while a was read again" % b["bad"])
@@ -191,9 +196,9 @@ def truncate_case(vm: Any) -> tuple[bytes, int, int, int, int]:
     """t's bytes, its extent, the cut, where it regrows, the byte written there."""
     blocks = 8 + vm.rng.randrange(8)
     t0 = vm.rng.randbytes(vm.rng.randrange(4 * PAGE, (blocks - 1) * PAGE))
-    cut = vm.rng.randrange(1, len(t0))
+    cut = vm.rng.randrange(2 * PAGE, len(t0))     # at least two whole pages before the cut
     if vm.rng.randrange(3) == 0:
-        cut = max(PAGE, cut - cut % PAGE)          # a cut on a page boundary
+        cut -= cut % PAGE                          # a cut on a page boundary
     grow = min(cut + 1 + vm.rng.randrange(3 * PAGE), blocks * PAGE - 1)
     return t0, blocks, cut, grow, vm.rng.randrange(1, 256)
 
@@ -258,10 +263,12 @@ def test_transfer(vm, tmp_path):
     again = page_reads(segs[2], e)
     rr = one(vm, r, "cache_transfer", lines, "reread")
     vm.check(rr["crc"] == zlib.crc32(s), r, "transfer: s read again gives the wrong data")
-    vm.check(again == {p: 1 for p in range(off, off + size)} and
-             rr["reactivated"] == npages - size, r, "transfer: s read again after pages "
-             "%d..%d moved away: exactly those must come from the disk (once each) and the "
-             "other %d from the cache; QEMU read %s, the kernel reactivated %d" % (
+    # (the misses' allocations may reclaim a few more cached pages: see reclaim)
+    vm.check(set(range(off, off + size)) <= set(again) and all(n == 1 for n in again.values())
+             and len(again) == npages - rr["reactivated"] and
+             rr["reactivated"] >= (npages - size + 1) // 2, r, "transfer: s read again after pages "
+             "%d..%d moved away: those must come from the disk (once each), each page still "
+             "cached from the cache (most of the other %d); QEMU read %s, the kernel reactivated %d" % (
                  off, off + size - 1, npages - size, sorted(again)[:12], rr["reactivated"]))
     check_end(vm, r, "transfer", lines)
 
@@ -293,9 +300,11 @@ def test_contig(vm, tmp_path):
     rr = one(vm, r, "cache_contig", lines, "reread")
     vm.check(rr["crc"] == zlib.crc32(c), r, "contig: c read again gives the wrong data: a page "
              "the run took still answered for c")
-    vm.check(again == {p: 1 for p in taken} and rr["reactivated"] == npages - CONTIG, r,
-             "contig: the run took c's pages %s: reading c again must read exactly those from "
-             "the disk (once each) and reactivate the other %d; QEMU read %s, the kernel "
+    vm.check(set(taken) <= set(again) and all(n == 1 for n in again.values()) and
+             len(again) == npages - rr["reactivated"] and
+             rr["reactivated"] >= (npages - CONTIG) // 2, r,
+             "contig: the run took c's pages %s: reading c again must read those from the "
+             "disk (once each) and reactivate each page still cached (most of the other %d); QEMU read %s, the kernel "
              "reactivated %d" % (sorted(taken), npages - CONTIG, sorted(again)[:12],
                                  rr["reactivated"]))
     check_end(vm, r, "contig", lines)
