@@ -6,8 +6,9 @@ vm_page_cache calls, range removals (vm_object_page_remove) and squeezes
 replayed here against a model of which of the file's pages must be
 resident, cached or gone - or, after a squeeze, cached-or-gone.  Each op's
 disk reads are QEMU's (split at the kernel's block-0 marks): a read of a
-resident or cached page costs none, of a gone page exactly one, and the
-bytes are the image's.  Over the public tests it adds: long random
+resident page costs none, of a gone page exactly one, of a cached page none
+(but for the few the misses' own allocations may reclaim: at most a quarter),
+and the bytes are the image's.  Over the public tests it adds: long random
 interleavings (a page cached, reactivated, cached again, removed while
 cached, reclaimed), removals of cached ranges with no resident page, the
 counts of resident and cached pages after every op, and a squeeze that
@@ -60,6 +61,7 @@ def test_mixed_workload(vm, tmp_path):
     e = fs.find("m")
     state = [St.GONE] * np_
     exact = True                      # no squeeze yet: the counts are the model's
+    c_total = c_missed = 0            # reads of pages the model has cached, and their misses
     for k, ((kind, lo, n), x, seg) in enumerate(zip(want, got, segs)):
         pages = range(lo, lo + n)
         reads = page_reads(seg, e)
@@ -70,7 +72,12 @@ def test_mixed_workload(vm, tmp_path):
         if kind == "read":
             for p in pages:
                 s = state[p]
-                vm.check(s == St.EITHER or (p in reads) == (s == St.GONE), r,
+                if s == St.CACHED:
+                    c_total += 1
+                    c_missed += p in reads
+                # A cached page may also have been reclaimed by the misses' own
+                # allocations (cached pages are free memory): counted, not failed.
+                vm.check(s in (St.EITHER, St.CACHED) or (p in reads) == (s == St.GONE), r,
                          "mixed_workload: %s: page %d was %s, so reading it should cost %s disk "
                          "read; QEMU served %d" % (what, p, s.value, "one" if s == St.GONE
                                                    else "no", reads.get(p, 0)))
@@ -101,5 +108,8 @@ def test_mixed_workload(vm, tmp_path):
                      "mixed_workload: after %s m has %d resident and %d cached pages; the model "
                      "allows at most %d in all" % (
                          what, x["resident"], x["cached"], nres + ncached + neither))
+    vm.check(c_missed <= c_total // 4, r, "mixed_workload: %d reads of cached pages, %d of "
+             "them went to the disk: a cached page should come back from the cache"
+             % (c_total, c_missed))
     vm.check(zlib.crc32(fs.read("m")) == zlib.crc32(m), r, "mixed_workload: m changed on disk")
     check_end(vm, r, "mixed_workload", lines)

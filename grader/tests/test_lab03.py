@@ -15,7 +15,8 @@ the cache kept costs no read, a page it lost costs exactly one.
              of them; a's re-read misses exactly the lost pages (one read
              each) with a's data, and the taker's pages keep the taker's.
   truncate   cached pages, truncate, regrow: the gap reads zeros (in the
-             kernel and on disk after exit); pages before the cut reactivate.
+             kernel and on disk after exit); pages before the cut reactivate;
+             one file cut anywhere, one on a page boundary (no page resident).
   transfer   cached pages moved to a new object, re-based (content checked
              page by page); those past the new object's size stay behind.
   contig     a run of 4 contiguous pages asked for exactly where 4 of c's
@@ -192,44 +193,57 @@ def test_reclaim(vm, tmp_path):
     check_end(vm, r, "reclaim", lines)
 
 
-def truncate_case(vm: Any) -> tuple[bytes, int, int, int, int]:
-    """t's bytes, its extent, the cut, where it regrows, the byte written there."""
+def truncate_case(vm: Any, boundary: bool) -> tuple[bytes, int, int, int, int]:
+    """A file's bytes, its extent, the cut (on a page boundary if asked), where it
+    regrows, the byte written there."""
     blocks = 8 + vm.rng.randrange(8)
     t0 = vm.rng.randbytes(vm.rng.randrange(4 * PAGE, (blocks - 1) * PAGE))
     cut = vm.rng.randrange(2 * PAGE, len(t0))     # at least two whole pages before the cut
-    if vm.rng.randrange(3) == 0:
-        cut -= cut % PAGE                          # a cut on a page boundary
+    if boundary:
+        cut -= cut % PAGE
     grow = min(cut + 1 + vm.rng.randrange(3 * PAGE), blocks * PAGE - 1)
     return t0, blocks, cut, grow, vm.rng.randrange(1, 256)
 
 
 def test_truncate(vm, tmp_path):
-    t0, blocks, cut, grow, byte = truncate_case(vm)
-    npages = (len(t0) + PAGE - 1) // PAGE
-    r, lines, fs = boot(vm, tmp_path, "cache_truncate", [("t", t0, blocks)],
-                        {"cache.trunc": cut, "cache.grow": grow, "cache.byte": byte})
-    want = t0[:cut] + bytes(grow - cut) + bytes([byte])
-    x = one(vm, r, "cache_truncate", lines, "cut")
-    vm.check(x["error"] == 0 and x["cached"] == npages, r, "truncate: %d of t's %d pages "
-             "cached, error %d" % (x["cached"], npages, x["error"]))
-    vm.check(x["crc"] == zlib.crc32(want), r, "truncate: after caching t's pages, truncating "
-             "t to %d and writing at %d, t reads back wrong (CRC %d, want %d)%s" % (
-                 cut, grow, x["crc"], zlib.crc32(want),
-                 "" if zlib.crc32(want[:cut]) == zlib.crc32(t0[:cut]) else ""))
-    got = fs.read("t")
-    vm.check(got == want, r, "truncate: after exit t is %d bytes (want %d)%s: bytes %d..%d "
-             "must be zeros, not t's old data from the cache" % (
-                 len(got), len(want), "" if len(got) != len(want) else ", first difference at "
-                 "byte %d" % next((i for i in range(len(got)) if got[i] != want[i]), -1), cut, grow))
-    segs = segments(vm, r, 2)
-    e = fs.find("t")
-    check_first_pass(vm, r, "truncate", segs[0], e, npages)
-    again = page_reads(segs[1], e)
-    kept = cut // PAGE
-    reread = sorted(p for p in again if p < kept)
-    vm.check(not reread and x["reactivated"] >= kept, r, "truncate: t's pages 0..%d lie before "
-             "the cut and were cached: they should come back from the cache (%d reactivated), "
-             "yet QEMU read pages %s again" % (kept - 1, x["reactivated"], reread[:8]))
+    """t is cut anywhere (the page holding the cut is partly kept), u on a page
+    boundary (directed: with every page cached none is resident, the case the
+    seeds' truncate got wrong)."""
+    cases = {"t": truncate_case(vm, False), "u": truncate_case(vm, True)}
+    args = {}
+    for name, (_, _, cut, grow, byte) in cases.items():
+        pre = "cache." + ("u" if name == "u" else "")
+        args.update({pre + "trunc": cut, pre + "grow": grow, pre + "byte": byte})
+    r, lines, fs = boot(vm, tmp_path, "cache_truncate",
+                        [(name, c[0], c[1]) for name, c in cases.items()], args)
+    segs = segments(vm, r, 4)
+    for i, (name, (t0, blocks, cut, grow, byte)) in enumerate(cases.items()):
+        npages = (len(t0) + PAGE - 1) // PAGE
+        want = t0[:cut] + bytes(grow - cut) + bytes([byte])
+        xs = [x for x in lines if x.kind == "cut" and x["file"] == name]
+        vm.check(len(xs) == 1, r, "truncate: want one `cut %s` line, got %d" % (name, len(xs)))
+        x = xs[0]
+        vm.check(x["error"] == 0 and x["cached"] == npages, r, "truncate: %d of %s's %d pages "
+                 "cached, error %d" % (x["cached"], name, npages, x["error"]))
+        vm.check(x["crc"] == zlib.crc32(want), r, "truncate: after caching %s's pages, "
+                 "truncating it to %d and writing at %d, it reads back wrong (CRC %d, want %d): "
+                 "bytes %d..%d must be zeros, not old data from the cache" % (
+                     name, cut, grow, x["crc"], zlib.crc32(want), cut, grow))
+        got = fs.read(name)
+        vm.check(got == want, r, "truncate: after exit %s is %d bytes (want %d)%s: bytes %d..%d "
+                 "must be zeros, not its old data from the cache" % (
+                     name, len(got), len(want), "" if len(got) != len(want) else ", first "
+                     "difference at byte %d" % next((i for i in range(len(got)) if got[i] != want[i]),
+                                                    -1), cut, grow))
+        e = fs.find(name)
+        check_first_pass(vm, r, "truncate", segs[2 * i], e, npages)
+        again = page_reads(segs[2 * i + 1], e)
+        kept = cut // PAGE
+        reread = sorted(p for p in again if p < kept)
+        vm.check(not reread and x["reactivated"] >= kept, r, "truncate: %s's pages 0..%d lie "
+                 "before the cut and were cached: they should come back from the cache (%d "
+                 "reactivated), yet QEMU read pages %s again" % (
+                     name, kept - 1, x["reactivated"], reread[:8]))
     check_end(vm, r, "truncate", lines)
 
 

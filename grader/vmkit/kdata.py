@@ -272,7 +272,7 @@ CACHE_REREAD2 = "reread <crc:dec> <reactivated:dec>"
 CACHE_RECLAIM = ["cached <n:dec> <cache_count:dec>",
                  "reclaim <allocated:dec> <stolen:dec> <cache_left:dec>",
                  CACHE_REREAD2, "bcheck <bad:dec>", CACHE_CHECK]
-CACHE_TRUNCATE = ["cut <cached:dec> <crc:dec> <reactivated:dec> <error:dec>", CACHE_CHECK]
+CACHE_TRUNCATE = ["cut <file:word> <cached:dec> <crc:dec> <reactivated:dec> <error:dec>", CACHE_CHECK]
 CACHE_TRANSFER = ["moved <n_cache:dec> <s_cache:dec>", "page <i:dec> <valid:hex> <crc:dec>",
                   CACHE_REREAD2, CACHE_CHECK]
 CACHE_CONTIG = ["cpage <pindex:dec> <pa:hex>",

@@ -22,10 +22,10 @@
  *   reclaim <allocated> <stolen> <cache_left>
  *   reread <crc> <reactivated>
  *   bcheck <bad>                  B's pages that lost B's pattern
- * cache_truncate ("t"; cache.trunc, cache.grow, cache.byte): read, mark,
- * cache every page, truncate, write the byte at grow, read 0..grow, sync,
- * mark:
- *   cut <cached> <crc> <reactivated> <error>
+ * cache_truncate ("t"; cache.trunc, cache.grow, cache.byte; then "u" with
+ * cache.utrunc, cache.ugrow, cache.ubyte): read, mark, cache every page,
+ * truncate, write the byte at grow, read 0..grow, sync, mark:
+ *   cut <file> <cached> <crc> <reactivated> <error>
  * cache_transfer ("s"; cache.off, cache.size): read, mark, cache every
  * page, move the cached pages from off on to a new object N of `size`
  * pages (vm_page_cache_transfer, as an object split would), grab N's pages,
@@ -312,36 +312,47 @@ KTEST(cache_reclaim, KTEST_EXPLICIT | KTEST_VM)
 	kc_check(t, "end");
 }
 
-KTEST(cache_truncate, KTEST_EXPLICIT | KTEST_VM)
+/* cache_truncate on one file: cache its pages, truncate to tr, write byte at g, read, sync. */
+static void
+kc_truncate(struct ktest_ctx *t, const char *name, uint64_t tr, uint64_t g, uint8_t byte,
+    uint8_t *buf)
 {
 	struct file *f;
-	uint64_t tr, g, byte;
-	uint8_t *buf, b;
 	uint32_t crc;
 	u_int react;
 	int n, error;
 	bool ok = true;
 
-	KT_SKIP_UNLESS(t, flatfs_disk() != NULL && tunable_u64("cache.trunc", &tr) &&
-	    tunable_u64("cache.grow", &g) && tunable_u64("cache.byte", &byte) && g > tr,
-	    "needs a file system and cache.trunc < cache.grow, cache.byte");
-	buf = malloc(PAGE_SIZE);
-	KT_CHECK(t, buf != NULL, "malloc");
-	if ((f = kc_open_read(t, "t", buf)) == NULL)
+	if ((f = kc_open_read(t, name, buf)) == NULL)
 		return;
 	n = kc_cache(f, 0, 0);
 	react = cnt.v_reactivated;
-	b = (uint8_t)byte;
 	if ((error = file_truncate(f, tr)) == 0)
-		error = file_write(f, g, &b, 1);
+		error = file_write(f, g, &byte, 1);
 	crc = error == 0 ? kc_read(f, 0, kc_pages(f), false, buf, &ok) : 0;
 	if (error == 0)
 		error = file_sync(f);
 	kc_mark();
-	ktest_data(t, "cut %d %u %u %d", n, crc, cnt.v_reactivated - react, error);
+	ktest_data(t, "cut %s %d %u %u %d", name, n, crc, cnt.v_reactivated - react, error);
 	if (!ok)
-		ktest_fail(t, "a read of t failed");
+		ktest_fail(t, "a read of %s failed", name);
 	file_close(f);
+}
+
+KTEST(cache_truncate, KTEST_EXPLICIT | KTEST_VM)
+{
+	uint64_t tr, g, byte, utr, ug, ubyte;
+	uint8_t *buf;
+
+	KT_SKIP_UNLESS(t, flatfs_disk() != NULL && tunable_u64("cache.trunc", &tr) &&
+	    tunable_u64("cache.grow", &g) && tunable_u64("cache.byte", &byte) && g > tr &&
+	    tunable_u64("cache.utrunc", &utr) && tunable_u64("cache.ugrow", &ug) &&
+	    tunable_u64("cache.ubyte", &ubyte) && ug > utr,
+	    "needs a file system and cache.[u]trunc < cache.[u]grow, cache.[u]byte");
+	buf = malloc(PAGE_SIZE);
+	KT_CHECK(t, buf != NULL, "malloc");
+	kc_truncate(t, "t", tr, g, (uint8_t)byte, buf);
+	kc_truncate(t, "u", utr, ug, (uint8_t)ubyte, buf);
 	free(buf);
 	kc_check(t, "end");
 }
