@@ -199,9 +199,11 @@ def truncate_case(vm: Any, boundary: bool) -> tuple[bytes, int, int, int, int]:
     blocks = 8 + vm.rng.randrange(8)
     t0 = vm.rng.randbytes(vm.rng.randrange(4 * PAGE, (blocks - 1) * PAGE))
     cut = vm.rng.randrange(2 * PAGE, len(t0))     # at least two whole pages before the cut
-    if boundary:
-        cut -= cut % PAGE
     grow = min(cut + 1 + vm.rng.randrange(3 * PAGE), blocks * PAGE - 1)
+    if boundary:          # cut before a whole page of old data; regrow into its middle
+        cut = vm.rng.randrange(2 * PAGE, len(t0) - PAGE)
+        cut -= cut % PAGE
+        grow = cut + PAGE // 2 + vm.rng.randrange(PAGE // 4)
     return t0, blocks, cut, grow, vm.rng.randrange(1, 256)
 
 
@@ -235,6 +237,12 @@ def test_truncate(vm, tmp_path):
                      name, len(got), len(want), "" if len(got) != len(want) else ", first "
                      "difference at byte %d" % next((i for i in range(len(got)) if got[i] != want[i]),
                                                     -1), cut, grow))
+        end = (grow + PAGE) // PAGE * PAGE
+        tail = fs.extent(name)[len(want):end]
+        vm.check(tail == bytes(len(tail)), r, "truncate: on disk, %s's last page past its new "
+                 "end (bytes %d..%d) holds old data: the page written at %d came back from "
+                 "the cache although the truncate to %d removed it" % (
+                     name, len(want), end - 1, grow, cut))
         e = fs.find(name)
         check_first_pass(vm, r, "truncate", segs[2 * i], e, npages)
         again = page_reads(segs[2 * i + 1], e)
