@@ -273,6 +273,22 @@ OBJECT_CACHE = [
     OBJECT_CHECK,
 ]
 
+# kernel/tests/ktest_cache.c (lab 03)
+CACHE_CHECK = OBJECT_CHECK
+CACHE_REREAD = ["reread <pages:dec> <crc1:dec> <crc2:dec> <reactivated:dec> <pdcached:dec>", CACHE_CHECK]
+CACHE_REREAD2 = "reread <crc:dec> <reactivated:dec>"
+CACHE_RECLAIM = ["cached <n:dec> <cache_count:dec>",
+                 "reclaim <allocated:dec> <stolen:dec> <cache_left:dec>",
+                 CACHE_REREAD2, "bcheck <bad:dec>", CACHE_CHECK]
+CACHE_TRUNCATE = ["cut <file:word> <cached:dec> <crc:dec> <reactivated:dec> <error:dec>", CACHE_CHECK]
+CACHE_TRANSFER = ["moved <n_cache:dec> <s_cache:dec>", "page <i:dec> <valid:hex> <crc:dec>",
+                  CACHE_REREAD2, CACHE_CHECK]
+CACHE_CONTIG = ["cpage <pindex:dec> <pa:hex>",
+                "contig <ok:yesno> <pa:hex> <free:dec> <cache:dec> <cache_after:dec>",
+                CACHE_REREAD2, CACHE_CHECK]
+CACHE_MIXED = ["op <k:dec> <op:word> <lo:dec> <n:dec> <resident:dec> <cached:dec> <crc:dec>",
+               CACHE_CHECK]
+
 # Threads, sleep/wakeup and the switch benchmark (kernel/tests/ktest_thread.c).
 THREADS_INTERLEAVE = ["params threads=<threads:dec>",
                       "thread <i:dec> count=<count:dec> switches=<switches:dec> ticks=<ticks:dec>",
@@ -342,6 +358,8 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "object_pages": OBJECT_PAGES, "object_states": OBJECT_STATES, "object_cache": OBJECT_CACHE,
     "pageout_pressure": PAGEOUT_PRESSURE, "pageout_nopager": PAGEOUT_NOPAGER,
     "swap_pressure": PAGEOUT_PRESSURE, "map_swap": PAGEOUT_PRESSURE,
+    "cache_reread": CACHE_REREAD, "cache_reclaim": CACHE_RECLAIM, "cache_truncate": CACHE_TRUNCATE,
+    "cache_transfer": CACHE_TRANSFER, "cache_contig": CACHE_CONTIG, "cache_mixed": CACHE_MIXED,
     "map_find": MAP_FIND, "map_fork": MAP_FORK, "map_protect": MAP_PROTECT,
     "dump_pattern": DUMP_PATTERN, "dump_panic": DUMP_PATTERN,
     "user": USER,

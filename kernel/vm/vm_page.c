@@ -743,8 +743,12 @@ vm_page_tree_remove(vm_page_t root, vm_page_t m)
 	return (root);
 }
 
-/* The page with the least pindex >= `pindex` in the tree *rootp (splayed), or NULL. */
-static vm_page_t
+/*
+ * The page with the least pindex >= `pindex` in the tree *rootp (splayed),
+ * or NULL.  Only the cache queue uses it: __unused for lab trees, where
+ * those functions are stubs.
+ */
+static __unused vm_page_t
 vm_page_tree_ge(vm_page_t *rootp, vm_pindex_t pindex)
 {
 	vm_page_t root = *rootp;
@@ -1111,6 +1115,18 @@ vm_page_unhold(vm_page_t m)
 void
 vm_page_cache(vm_page_t m)
 {
+	/* BEGIN LAB 03 cache
+	 * stub:
+	 * static bool warned;
+	 *
+	 * if (!warned) {
+	 * 	warned = true;
+	 * 	printf("lab 03: vm_page_cache: not implemented; slow path: pages are freed, "
+	 * 	    "never cached (no reactivation)\n");
+	 * }
+	 * pmap_remove_all(m);
+	 * vm_page_free(m);
+	 */
 	struct vm_object *object = m->object;
 	vm_pindex_t pindex = m->pindex;
 
@@ -1142,6 +1158,7 @@ vm_page_cache(vm_page_t m)
 	vm_phys_set_pool(VM_FREEPOOL_CACHE, m, 0);
 	vm_phys_free_pages(m, 0);	/* counted in v_cache_count, as PG_CACHED */
 	mtx_unlock(&vm_page_queue_free_mtx);
+	/* END LAB 03 cache */
 }
 
 /*
@@ -1154,6 +1171,11 @@ vm_page_cache(vm_page_t m)
 void
 vm_page_cache_remove(vm_page_t m)
 {
+	/* BEGIN LAB 03 cache_remove
+	 * stub:
+	 * panic("lab 03: vm_page_cache_remove: not implemented (page %p was reclaimed from a cache)",
+	 *     m);
+	 */
 	struct vm_object *object = m->object;
 
 	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
@@ -1165,12 +1187,18 @@ vm_page_cache_remove(vm_page_t m)
 	m->object = NULL;
 	m->valid = 0;
 	m->flags &= ~PG_CACHED;
+	/* END LAB 03 cache_remove */
 }
 
 /* The object's cached page at pindex, or NULL.  Free-queue lock held. */
 vm_page_t
 vm_page_cache_lookup(struct vm_object *object, vm_pindex_t pindex)
 {
+	/* BEGIN LAB 03 cache_lookup
+	 * stub:
+	 * mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
+	 * return (NULL);
+	 */
 	vm_page_t m;
 
 	mtx_assert(&vm_page_queue_free_mtx, MA_OWNED);
@@ -1178,6 +1206,7 @@ vm_page_cache_lookup(struct vm_object *object, vm_pindex_t pindex)
 		return (NULL);
 	object->cache = m = vm_page_splay(pindex, m);
 	return (m->pindex == pindex ? m : NULL);
+	/* END LAB 03 cache_lookup */
 }
 
 /*
@@ -1190,6 +1219,10 @@ vm_page_cache_lookup(struct vm_object *object, vm_pindex_t pindex)
 static vm_page_t
 vm_page_cache_reactivate(struct vm_object *object, vm_pindex_t pindex)
 {
+	/* BEGIN LAB 03 cache_lookup
+	 * stub:
+	 * return (NULL);
+	 */
 	vm_page_t m;
 
 	if ((m = vm_page_cache_lookup(object, pindex)) == NULL)
@@ -1204,6 +1237,7 @@ vm_page_cache_reactivate(struct vm_object *object, vm_pindex_t pindex)
 	m->flags &= ~PG_CACHED;
 	cnt.v_reactivated++;
 	return (m);
+	/* END LAB 03 cache_lookup */
 }
 
 /*
@@ -1217,6 +1251,17 @@ vm_page_cache_reactivate(struct vm_object *object, vm_pindex_t pindex)
 void
 vm_page_cache_free(struct vm_object *object, vm_pindex_t start, vm_pindex_t end)
 {
+	/* BEGIN LAB 03 cache_free
+	 * stub:
+	 * bool empty;
+	 *
+	 * mtx_lock(&vm_page_queue_free_mtx);
+	 * empty = object->cache == NULL;
+	 * mtx_unlock(&vm_page_queue_free_mtx);
+	 * if (!empty)
+	 * 	panic("lab 03: vm_page_cache_free: not implemented (object %p has cached pages)",
+	 * 	    object);
+	 */
 	vm_page_t m;
 
 	mtx_lock(&vm_page_queue_free_mtx);
@@ -1233,6 +1278,7 @@ vm_page_cache_free(struct vm_object *object, vm_pindex_t start, vm_pindex_t end)
 		cnt.v_free_count++;
 	}
 	mtx_unlock(&vm_page_queue_free_mtx);
+	/* END LAB 03 cache_free */
 }
 
 /*
@@ -1245,6 +1291,17 @@ void
 vm_page_cache_transfer(struct vm_object *orig_object, vm_pindex_t offidxstart,
     struct vm_object *new_object)
 {
+	/* BEGIN LAB 03 cache_transfer
+	 * stub:
+	 * bool empty;
+	 *
+	 * mtx_lock(&vm_page_queue_free_mtx);
+	 * empty = orig_object->cache == NULL;
+	 * mtx_unlock(&vm_page_queue_free_mtx);
+	 * if (!empty)
+	 * 	panic("lab 03: vm_page_cache_transfer: not implemented (object %p has cached pages)",
+	 * 	    orig_object);
+	 */
 	vm_page_t m;
 
 	VM_OBJECT_LOCK_ASSERT(orig_object, MA_OWNED);
@@ -1262,6 +1319,7 @@ vm_page_cache_transfer(struct vm_object *orig_object, vm_pindex_t offidxstart,
 		new_object->cache_count++;
 	}
 	mtx_unlock(&vm_page_queue_free_mtx);
+	/* END LAB 03 cache_transfer */
 }
 
 /* ---- Checking ----------------------------------------------------------- */
