@@ -351,6 +351,8 @@ class VM:
             tail = lines[panics[-1]:panics[-1] + 12] if panics else lines[-8:]
         except (OSError, minidump.DumpError) as e:
             return "\n  post-mortem: no dump (%s)" % e
+        except Exception as e:         # the kernel wrote the dump: never a grader traceback
+            return "\n  post-mortem: no readable dump (%s)" % type(e).__name__
         finally:
             if os.path.exists(image):
                 os.unlink(image)
