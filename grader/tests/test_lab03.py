@@ -106,7 +106,9 @@ def boot(vm: Any, tmp_path: Path, test: str, files: list[tuple[str, bytes, int |
          args: dict[str, int] | None = None, mem: str | None = None) -> tuple[Any, list[Any], flatfs.Image]:
     img = tmp_path / "fs.img"
     img.write_bytes(flatfs.make(files, entries=8))
-    r = vm.run_pass([test], args or {}, mem=mem, disks=[Disk(str(img))], trace=TRACE)
+    # No read-ahead: every read QEMU serves must be one a cache-queue step asked for.
+    r = vm.run_pass([test], {**(args or {}), "file.readahead": 0}, mem=mem,
+                    disks=[Disk(str(img))], trace=TRACE)
     return r, vm.kdata(r, test), flatfs.read_image(img)
 
 

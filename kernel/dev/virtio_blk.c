@@ -341,7 +341,10 @@ static int
 vtblk_dump(struct disk *dp, daddr_t blkno, const vm_paddr_t *pa, int npages)
 {
 	struct vtblk_softc *sc = dp->d_softc;
-	uint64_t start = cpu_ticks(), limit = cpu_tickrate() * VTBLK_DUMP_TIMEOUT_S;
+	/* cpu_tickrate() may still be an early, low estimate (QEMU replays the ticks
+	 * a busy host delayed in a burst): a floor of 1 GHz keeps the limit seconds. */
+	uint64_t start = cpu_ticks(), limit = MAX(cpu_tickrate(), 1000000000ull) *
+	    VTBLK_DUMP_TIMEOUT_S;
 	uint16_t head, d, prev;
 	struct bio *bp;
 	uint8_t st;
