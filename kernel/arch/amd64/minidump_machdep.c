@@ -8,6 +8,7 @@
  * expand.  The direct map is described, not walked: [dmapbase, dmapend)
  * maps pa + dmapbase, and the pages the kernel reaches only through it are
  * in the dump when it called dump_add_page() for them.
+ * The page-table half, the same on every port, is arch/x86/minidump_x86.c.
  */
 #include <sys/systm.h>
 #include <sys/kerneldump.h>
@@ -24,28 +25,4 @@ minidump_md_header(struct minidumphdr *h)
 	h->kernbase = KERNBASE;
 	h->dmapbase = DMAP_MIN_ADDRESS;
 	h->dmapend = DMAP_MIN_ADDRESS + pmap_dmap_end();
-}
-
-vm_paddr_t
-minidump_md_ptes(uint32_t *bytes)
-{
-	u_long n, last = 0;
-	pt_entry_t *pte = pmap_kptmap(&n);
-
-	for (u_long i = 0; i < n; i++)
-		if ((pte[i] & PG_V) != 0)
-			last = i;
-	*bytes = (uint32_t)roundup2((last + 1) * sizeof(pt_entry_t), PAGE_SIZE);
-	return ((vm_paddr_t)((uintptr_t)pte - KERNBASE));
-}
-
-void
-minidump_md_walk(void (*fn)(vm_paddr_t pa))
-{
-	u_long n;
-	pt_entry_t *pte = pmap_kptmap(&n);
-
-	for (u_long i = 0; i < n; i++)
-		if ((pte[i] & PG_V) != 0)
-			fn((vm_paddr_t)(pte[i] & PG_FRAME));
 }

@@ -6,6 +6,7 @@
  * KERNBASE + pa), so the dump writes it as it is, up to its last page that
  * maps something.  The kernel maps only 4 KiB pages: no large page to
  * expand.  No direct map: dmapbase = dmapend = 0.
+ * The page-table half, the same on every port, is arch/x86/minidump_x86.c.
  */
 #include <sys/systm.h>
 #include <sys/kerneldump.h>
@@ -22,28 +23,4 @@ minidump_md_header(struct minidumphdr *h)
 	h->kernbase = KERNBASE;
 	h->dmapbase = 0;
 	h->dmapend = 0;
-}
-
-vm_paddr_t
-minidump_md_ptes(uint32_t *bytes)
-{
-	u_long n, last = 0;
-	pt_entry_t *pte = pmap_kptmap(&n);
-
-	for (u_long i = 0; i < n; i++)
-		if ((pte[i] & PG_V) != 0)
-			last = i;
-	*bytes = (uint32_t)roundup2((last + 1) * sizeof(pt_entry_t), PAGE_SIZE);
-	return ((vm_paddr_t)((uintptr_t)pte - KERNBASE));
-}
-
-void
-minidump_md_walk(void (*fn)(vm_paddr_t pa))
-{
-	u_long n;
-	pt_entry_t *pte = pmap_kptmap(&n);
-
-	for (u_long i = 0; i < n; i++)
-		if ((pte[i] & PG_V) != 0)
-			fn((vm_paddr_t)(pte[i] & PG_FRAME));
 }
