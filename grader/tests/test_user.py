@@ -191,3 +191,12 @@ def test_user_forkbomb(vm):
                  "forkbomb: %r after %s children" % (out[1:], m.group(1)))
     vm.check(not re.search(r"segmentation fault", r.log), r,
              "forkbomb: a process was killed with `segmentation fault`, not `out of memory`")
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=60)
+def test_proc_wait_reuse(vm):
+    """A dead child's thread record is its parent's to free: kthread_create,
+    which frees dead kernel threads, must leave it until the wait, and the
+    wait must not wait for anyone else (forktest's rare hang: a parent read a
+    freed record that had been handed out again)."""
+    vm.run_pass(["proc_wait_reuse"])

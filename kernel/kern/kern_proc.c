@@ -271,10 +271,7 @@ proc_wait(struct proc *parent, int pid, int *status, bool block)
 	LIST_REMOVE(c, p_list);
 	proc_nprocs--;
 	mtx_unlock(&proctree_mtx);
-	/* Its thread may not have switched away for the last time yet. */
-	while (c->p_thread->td_state != TDS_DEAD)
-		pause("reap", 1);
-	thread_reap_dead();
+	thread_free_dead(c->p_thread);	/* ours alone to free: kthread_create leaves it */
 	*status = c->p_xstat;
 	pid = c->p_pid;
 	free(c);

@@ -9,9 +9,13 @@
  *
  * A thread that ends (kthread_exit, or its function returning) is marked
  * dead and switches away for good; it cannot free the stack it runs on.
- * Its memory is reaped by the next kthread_create - in thread context,
- * where the page allocator may be called - so dead threads show in `ps`
- * until then.
+ * A kernel thread's memory is reaped by the next kthread_create - in
+ * thread context, where the page allocator may be called - so dead
+ * threads show in `ps' until then.  A process's thread is not: its parent
+ * waits for it to be dead and frees it (thread_free_dead from proc_wait).
+ * Were it reaped with the others, the parent would read a freed record,
+ * perhaps handed out again, and could wait forever for a state it never
+ * reaches.
  */
 #include <sys/systm.h>
 #include <sys/kernel.h>
@@ -99,12 +103,26 @@ thread_reap(void)
 	}
 }
 
-/* Free the dead threads now (wait: a process's thread, so its stack goes back at once). */
+/*
+ * Free a process's thread once it is dead (proc_wait: the zombie's stack
+ * goes back with it).  It may not have switched away for the last time
+ * yet: wait for that.
+ */
 void
-thread_reap_dead(void)
+thread_free_dead(struct thread *td)
 {
-	critical_enter();
-	thread_reap();
+	register_t ef;
+
+	KASSERT(td->td_proc != NULL && td != curthread, ("%s: %s is not another process's thread",
+	    __func__, td->td_name));
+	while (td->td_state != TDS_DEAD)
+		pause("reap", 1);
+	ef = intr_disable();
+	LIST_REMOVE(td, td_all);
+	intr_restore(ef);
+	critical_enter();		/* the allocators have no locks of their own yet */
+	kstack_free(td->td_kstack);
+	free(td);
 	critical_exit();
 }
 
@@ -187,7 +205,8 @@ kthread_exit(void)
 	(void)intr_disable();
 	td->td_state = TDS_DEAD;
 	td->td_wmesg = "-";
-	TAILQ_INSERT_TAIL(&zombies, td, td_runq);
+	if (td->td_proc == NULL)
+		TAILQ_INSERT_TAIL(&zombies, td, td_runq);	/* else its parent's wait frees it */
 	mi_switch();
 	panic("kthread_exit: dead thread %s ran again", td->td_name);
 }

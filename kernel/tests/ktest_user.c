@@ -116,3 +116,79 @@ KTEST(user, KTEST_VM | KTEST_EXPLICIT)
 	KT_CHECK(t, proc_count() == 0, "%d processes left", proc_count());
 	ktest_detail(t, "%s exited with status %d", prog, status);
 }
+
+/*
+ * proc_wait_reuse: a zombie's thread belongs to the parent that waits for
+ * it.  A child runs and dies; a kernel thread is created (kthread_create
+ * frees other dead threads, and malloc would hand their records out
+ * again); then the wait must come back at once.  A wait that looked at a
+ * thread record someone else had freed found this bystander in it and
+ * waited for it to die - or, with the record's memory reused by anything
+ * else, forever (forktest's rare hang).  So the record must still be
+ * listed after kthread_create, until the wait.
+ */
+static volatile bool pwr_waited, pwr_timedout, pwr_done;
+
+static void
+proc_wait_reuse_bystander(void *arg __unused)
+{
+	for (int i = 0; i < 200 && !pwr_waited; i++)	/* 2 s */
+		pause("bystand", 1);
+	pwr_timedout = !pwr_waited;
+	pwr_done = true;
+}
+
+static bool
+proc_wait_reuse_listed(struct thread *td)
+{
+	struct thread *x;
+
+	LIST_FOREACH(x, &allthreads, td_all)
+		if (x == td)
+			return (true);
+	return (false);
+}
+
+static struct proc *
+proc_wait_reuse_child(int pid)
+{
+	struct proc *p;
+
+	LIST_FOREACH(p, &proc0.p_children, p_sibling)
+		if (p->p_pid == pid)
+			return (p);
+	return (NULL);
+}
+
+KTEST(proc_wait_reuse, KTEST_VM | KTEST_EXPLICIT)
+{
+	char *argv[] = { "echo", NULL };
+	struct proc *c = NULL;
+	struct thread *td;
+	int pid, status, i, reaped;
+	bool kept;
+
+	pwr_waited = pwr_timedout = pwr_done = false;
+	KT_CHECK(t, proc_spawn("echo", argv, &pid) == 0, "cannot start echo");
+	for (i = 0; i < 500; i++) {			/* 5 s for echo to die */
+		c = proc_wait_reuse_child(pid);
+		if (c != NULL && c->p_state == PRS_ZOMBIE && c->p_thread->td_state == TDS_DEAD)
+			break;
+		pause("zombie", 1);
+	}
+	KT_CHECK(t, i < 500, "echo (pid %d) did not exit in 5 s", pid);
+	td = c->p_thread;
+	KT_CHECK(t, kthread_create(proc_wait_reuse_bystander, NULL, NULL, "bystander") == 0,
+	    "kthread_create failed");
+	kept = proc_wait_reuse_listed(td);	/* before the wait: it must still be there */
+	reaped = proc_wait(&proc0, pid, &status, true);
+	pwr_waited = true;
+	while (!pwr_done)
+		pause("join", 1);
+	KT_CHECK(t, reaped == pid, "wait for pid %d gave %d", pid, reaped);
+	KT_CHECK(t, kept, "the dead echo's thread (pid %d) was freed by kthread_create before "
+	    "its parent waited: the parent's wait reads it", pid);
+	KT_CHECK(t, !pwr_timedout, "proc_wait for the dead echo (pid %d) waited 2 s for an "
+	    "unrelated kernel thread: it looked at a thread record that was not its child's",
+	    pid);
+}
