@@ -1,17 +1,12 @@
 /*
- * trap.c - what happens on an exception or interrupt (amd64).
- *
- * Interrupts are acknowledged and dispatched.  From user mode: `int $0x80'
- * is a system call (arguments in rdi, rsi, rdx, r10, r8, r9, as the
- * SYSCALL convention has them; the number in rax, the result or -errno
- * back in rax); a page fault goes to the process's map (trap_pfault), and
- * one it cannot resolve, or any other exception, kills the process, never
- * the kernel.  In the kernel: a page fault on a user address inside
- * copyin/copyout goes to vm_fault too, and failing, resumes at the copy's
- * recovery point (EFAULT); one inside probe_read()/probe_write() resumes
- * at the probe's.  Every other kernel trap is unexpected: the kernel prints
- * all registers - for a page fault also %cr2 and the decoded error code -
- * and panics with a backtrace that starts at the faulting instruction.
+ * trap.c - the amd64 half of trap handling: the registers.  A system
+ * call's number is in rax and its arguments in rdi, rsi, rdx, r10, r8, r9,
+ * as the SYSCALL convention has them; the result or -errno goes back in
+ * rax.  A fatal kernel trap prints all registers - for a page fault also
+ * %cr2 and the decoded error code - and panics with a backtrace that
+ * starts at the faulting instruction; a double fault on a thread's stack
+ * guard names the thread.  What a trap means, and who handles it, is
+ * arch/x86/trap_x86.c.
  */
 #include <sys/systm.h>
 #include <sys/kernel.h>
@@ -22,24 +17,6 @@
 #include <vm/vm_map.h>
 #include <machine/frame.h>
 #include <machine/md_var.h>
-
-static const char *const trap_names[] = {
-	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
-	"invalid opcode", "device not available", "double fault",
-	"coprocessor overrun", "invalid TSS", "segment not present",
-	"stack fault", "general protection", "page fault", "reserved",
-	"x87 FPU error", "alignment check", "machine check", "SIMD exception",
-};
-
-static const char *
-trap_name(uint64_t trapno)
-{
-	if (trapno < nitems(trap_names))
-		return (trap_names[trapno]);
-	if (trapno >= T_IRQ0 && trapno < T_IRQ0 + 16)
-		return ("hardware interrupt");
-	return ("unknown trap");
-}
 
 static void
 trap_print(const struct trapframe *tf)
@@ -69,83 +46,23 @@ trap_print(const struct trapframe *tf)
 	    tf->tf_r15, tf->tf_ss, rcr0(), rcr3(), rcr4());
 }
 
-/* Status of a process killed by a trap, as a shell shows a signal: 128 + its number. */
-static int
-trap_status(uint64_t trapno)
-{
-	switch (trapno) {
-	case T_DIVIDE:	return (128 + 8);	/* SIGFPE */
-	case T_INVALOP:	return (128 + 4);	/* SIGILL */
-	case T_BPT:	return (128 + 5);	/* SIGTRAP */
-	default:	return (128 + 11);	/* SIGSEGV */
-	}
-}
-
-static void
-trap_user(struct trapframe *tf)
-{
-	uint64_t cr2;
-
-	int rv;
-
-	switch (tf->tf_trapno) {
-	case T_SYSCALL: {
-		register_t args[6] = { tf->tf_rdi, tf->tf_rsi, tf->tf_rdx, tf->tf_r10,
-		    tf->tf_r8, tf->tf_r9 };
-		register_t ret;
-
-		enable_intr();
-		syscall_dispatch((int)tf->tf_rax, args, &ret);
-		tf->tf_rax = ret;
-		return;
-	}
-	case T_PAGEFLT:
-		cr2 = rcr2();		/* before interrupts: another fault would change it */
-		enable_intr();
-		if ((rv = trap_pfault(cr2, (tf->tf_err & PGEX_W) != 0)) == KERN_SUCCESS)
-			return;
-		if (rv == KERN_RESOURCE_SHORTAGE)	/* not the program's fault: SIGKILL's status */
-			proc_kill("out of memory", cr2, tf->tf_rip, 128 + 9);
-		proc_kill("segmentation fault", cr2, tf->tf_rip, trap_status(T_PAGEFLT));
-	default:
-		enable_intr();
-		proc_kill(trap_name(tf->tf_trapno), 0, tf->tf_rip, trap_status(tf->tf_trapno));
-	}
-}
-
-/* A kernel fault inside copyin/copyout on a user address: true if handled. */
-static bool
-trap_copy_fault(struct trapframe *tf)
-{
-	register_t *onfault = trap_onfault();
-	uint64_t cr2 = rcr2();
-
-	if (onfault == NULL || *onfault == 0 || cr2 >= VM_MAXUSER_ADDRESS)
-		return (false);
-	if ((tf->tf_rflags & 0x200) != 0)
-		enable_intr();
-	if (trap_pfault(cr2, (tf->tf_err & PGEX_W) != 0) != KERN_SUCCESS)
-		tf->tf_rip = *onfault;
-	return (true);
-}
-
+/* int $0x80 from user mode. */
 void
-trap(struct trapframe *tf)
+trap_syscall(struct trapframe *tf)
 {
-	if (tf->tf_trapno >= T_IRQ0 && tf->tf_trapno < T_IRQ0 + 16) {
-		intr_dispatch((int)(tf->tf_trapno - T_IRQ0));	/* arch/x86/intr.c */
-		return;
-	}
-	if ((tf->tf_cs & 3) == 3) {
-		trap_user(tf);
-		return;
-	}
-	if (tf->tf_trapno == T_PAGEFLT && trap_copy_fault(tf))
-		return;
-	if (tf->tf_trapno == T_PAGEFLT && probe_onfault != 0) {
-		tf->tf_rip = probe_onfault;
-		return;
-	}
+	register_t args[6] = { tf->tf_rdi, tf->tf_rsi, tf->tf_rdx, tf->tf_r10,
+	    tf->tf_r8, tf->tf_r9 };
+	register_t ret;
+
+	enable_intr();
+	syscall_dispatch((int)tf->tf_rax, args, &ret);
+	tf->tf_rax = ret;
+}
+
+/* An unexpected kernel trap: registers, backtrace, panic. */
+void
+trap_fatal(struct trapframe *tf)
+{
 	trap_print(tf);
 	if (tf->tf_trapno == T_DOUBLEFLT && thread_find_guard(rcr2()) != NULL)	/* on the IST stack */
 		panic("kernel stack overflow in thread %s (cr2 %#lx is in its guard page)",

@@ -18,23 +18,10 @@ struct trapframe {
 	uint64_t	tf_rip, tf_cs, tf_rflags, tf_rsp, tf_ss;
 };
 
-#define	T_DIVIDE	0
-#define	T_NMI		2
-#define	T_BPT		3
-#define	T_INVALOP	6
-#define	T_DOUBLEFLT	8
-#define	T_GPFLT		13
-#define	T_PAGEFLT	14
-#define	T_IRQ0		32	/* PIC interrupts are remapped to 32..47 */
-#define	NTRAPS		48
-#define	T_SYSCALL	0x80	/* int $0x80 (exception.S) */
+#include <machine/trap.h>
 
-#define	PGEX_P		0x01
-#define	PGEX_W		0x02
-#define	PGEX_U		0x04
-#define	PGEX_RSV	0x08
-#define	PGEX_I		0x10
-
-void	trap(struct trapframe *);
+/* What the shared trap code (arch/x86/trap_x86.c) reads and sets. */
+#define	TF_PC(tf)	((tf)->tf_rip)
+#define	TF_FLAGS(tf)	((tf)->tf_rflags)
 
 #endif

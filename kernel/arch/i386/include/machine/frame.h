@@ -22,24 +22,10 @@ struct trapframe {
 	uint32_t	tf_esp, tf_ss;
 };
 
-#define	T_DIVIDE	0
-#define	T_NMI		2
-#define	T_BPT		3
-#define	T_INVALOP	6
-#define	T_DOUBLEFLT	8
-#define	T_GPFLT		13
-#define	T_PAGEFLT	14
-#define	T_IRQ0		32	/* PIC interrupts are remapped to 32..47 */
-#define	NTRAPS		48
-#define	T_SYSCALL	0x80	/* int $0x80 (exception.S) */
+#include <machine/trap.h>
 
-/* Page-fault error code bits. */
-#define	PGEX_P		0x01	/* 1: protection violation, 0: page not present */
-#define	PGEX_W		0x02	/* 1: write, 0: read */
-#define	PGEX_U		0x04	/* 1: from user mode */
-#define	PGEX_RSV	0x08	/* a reserved bit was set in a paging entry */
-#define	PGEX_I		0x10	/* instruction fetch */
-
-void	trap(struct trapframe *);
+/* What the shared trap code (arch/x86/trap_x86.c) reads and sets. */
+#define	TF_PC(tf)	((tf)->tf_eip)
+#define	TF_FLAGS(tf)	((tf)->tf_eflags)
 
 #endif
