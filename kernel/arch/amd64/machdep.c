@@ -179,37 +179,3 @@ amd64_init(uint32_t magic, uint32_t mbi_pa)
 	intr_init();
 	mi_startup(&bi);
 }
-
-/* ---- Leaving ----------------------------------------------------------- */
-
-/* Leave QEMU through isa-debug-exit (status (v << 1) | 1), or halt. */
-void
-machine_exit(int v)
-{
-	disable_intr();
-	outl(0xf4, (uint32_t)v);
-	for (;;)
-		halt();
-}
-
-void
-machine_triple_fault(void)
-{
-	struct pseudodesc none = { 0, 0 };
-
-	__asm__ volatile("cli; lidt %0; int3" : : "m"(none));
-	for (;;)
-		halt();
-}
-
-uint64_t
-cpu_ticks(void)
-{
-	return (rdtsc());
-}
-
-void
-cpu_idle(void)
-{
-	__asm__ volatile("sti; hlt" ::: "memory");
-}
