@@ -54,13 +54,5 @@ invltlb(void)
 	load_cr3(rcr3());
 }
 
-static inline uint64_t
-read_rbp(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("movq %%rbp, %0" : "=r"(v));
-	return (v);
-}
 
 #endif /* !_MACHINE_CPUFUNC_H_ */

@@ -31,6 +31,7 @@
 #define	MACHINE_ARCH	"amd64"
 #define	MACHINE_CONFIG	"amd64"
 #define	PAGE_MASK	(PAGE_SIZE - 1)
+#define	DB_FRAME_MIN	0xffff800000000000ul	/* db_trace.c: kernel stack frames lie at or above (the canonical upper half) */
 #define	KERNLOAD	0x00100000u
 
 #define	NPTEPG		512		/* entries per paging-structure page, every level */

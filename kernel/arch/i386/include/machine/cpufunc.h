@@ -61,13 +61,5 @@ invltlb(void)
 	load_cr3(rcr3());
 }
 
-static inline uint32_t
-read_ebp(void)
-{
-	uint32_t v;
-
-	__asm__ volatile("movl %%ebp, %0" : "=r"(v));
-	return (v);
-}
 
 #endif /* !_MACHINE_CPUFUNC_H_ */

@@ -24,6 +24,7 @@
 
 #define	MACHINE_ARCH	"i386"
 #define	PAGE_MASK	(PAGE_SIZE - 1)
+#define	DB_FRAME_MIN	KERNBASE	/* db_trace.c: kernel stack frames lie at or above (the kernel's 1 GiB) */
 #define	KERNLOAD	0x00100000u
 #define	VM_MAXUSER_ADDRESS KERNBASE
 #define	TMAP_SLOTS	16
