@@ -31,8 +31,9 @@
  * Missing tables are allocated on the way down; ENOMEM leaves the levels
  * already allocated in place (empty tables, freed by pmap_destroy).
  *
- * Managed mappings, pv entries and the A/M bits are i386's (see there):
- * the same code below, with pv chunk pages reached through the direct map.
+ * Managed mappings, pv entries and the A/M bits are arch/x86/pmap_pv.c,
+ * shared with i386; pv chunk pages and PTEs are reached through the
+ * direct map.
  *
  * Locking: none yet; the kernel is uniprocessor and does not preempt itself.
  */
@@ -48,6 +49,7 @@
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
 #include <machine/pcb.h>
+#include <machine/pmap_pv.h>
 
 #define	PTP_POOL_PAGES	128
 #define	KMEM_ARENA_SIZE	(2u << 20)
@@ -331,7 +333,20 @@ pmap_pte(pmap_t pmap, vm_offset_t va, bool alloc, vm_offset_t *next)
 	return (&tab[pmap_pte_index(va)]);
 }
 
-static void
+/* An existing PTE for pmap_pv.c: through the direct map, nothing to undo. */
+pt_entry_t *
+pmap_pte_map(pmap_t pmap, vm_offset_t va, void **cookie)
+{
+	*cookie = NULL;
+	return (pmap_pte(pmap, va, false, NULL));
+}
+
+void
+pmap_pte_unmap(void *cookie __unused)
+{
+}
+
+void
 pmap_invalidate_page(pmap_t pmap, vm_offset_t va)
 {
 	if (pmap == kernel_pmap || pmap == curpmap || va >= VM_MAXUSER_ADDRESS)
@@ -340,25 +355,6 @@ pmap_invalidate_page(pmap_t pmap, vm_offset_t va)
 
 /* ---- pv entries -------------------------------------------------------- */
 
-#define	PV_ALLOC	(VM_ALLOC_NOOBJ | VM_ALLOC_WIRED | VM_ALLOC_SYSTEM)
-
-CTASSERT(sizeof(struct pv_chunk) <= PAGE_SIZE);
-
-/* A chunk is one page-aligned page, so an entry finds its chunk and pmap. */
-static inline struct pv_chunk *
-pv_to_chunk(pv_entry_t pv)
-{
-	return ((struct pv_chunk *)trunc_page((vm_offset_t)pv));
-}
-
-#define	PV_PMAP(pv)	(pv_to_chunk(pv)->pc_pmap)
-
-/* The bitmap word w of a chunk whose entries are all free. */
-static inline uint32_t
-pc_freemask(int w)
-{
-	return (w < _NPCM - 1 || _NPCPV % 32 == 0 ? ~0u : (1u << (_NPCPV % 32)) - 1);
-}
 
 /* The pmap's per-page machinery, once pages exist (vm_mem_init). */
 void
@@ -367,137 +363,21 @@ pmap_init(void)
 	pmap_initialized = true;
 }
 
-/* A new, all-free chunk for pmap, at the head of its list; NULL if no memory. */
-static struct pv_chunk *
-pv_chunk_alloc(pmap_t pmap)
+/* A page for a pv chunk, through the direct map; NULL if none (pmap_pv.c). */
+struct pv_chunk *
+pv_chunk_page_alloc(void)
 {
-	struct pv_chunk *pc;
 	vm_page_t m;
 
 	if (!pmap_initialized || (m = vm_page_alloc(NULL, 0, PV_ALLOC)) == NULL)
 		return (NULL);
-	pc = pmap_dmap(VM_PAGE_TO_PHYS(m));
-	pc->pc_pmap = pmap;
-	for (int w = 0; w < _NPCM; w++)
-		pc->pc_map[w] = pc_freemask(w);
-	TAILQ_INSERT_HEAD(&pmap->pm_pvchunk, pc, pc_list);
-	return (pc);
+	return (pmap_dmap(VM_PAGE_TO_PHYS(m)));
 }
 
-static void
-pv_chunk_free(struct pv_chunk *pc)
+void
+pv_chunk_page_free(struct pv_chunk *pc)
 {
-	TAILQ_REMOVE(&pc->pc_pmap->pm_pvchunk, pc, pc_list);
 	vm_page_free(PHYS_TO_VM_PAGE(DMAP_TO_PHYS((vm_offset_t)pc)));
-}
-
-/*
- * A pv entry for pmap; NULL when there is no memory for one.  Chunks with
- * free entries are kept at the head of pm_pvchunk, full ones at the tail,
- * so only the first chunk needs a look.
- */
-static pv_entry_t
-pv_alloc(pmap_t pmap)
-{
-	struct pv_chunk *pc = TAILQ_FIRST(&pmap->pm_pvchunk);
-	pv_entry_t pv = NULL;
-	bool full = true;
-
-	for (int w = 0; pc != NULL && w < _NPCM && pv == NULL; w++)
-		if (pc->pc_map[w] != 0) {
-			int bit = __builtin_ctz(pc->pc_map[w]);
-
-			pc->pc_map[w] &= ~(1u << bit);
-			pv = &pc->pc_pventry[w * 32 + bit];
-		}
-	if (pv == NULL) {
-		if ((pc = pv_chunk_alloc(pmap)) == NULL)
-			return (NULL);
-		pc->pc_map[0] &= ~1u;
-		pv = &pc->pc_pventry[0];
-	}
-	for (int w = 0; w < _NPCM; w++)
-		full = full && pc->pc_map[w] == 0;
-	if (full) {
-		TAILQ_REMOVE(&pmap->pm_pvchunk, pc, pc_list);
-		TAILQ_INSERT_TAIL(&pmap->pm_pvchunk, pc, pc_list);
-	}
-	return (pv);
-}
-
-/* Give back a pv entry (off its page's list); an empty chunk goes too. */
-static void
-pv_free(pv_entry_t pv)
-{
-	struct pv_chunk *pc = pv_to_chunk(pv);
-	int idx = (int)(pv - pc->pc_pventry);
-	bool empty = true;
-
-	KASSERT(idx >= 0 && idx < _NPCPV && (pc->pc_map[idx / 32] & (1u << (idx % 32))) == 0,
-	    ("%s: pv %p is not an allocated entry of chunk %p", __func__, pv, pc));
-	pc->pc_map[idx / 32] |= 1u << (idx % 32);
-	for (int w = 0; w < _NPCM; w++)
-		empty = empty && pc->pc_map[w] == pc_freemask(w);
-	if (empty) {
-		pv_chunk_free(pc);
-		return;
-	}
-	TAILQ_REMOVE(&pc->pc_pmap->pm_pvchunk, pc, pc_list);	/* it has room now */
-	TAILQ_INSERT_HEAD(&pc->pc_pmap->pm_pvchunk, pc, pc_list);
-}
-
-/* The pv entry of m's mapping at va in pmap, or NULL. */
-static pv_entry_t
-pv_find(vm_page_t m, pmap_t pmap, vm_offset_t va)
-{
-	pv_entry_t pv;
-
-	TAILQ_FOREACH(pv, &m->md.pv_list, pv_next)
-		if (pv->pv_va == va && PV_PMAP(pv) == pmap)
-			return (pv);
-	return (NULL);
-}
-
-/*
- * Apply fn to every managed mapping of m.  fn may remove the mapping (and
- * its pv entry): the next entry is fetched before calling it.
- */
-static void
-pv_foreach(vm_page_t m, void (*fn)(pmap_t, vm_offset_t, pt_entry_t *, void *), void *arg)
-{
-	pv_entry_t pv, next;
-	pt_entry_t *pte;
-	pmap_t pmap;
-
-	TAILQ_FOREACH_SAFE(pv, &m->md.pv_list, pv_next, next) {
-		pmap = PV_PMAP(pv);
-		pte = pmap_pte(pmap, pv->pv_va, false, NULL);
-		KASSERT(pte != NULL && (*pte & (PG_V | PG_MANAGED)) == (PG_V | PG_MANAGED) &&
-		    (*pte & PG_FRAME) == VM_PAGE_TO_PHYS(m),
-		    ("%s: pv entry of page %p for va %#lx has no mapping", __func__, m, pv->pv_va));
-		fn(pmap, pv->pv_va, pte, arg);
-	}
-}
-
-/* ---- Managed pages ----------------------------------------------------- */
-
-static inline bool
-pmap_page_managed(vm_page_t m)
-{
-	return ((m->flags & (PG_UNMANAGED | PG_FICTITIOUS)) == 0);
-}
-
-/*
- * Carry what the CPU recorded in a managed PTE that is going away into its
- * page: a write (PG_M) dirties the page, an access (PG_A) references it.
- */
-static void
-pmap_pte_sync(vm_page_t m, pt_entry_t pte)
-{
-	if ((pte & PG_M) != 0)
-		vm_page_dirty(m);
-	if ((pte & PG_A) != 0)
-		m->flags |= PG_REFERENCED;
 }
 
 /* ---- Address spaces ---------------------------------------------------- */
@@ -564,35 +444,6 @@ pmap_activate(pmap_t pmap)
 }
 
 /* ---- Translations ------------------------------------------------------ */
-
-/*
- * Clear one valid PTE, dropping its pv entry and counts.  A managed
- * mapping's A/M bits go to its page first; the last mapping to go takes
- * PG_WRITEABLE with it.
- */
-static void
-pmap_remove_pte(pmap_t pmap, vm_offset_t va, pt_entry_t *pte)
-{
-	pt_entry_t old = *pte;
-	pv_entry_t pv;
-	vm_page_t m;
-
-	*pte = 0;
-	pmap_invalidate_page(pmap, va);
-	if (pmap != kernel_pmap)
-		pmap->pm_resident--;
-	if ((old & PG_MANAGED) == 0)
-		return;
-	m = PHYS_TO_VM_PAGE(old & PG_FRAME);
-	pmap_pte_sync(m, old);
-	pv = pv_find(m, pmap, va);
-	KASSERT(pv != NULL, ("%s: no pv entry for page %p in pmap %p at va %#lx",
-	    __func__, m, pmap, va));
-	TAILQ_REMOVE(&m->md.pv_list, pv, pv_next);
-	pv_free(pv);
-	if (TAILQ_EMPTY(&m->md.pv_list))
-		m->flags &= ~PG_WRITEABLE;
-}
 
 /* The PTE pmap_enter() writes for m at va. */
 static pt_entry_t
@@ -674,19 +525,6 @@ pmap_remove(pmap_t pmap, vm_offset_t sva, vm_offset_t eva)
 			pmap_remove_pte(pmap, va, pte);
 		va += PAGE_SIZE;
 	}
-}
-
-/*
- * Make a valid, writable PTE read-only.  A write it saw (PG_M) goes to the
- * page, or a later pmap_remove would not know of it.
- */
-static void
-pmap_pte_write_protect(pmap_t pmap, vm_offset_t va, pt_entry_t *pte)
-{
-	if ((*pte & (PG_MANAGED | PG_M)) == (PG_MANAGED | PG_M))
-		vm_page_dirty(PHYS_TO_VM_PAGE(*pte & PG_FRAME));
-	*pte &= ~(pt_entry_t)(PG_RW | PG_M);
-	pmap_invalidate_page(pmap, va);
 }
 
 void
@@ -796,109 +634,4 @@ void
 pmap_copy_page(vm_page_t src, vm_page_t dst)
 {
 	memcpy(pmap_dmap(VM_PAGE_TO_PHYS(dst)), pmap_dmap(VM_PAGE_TO_PHYS(src)), PAGE_SIZE);
-}
-
-static void
-pv_do_remove(pmap_t pmap, vm_offset_t va, pt_entry_t *pte, void *arg __unused)
-{
-	pmap_remove_pte(pmap, va, pte);
-}
-
-static void
-pv_do_write_protect(pmap_t pmap, vm_offset_t va, pt_entry_t *pte, void *arg __unused)
-{
-	if ((*pte & PG_RW) != 0)
-		pmap_pte_write_protect(pmap, va, pte);
-}
-
-/* A walk over a page's mappings: count (and maybe clear) some PTE bits. */
-struct pv_bits {
-	pt_entry_t	bits;
-	bool		clear;
-	int		count;		/* PTEs with one of `bits` set */
-	int		mappings;	/* PTEs visited */
-};
-
-static void
-pv_do_bits(pmap_t pmap, vm_offset_t va, pt_entry_t *pte, void *arg)
-{
-	struct pv_bits *b = arg;
-
-	b->mappings++;
-	if ((*pte & b->bits) == 0)
-		return;
-	b->count++;
-	if (b->clear) {
-		*pte &= ~b->bits;
-		pmap_invalidate_page(pmap, va);
-	}
-}
-
-static struct pv_bits
-pmap_page_bits(vm_page_t m, pt_entry_t bits, bool clear)
-{
-	struct pv_bits b = { .bits = bits, .clear = clear };
-
-	pv_foreach(m, pv_do_bits, &b);
-	return (b);
-}
-
-/* Remove every managed mapping of m; their A/M bits go to m. */
-void
-pmap_remove_all(vm_page_t m)
-{
-	pv_foreach(m, pv_do_remove, NULL);
-	KASSERT(TAILQ_EMPTY(&m->md.pv_list) && (m->flags & PG_WRITEABLE) == 0,
-	    ("%s: page %p still mapped", __func__, m));
-}
-
-/* Make every managed mapping of m read-only; a write they saw dirties m. */
-void
-pmap_remove_write(vm_page_t m)
-{
-	pv_foreach(m, pv_do_write_protect, NULL);
-	m->flags &= ~PG_WRITEABLE;
-}
-
-bool
-pmap_is_modified(vm_page_t m)
-{
-	return (pmap_page_bits(m, PG_M, false).count != 0);
-}
-
-bool
-pmap_is_referenced(vm_page_t m)
-{
-	return (pmap_page_bits(m, PG_A, false).count != 0);
-}
-
-void
-pmap_clear_modify(vm_page_t m)
-{
-	(void)pmap_page_bits(m, PG_M, true);
-}
-
-void
-pmap_clear_reference(vm_page_t m)
-{
-	(void)pmap_page_bits(m, PG_A, true);
-}
-
-/* How many mappings of m were referenced since the last call (FreeBSD's). */
-int
-pmap_ts_referenced(vm_page_t m)
-{
-	return (pmap_page_bits(m, PG_A, true).count);
-}
-
-bool
-pmap_page_is_mapped(vm_page_t m)
-{
-	return (!TAILQ_EMPTY(&m->md.pv_list));
-}
-
-int
-pmap_page_mapcount(vm_page_t m)
-{
-	return (pmap_page_bits(m, 0, false).mappings);
 }
