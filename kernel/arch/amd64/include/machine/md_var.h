@@ -1,32 +1,15 @@
 /*
  * machine/md_var.h - machine-dependent entry points that only the amd64
- * layer (and the shared uart.c) calls among itself.
+ * layer (and the shared uart.c) calls among itself: machine/md_var_x86.h's,
+ * and amd64's own.
  */
 #ifndef _MACHINE_MD_VAR_H_
 #define _MACHINE_MD_VAR_H_
 
-#include <sys/types.h>
+#include <machine/md_var_x86.h>
 
 void	amd64_init(uint32_t magic, uint32_t mbi_pa) __noreturn;
-void	gdt_idt_init(void);
-void	intr_init(void);		/* PIC remap and PIT at hz */
-void	intr_eoi(int irq);
-void	uart_intr(void);		/* IRQ 4: COM1 received a byte */
-void	getmemsize(uint32_t mbi_pa);
-struct mi_bootinfo;
-void	pmap_bootstrap(vm_paddr_t first_free, struct mi_bootinfo *bi);
-
-extern volatile uint64_t probe_onfault;
-extern const uint64_t vector_table[];
-void	vector_syscall(void);
-void	cpu_set_kstack(vm_offset_t top);
-struct trapframe;
-void	cpu_enter_user_frame(struct trapframe *tf) __noreturn;
-extern char kernel_start[], etext[], edata[], kernel_end[];
-extern vm_paddr_t boot_alloc_end;	/* physical end of boot allocations */
 extern uint32_t amd_feature;		/* CPUID 0x80000001 %edx (locore.S) */
-
-void	*pmap_kptmap(u_long *nptes);	/* KPTmap and its entries (minidump_machdep.c) */
 vm_paddr_t pmap_dmap_end(void);	/* the direct map covers [0, this) */
 
 #endif
