@@ -16,7 +16,8 @@ exactly the header twice and the dump's bytes once.
 Bad situations: no disk (the kernel says so, ENODEV, nothing written); a disk
 too small for every page (truncated: the first frames, flagged); a disk too
 small for the metadata (ENOSPC); a panic (the panic's message in the header,
-the pattern readable); a panic during the dump (no recursion: the kernel
+the pattern readable); a double fault (a kernel stack overflow: the dump is
+written from the double-fault stack); a panic during the dump (no recursion: the kernel
 exits, and the header says the dump is incomplete).
 
 The core (tools/minidump.py core): GDB in batch mode shows the panic's stack,
@@ -194,6 +195,24 @@ def test_dump_panic(vm, tmp_path):
              % (d.hdr.flags, d.hdr.panicstr))
     vm.check("backtrace:" in d.msgbuf(), r, "the panic's dump should hold the backtrace in its msgbuf")
     check_pattern(vm, r, d, "dump_panic")
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=90)
+def test_dump_double_fault(vm, tmp_path):
+    """A kernel stack overflow is a double fault, handled on a stack of its
+    own (i386: a task gate and its TSS; amd64: an IST stack); the panic that
+    follows still writes a complete, readable dump that names the thread."""
+    img = tmp_path / "dump.img"
+    img.write_bytes(b"\0" * (32 << 20))
+    r = vm.run(["kstack_guard"], disks=[Disk(str(img))], expect=("panic",))
+    want = "kernel stack overflow in thread kstack_guard"
+    vm.check(r.panic is not None and want in r.panic, r, "kstack_guard should panic with %r" % want)
+    d = open_dump(vm, r, img)
+    vm.check(d.hdr.panic and d.hdr.complete and want in d.hdr.panicstr, r,
+             "the double fault's dump should be complete and carry the panic: flags %#x, %r"
+             % (d.hdr.flags, d.hdr.panicstr))
+    vm.check(want in d.msgbuf(), r, "the double fault's dump should hold the panic in its msgbuf")
+    check_frames(vm, r, d, mem_bytes(r))
 
 
 @pytest.mark.vmkit(configs=ALL, timeout=90)
