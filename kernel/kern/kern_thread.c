@@ -103,6 +103,15 @@ thread_reap(void)
 	}
 }
 
+/* Free the dead kernel threads now, not at the next kthread_create (a test counting pages). */
+void
+thread_reap_dead(void)
+{
+	critical_enter();
+	thread_reap();
+	critical_exit();
+}
+
 /*
  * Free a process's thread once it is dead (proc_wait: the zombie's stack
  * goes back with it).  It may not have switched away for the last time

@@ -88,6 +88,7 @@ int	kthread_create(void (*fn)(void *), void *arg, struct thread **tdp, const cha
 void	kthread_create_static(struct thread *td, void *stack, void (*fn)(void *), void *arg,
 	    const char *name);	/* KSTACK_PAGES of stack, a never-ending boot daemon */
 void	kthread_exit(void) __noreturn;		/* fn returning == kthread_exit() */
+void	thread_reap_dead(void);			/* free dead kernel threads' stacks now */
 void	thread_free_dead(struct thread *td);	/* proc_wait: free a process's dead thread */
 void	sched_init(void);			/* mi_startup's first line */
 void	kthread_start(void);			/* mi_startup, after the VM: idle thread, clock on */
