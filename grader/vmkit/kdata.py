@@ -324,7 +324,13 @@ MAP_PROTECT = ["params pages=<pages:dec> window=<a:dec>-<b:dec>",
 USER = ["out <text:text>",
         "exit pid=<pid:dec> status=<status:dec>",
         "faults zfod=<zfod:dec> cow=<cow:dec> optim=<optim:dec>",
-        "pages before=<before:dec> after=<after:dec> procs=<procs:dec>"]
+        "pages before=<before:dec> after=<after:dec> procs=<procs:dec>",
+        "probe <tag:word> pid=<pid:dec> free=<free:dec> zfod=<zfod:dec> cow=<cow:dec> "
+        "optim=<optim:dec> forkpages=<forkpages:dec> collapses=<collapses:dec>",
+        "chain <tag:word> pid=<pid:dec> start=<start:hex> end=<end:hex> offset=<offset:hex> "
+        "depth=<depth:dec>",
+        "pte <tag:word> pid=<pid:dec> va=<va:hex> pa=<pa:hex> level=<level:dec> "
+        "pindex=<pindex:dec>"]
 
 # The page daemon (kernel/tests/ktest_pageout.c).
 PAGEOUT_PRESSURE = [

@@ -103,7 +103,7 @@ class Space:
             return Kern.SUCCESS, first.pages[pindex]
         if o is first or not write:
             return Kern.SUCCESS, o.pages[pindex]
-        if o.ref == 1 and len(o.shadows) == 1:
+        if o is first.backing and o.ref == 1 and len(o.shadows) == 1:    # never deeper down
             first.pages[pindex] = o.pages.pop(pindex)
             self.counts.optim += 1
         else:
@@ -154,7 +154,7 @@ def deallocate(o: Obj | None) -> None:
     while o is not None:
         o.ref -= 1
         if o.ref > 0:
-            if o.ref == 1 and len(o.shadows) == 1:
+            if o is first.backing and o.ref == 1 and len(o.shadows) == 1:    # never deeper down
                 collapse(o.shadows[0])
             return
         b = o.backing
