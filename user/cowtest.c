@@ -21,7 +21,9 @@
  *   rename <seed> <npages> <nw>  round 1: the child sleeps while the parent
  *       writes nw pages (the backing object still has the child's entry: the
  *       parent must copy), then reads; round 2: the child writes first (two
- *       shadows), the parent writes, the child reads; CRCs; saves out
+ *       shadows), the parent writes, the child reads; round 3: the child
+ *       exits at once, then the parent writes (now it may move the pages);
+ *       CRCs; saves out
  *   collapse <seed> <npages> <iters>  iters x (fork, the child writes a page
  *       and exits, the parent writes a page and waits); a probe every 20
  *       rounds; saves out
@@ -115,7 +117,7 @@ pick(uint32_t *s, int *out, int k)
 static void
 probe(const char *tag, int ptes)
 {
-	printf("@vm %s %#lx %d\n", tag, (unsigned long)region, ptes < npages ? ptes : npages);
+	printf("@vm %s 0x%lx %d\n", tag, (unsigned long)region, ptes < npages ? ptes : npages);
 }
 
 static void
@@ -226,8 +228,8 @@ mode_share(int nw)
 	}
 	probe("parent", 0);
 	reap(1);
+	pick(&s, set, nw);		/* (its own bss writes fault before the probe) */
 	probe("reaped", 0);
-	pick(&s, set, nw);
 	for (int i = 0; i < nw; i++)
 		region[(long)set[i] * WORDS + 1] = pv(4, set[i]);
 	probe("written", 0);
@@ -249,9 +251,9 @@ mode_rename(int nw)
 		printf("cowtest: round 1 child crc %08x\n", region_crc());
 		exit(0);
 	}
-	probe("r1-before", 0);
 	s = seed ^ 6;
 	pick(&s, set, nw);
+	probe("r1-before", 0);
 	for (int i = 0; i < nw; i++)
 		page_write(set[i], pv(6, set[i]));
 	probe("r1-written", 0);
@@ -268,13 +270,23 @@ mode_rename(int nw)
 		exit(0);
 	}
 	nap(20);
-	probe("r2-before", 0);
 	s = seed ^ 8;
 	pick(&s, set, nw);
+	probe("r2-before", 0);
 	for (int i = 0; i < nw; i++)
 		page_write(set[i], pv(8, set[i]));
 	probe("r2-written", 0);
 	reap(1);
+	/* Round 3: the child is gone before the parent writes: now it may move them. */
+	if (must_fork() == 0)
+		exit(0);
+	reap(1);
+	s = seed ^ 9;
+	pick(&s, set, nw);
+	probe("r3-before", 0);
+	for (int i = 0; i < nw; i++)
+		page_write(set[i], pv(9, set[i]));
+	probe("r3-written", 0);
 	printf("cowtest: parent crc %08x\n", region_crc());
 	save("out");
 }
@@ -394,8 +406,11 @@ main(int argc, char **argv)
 		mode_collapse(n);
 	else if (strcmp(argv[1], "copyout") == 0)
 		mode_copyout();
-	else if (strcmp(argv[1], "tree") == 0)
+	else if (strcmp(argv[1], "tree") == 0) {
+		fill(0);
 		tree(1, n);
+		probe("tree-end", 0);
+	}
 	else {
 		printf("cowtest: unknown mode %s\n", argv[1]);
 		return (2);

@@ -59,6 +59,7 @@
 
 static struct ktest_ctx *user_t;
 static struct vmmeter user_cnt0;	/* the counters when the run began */
+static struct mtx user_mtx;		/* one process's output (and probe) at a time */
 static char user_line[USER_LINE + 1];
 static size_t user_len;
 
@@ -96,6 +97,8 @@ user_probe(char *args)
 	if ((rest = strchr(tag, ' ')) != NULL) {
 		*rest++ = '\0';
 		va = (vm_offset_t)strtoull(rest, &rest, 0);
+		while (*rest == ' ')
+			rest++;
 		npages = (u_long)strtoull(rest, NULL, 0);
 	}
 	if (*tag == '\0')
@@ -139,6 +142,8 @@ user_flush(void)
 static void
 user_output(const char *buf, size_t len)
 {
+	/* A probe's lines take a while: another process's output must not cut into them. */
+	mtx_lock(&user_mtx);
 	for (size_t i = 0; i < len; i++) {
 		char c = buf[i];
 
@@ -150,6 +155,7 @@ user_output(const char *buf, size_t len)
 		if (user_len == USER_LINE)
 			user_flush();
 	}
+	mtx_unlock(&user_mtx);
 }
 
 KTEST(user, KTEST_VM | KTEST_EXPLICIT)
@@ -174,6 +180,7 @@ KTEST(user, KTEST_VM | KTEST_EXPLICIT)
 	if (kenv_get("user.fs") != NULL)
 		(void)flatfs_disk();
 	user_t = t;
+	mtx_init(&user_mtx, "ktest user", NULL, MTX_DEF);
 	proc_output_hook = user_output;
 	user_cnt0 = cnt;
 	zfod = cnt.v_zfod;
@@ -190,6 +197,7 @@ KTEST(user, KTEST_VM | KTEST_EXPLICIT)
 	if (user_len > 0)
 		user_flush();
 	proc_output_hook = NULL;
+	mtx_destroy(&user_mtx);
 	free(copy);
 	KT_CHECK(t, error == 0, "cannot start %s: error %d", prog, error);
 	KT_CHECK(t, reaped == pid, "wait for pid %d gave %d", pid, reaped);
