@@ -323,7 +323,7 @@ MAP_PROTECT = ["params pages=<pages:dec> window=<a:dec>-<b:dec>",
 # User programs (kernel/tests/ktest_user.c).
 USER = ["out <text:text>",
         "exit pid=<pid:dec> status=<status:dec>",
-        "faults zfod=<zfod:dec> cow=<cow:dec> optim=<optim:dec>",
+        "faults zfod=<zfod:dec> cow=<cow:dec> optim=<optim:dec> forkpages=<forkpages:dec>",
         "pages before=<before:dec> after=<after:dec> procs=<procs:dec>",
         "probe <tag:word> pid=<pid:dec> free=<free:dec> zfod=<zfod:dec> cow=<cow:dec> "
         "optim=<optim:dec> forkpages=<forkpages:dec> collapses=<collapses:dec>",

@@ -12,7 +12,8 @@
  *   out <text>                 each line the program (or its children)
  *                              wrote to the console, in order
  *   exit pid=<pid> status=<s>  its exit status (128 + n: killed by a trap)
- *   faults zfod=<a> cow=<b> optim=<c>   the VM's fault kinds during the run
+ *   faults zfod=<a> cow=<b> optim=<c> forkpages=<d>   the VM's fault kinds
+ *                              during the run; pages eager forks copied
  *   pages before=<n> after=<m> procs=<k>   free + cached pages before the
  *                              spawn and after the last wait; processes left
  *
@@ -202,8 +203,9 @@ KTEST(user, KTEST_VM | KTEST_EXPLICIT)
 	KT_CHECK(t, error == 0, "cannot start %s: error %d", prog, error);
 	KT_CHECK(t, reaped == pid, "wait for pid %d gave %d", pid, reaped);
 	ktest_data(t, "exit pid=%d status=%d", pid, status);
-	ktest_data(t, "faults zfod=%u cow=%u optim=%u", cnt.v_zfod - zfod, cnt.v_cow_faults - cow,
-	    cnt.v_cow_optim - optim);
+	ktest_data(t, "faults zfod=%u cow=%u optim=%u forkpages=%u", cnt.v_zfod - zfod,
+	    cnt.v_cow_faults - cow, cnt.v_cow_optim - optim,
+	    cnt.v_forkpages - user_cnt0.v_forkpages);
 	ktest_data(t, "pages before=%u after=%u procs=%d", before, after, proc_count());
 	KT_CHECK(t, after == before, "%s: free + cached pages %u before, %u after: %d leaked",
 	    prog, before, after, (int)(before - after));
