@@ -154,7 +154,7 @@ def deallocate(o: Obj | None) -> None:
     while o is not None:
         o.ref -= 1
         if o.ref > 0:
-            if o is first.backing and o.ref == 1 and len(o.shadows) == 1:    # never deeper down
+            if o.ref == 1 and len(o.shadows) == 1:
                 collapse(o.shadows[0])
             return
         b = o.backing
