@@ -13,9 +13,9 @@
  *
  *   iso <seed> <npages> <nw>     fill; clip the region in two (mprotect of
  *       its first k = 1 + seed % 3 pages: the second entry maps the object at
- *       offset k pages); fork; child and parent each write nw seeded pages;
- *       each reports the CRC before and after, the parent again after the
- *       child exited; both save their region to a file (child, out)
+ *       offset k pages); fork; child and parent each write nw seeded pages
+ *       and report their CRC, the parent again after the child exited; both
+ *       save their region to a file (child, out)
  *   share <seed> <npages> <nw>   touch every page; fork; the child exits at
  *       once; the parent writes one word of nw pages, twice (fault counts)
  *   rename <seed> <npages> <nw>  round 1: the child sleeps while the parent
@@ -24,9 +24,9 @@
  *       shadows), the parent writes, the child reads; round 3: the child
  *       exits at once, then the parent writes (now it may move the pages);
  *       CRCs; saves out
- *   collapse <seed> <npages> <iters>  iters x (fork, the child writes a page
- *       and exits, the parent writes a page and waits); a probe every 20
- *       rounds; saves out
+ *   collapse <seed> <npages> <iters>  the region clipped as for iso; iters x
+ *       (fork, the child writes a page, reads all and exits, the parent writes
+ *       a page and waits); a probe every 20 rounds; saves out
  *   copyout <seed> <npages>      fork; the parent read()s file `in` into the
  *       first half of the shared, write-protected region (the kernel's
  *       copyout must take the COW fault, not fail); CRCs; saves out
@@ -177,28 +177,38 @@ reap(int n)
 		}
 }
 
+/* Two entries over the region: the second maps its object at offset k pages. */
 static void
-mode_iso(int nw)
+clip(void)
 {
-	uint32_t s, crc0, k = 1 + seed % 3;
+	uint32_t k = 1 + seed % 3;
 
-	fill(0);
 	if (mprotect(region, k * PAGE_SIZE, PROT_READ) != 0 ||
 	    mprotect(region, k * PAGE_SIZE, PROT_READ | PROT_WRITE) != 0) {
 		printf("cowtest: mprotect failed\n");
 		exit(1);
 	}
+}
+
+static void
+mode_iso(int nw)
+{
+	uint32_t s, crc0;
+
+	fill(0);
+	clip();
 	probe("pre", PTES);
 	if (must_fork() == 0) {
+		/* Write before reading anything: the reads then fault through the
+		 * new shadows (at their offsets), not through the parent's old mappings. */
 		probe("child", 0);
-		crc0 = region_crc();
-		probe("child-read", PTES);
 		s = seed ^ 1;
 		pick(&s, set, nw);
 		for (int i = 0; i < nw; i++)
 			page_write(set[i], pv(1, set[i]));
+		crc0 = region_crc();
 		probe("child-written", PTES);
-		printf("cowtest: child crc %08x %08x\n", crc0, region_crc());
+		printf("cowtest: child crc %08x\n", crc0);
 		save("child");
 		exit(0);
 	}
@@ -298,7 +308,8 @@ mode_collapse(int iters)
 	char tag[16];
 
 	fill(0);
-	probe("start", 0);
+	clip();
+	probe("start", 1);		/* one pte line: where the region is */
 	for (int i = 0; i < iters; i++) {
 		int c = (int)(lcg_next(&s) % (uint32_t)npages);
 		int p = (int)(lcg_next(&s) % (uint32_t)npages);
