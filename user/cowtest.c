@@ -30,6 +30,9 @@
  *   copyout <seed> <npages>      fork; the parent read()s file `in` into the
  *       first half of the shared, write-protected region (the kernel's
  *       copyout must take the COW fault, not fail); CRCs; saves out
+ *   swap <seed> <npages> <nw>    (with swap, npages more than RAM) fork, the
+ *       child exits, the parent writes nw pages; fork, the child writes nw
+ *       other pages (found two objects down); CRCs of both
  *   tree <seed> <npages> <depth> every process writes, forks two children
  *       (which do the same, one level less) between three rounds of writes,
  *       sleeps a seeded while, reaps its children, reports its CRC
@@ -357,6 +360,39 @@ mode_copyout(void)
 	save("out");
 }
 
+/*
+ * Under memory pressure with swap: some of the region's pages go to swap, so
+ * its object becomes a swap object, which collapse leaves alone.  A fork
+ * whose child exits at once, and the parent's writes, leave the parent with
+ * shadow -> object (one reference, one shadow, not collapsed); a second
+ * child writes pages still in that object, two levels below its own front
+ * object, under the parent's shadow which the two share.  Those pages must
+ * be copied, never moved: the parent still sees them.
+ */
+static void
+mode_swap(int nw)
+{
+	uint32_t s = seed ^ 20;
+
+	fill(0);
+	if (must_fork() == 0)
+		exit(0);
+	pick(&s, set, nw);
+	for (int i = 0; i < nw; i++)
+		page_write(set[i], pv(20, set[i]));
+	reap(1);
+	pick(&s, set, nw);
+	probe("swap-mid", 1);
+	if (must_fork() == 0) {
+		for (int i = 0; i < nw; i++)
+			page_write(set[i], pv(21, set[i]));
+		printf("cowtest: swap child crc %08x\n", region_crc());
+		exit(0);
+	}
+	reap(1);
+	printf("cowtest: swap parent crc %08x\n", region_crc());
+}
+
 /* One process of the tree: who names it (the root 1, child r of w: 4w + r + 1). */
 static void
 tree(uint32_t who, int depth)
@@ -392,7 +428,7 @@ main(int argc, char **argv)
 	intptr_t va;
 
 	if (argc < 4) {
-		printf("usage: cowtest iso|share|rename|collapse|copyout|tree <seed> <npages> [n]\n");
+		printf("usage: cowtest iso|share|rename|collapse|copyout|swap|tree <seed> <npages> [n]\n");
 		return (2);
 	}
 	seed = (uint32_t)strtoul(argv[2], NULL, 0);
@@ -417,6 +453,8 @@ main(int argc, char **argv)
 		mode_collapse(n);
 	else if (strcmp(argv[1], "copyout") == 0)
 		mode_copyout();
+	else if (strcmp(argv[1], "swap") == 0)
+		mode_swap(n);
 	else if (strcmp(argv[1], "tree") == 0) {
 		fill(0);
 		tree(1, n);

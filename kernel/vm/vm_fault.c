@@ -107,7 +107,9 @@ vm_fault_pagein(struct faultstate *fs)
 
 /*
  * Walk the chain from first_object for the page; on FAULT_FOUND fs->m is
- * busy in fs->object (locked), or NULL: in no object (zero fill).
+ * busy in fs->object (locked), or NULL: in no object (zero fill).  On any
+ * other result only first_object is locked (a backing object's lock held
+ * across vm_fault's VM_WAIT would be taken again by the retry's walk).
  */
 static enum fault_step
 vm_fault_find(struct faultstate *fs)
@@ -128,14 +130,23 @@ vm_fault_find(struct faultstate *fs)
 					VM_OBJECT_UNLOCK(fs->object);
 					VM_OBJECT_LOCK(fs->first_object);
 				}
+				fs->object = fs->first_object;
 				return (FAULT_RETRY);
 			}
 			m->oflags |= VPO_BUSY;
 			fs->m = m;
 			return (FAULT_FOUND);
 		}
-		if (vm_fault_object_has(fs->object, fs->pindex))
-			return (vm_fault_pagein(fs));
+		if (vm_fault_object_has(fs->object, fs->pindex)) {
+			enum fault_step step = vm_fault_pagein(fs);
+
+			/* No page (no memory, an I/O error): let go of a backing object too. */
+			if (step != FAULT_FOUND) {
+				vm_fault_unlock_object(fs);
+				fs->object = fs->first_object;
+			}
+			return (step);
+		}
 		if ((next = fs->object->backing_object) == NULL)
 			break;
 		VM_OBJECT_LOCK(next);
