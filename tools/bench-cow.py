@@ -7,8 +7,11 @@ exits at once, the parent waits); the program times the rounds with the TSC.
 Once as the kernel is (copy-on-write), once with vm.fork_eager=1 (every page
 copied at fork: vm_object_copy, lab 04's stub behaviour).  Pages copied per
 round are the kernel's counters (copy-on-write copies + pages eager forks
-copied) of the run minus those of a run with no forks, over N.  Prints, per
-config, the median of R boots and the ratios.  A benchmark, not a test: it
+copied) of the run minus those of a run with no forks, over N.  A round
+also pays for the process itself (pmap, kernel stack, exit, wait: an empty
+process's round, "empty"), the same for both; the last ratio compares what
+sharing or copying the 16 MiB costs on top of that.  Prints, per config, the
+median of R boots and the ratios.  A benchmark, not a test: it
 never fails on the numbers.  Under TCG the TSC follows the host's clock, so
 the cycles are host time, not a real CPU's.
 Usage: tools/bench-cow.py [-n 3] [--mib 16] [--forks 10] [--configs i386,amd64]
@@ -58,8 +61,10 @@ def main() -> None:
     print(f"fork + exit + wait of a process with {args.mib} MiB touched, {args.forks} rounds; "
           f"median of {args.n} boots")
     print(f"{'config':<10} {'COW cycles':>12} {'eager cycles':>13} {'x faster':>9} "
-          f"{'COW pages':>10} {'eager pages':>12} {'x fewer':>8}")
+          f"{'COW pages':>10} {'eager pages':>12} {'x fewer':>8} {'empty cycles':>13} "
+          f"{'x over empty':>13}")
     for config in args.configs.split(","):
+        empty = statistics.median(boot(config, 0, args.forks, False)[0] for _ in range(args.n))
         row = []
         for eager in (False, True):
             base = boot(config, args.mib, 0, eager)[1]
@@ -68,7 +73,8 @@ def main() -> None:
                         statistics.median((r[1] - base) / args.forks for r in runs)))
         (cc, cp), (ec, ep) = row
         print(f"{config:<10} {cc:>12.0f} {ec:>13.0f} {ec / max(cc, 1):>9.1f} {cp:>10.1f} "
-              f"{ep:>12.1f} {ep / max(cp, 1):>8.0f}")
+              f"{ep:>12.1f} {ep / max(cp, 1):>8.0f} {empty:>13.0f} "
+              f"{(ec - empty) / max(cc - empty, 1):>13.1f}")
 
 
 if __name__ == "__main__":
