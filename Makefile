@@ -18,6 +18,7 @@
 #   make bench-pageout       page-daemon cycles per MiB reclaimed, per config and workload
 #   make bench-pagecache     disk reads of a re-read workload, cache queue on vs off
 #   make bench-user          fork of a 16 MiB process, faults per fork, a syscall round trip
+#   make bench-cow           fork of a 16 MiB process, copy-on-write vs eager copy (lab 04)
 #   make fuzz [FUZZTIME=60]  fuzz the buddy allocator (host, clang libFuzzer)
 #   make mutation LAB=NN     grade mechanical mutants of a lab's answer (minutes)
 #   make compile_commands.json   for clangd
@@ -267,6 +268,11 @@ bench-pagecache: deps
 .PHONY: bench-user
 bench-user: deps
 	$(PYTHON) tools/bench-user.py
+
+# Copy-on-write (tools/bench-cow.py): fork of a 16 MiB process, COW vs vm.fork_eager=1.
+.PHONY: bench-cow
+bench-cow: deps
+	$(PYTHON) tools/bench-cow.py
 
 # The physical allocator on the host (tests/host/extra.mk), outside `make test`:
 # benchmarks (gcc -O2), and a libFuzzer target (clang, libclang-rt-14-dev).

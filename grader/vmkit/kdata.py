@@ -323,8 +323,14 @@ MAP_PROTECT = ["params pages=<pages:dec> window=<a:dec>-<b:dec>",
 # User programs (kernel/tests/ktest_user.c).
 USER = ["out <text:text>",
         "exit pid=<pid:dec> status=<status:dec>",
-        "faults zfod=<zfod:dec> cow=<cow:dec> optim=<optim:dec>",
-        "pages before=<before:dec> after=<after:dec> procs=<procs:dec>"]
+        "faults zfod=<zfod:dec> cow=<cow:dec> optim=<optim:dec> forkpages=<forkpages:dec>",
+        "pages before=<before:dec> after=<after:dec> procs=<procs:dec>",
+        "probe <tag:word> pid=<pid:dec> free=<free:dec> zfod=<zfod:dec> cow=<cow:dec> "
+        "optim=<optim:dec> forkpages=<forkpages:dec> collapses=<collapses:dec>",
+        "chain <tag:word> pid=<pid:dec> start=<start:hex> end=<end:hex> offset=<offset:hex> "
+        "depth=<depth:dec>",
+        "pte <tag:word> pid=<pid:dec> va=<va:hex> pa=<pa:hex> level=<level:dec> "
+        "pindex=<pindex:dec>"]
 
 # The page daemon (kernel/tests/ktest_pageout.c).
 PAGEOUT_PRESSURE = [

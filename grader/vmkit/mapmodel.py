@@ -103,7 +103,7 @@ class Space:
             return Kern.SUCCESS, first.pages[pindex]
         if o is first or not write:
             return Kern.SUCCESS, o.pages[pindex]
-        if o.ref == 1 and len(o.shadows) == 1:
+        if o is first.backing and o.ref == 1 and len(o.shadows) == 1:    # never deeper down
             first.pages[pindex] = o.pages.pop(pindex)
             self.counts.optim += 1
         else:

@@ -12,9 +12,30 @@
  *   out <text>                 each line the program (or its children)
  *                              wrote to the console, in order
  *   exit pid=<pid> status=<s>  its exit status (128 + n: killed by a trap)
- *   faults zfod=<a> cow=<b> optim=<c>   the VM's fault kinds during the run
+ *   faults zfod=<a> cow=<b> optim=<c> forkpages=<d>   the VM's fault kinds
+ *                              during the run; pages eager forks copied
  *   pages before=<n> after=<m> procs=<k>   free + cached pages before the
  *                              spawn and after the last wait; processes left
+ *
+ *
+ * A line the program writes that starts with `@vm` is a probe (user/cowtest.c
+ * uses them), not output: `@vm <tag> [<va> <npages>]` reports, from inside
+ * the writing process's system call, what the grader cross-checks about
+ * copy-on-write:
+ *
+ *   probe <tag> pid=<pid> free=<n> zfod=<a> cow=<b> optim=<c> forkpages=<d>
+ *         collapses=<e>        free + cached pages now; the VM's counters
+ *                              since the run began
+ *   chain <tag> pid=<pid> start=<va> end=<va> offset=<o> depth=<d>
+ *                              each entry that has an object: the objects in
+ *                              its shadow chain (1: no backing object)
+ *   pte <tag> pid=<pid> va=<va> pa=<pa> level=<l> pindex=<i>
+ *                              for each of the npages pages from va: the
+ *                              frame the process's page table maps (pa 0:
+ *                              none), and by the page array (PHYS_TO_VM_PAGE)
+ *                              that frame's object - its place in the
+ *                              entry's chain (0: the entry's own object; 99:
+ *                              not in the chain) - and pindex there
  *
  * The test FAILs if the program could not start, or if pages or processes
  * leaked (after != before, procs != 0): every page a process had - its
@@ -27,20 +48,94 @@
 #include <sys/malloc.h>
 #include <sys/proc.h>
 #include <vm/vm_param.h>
+#include <vm/vm_map.h>
+#include <vm/vm_object.h>
+#include <vm/vm_page.h>
+#include <vm/pmap.h>
 #include <vm/vmmeter.h>
 
 #define	USER_MAXARGS	16
 #define	USER_LINE	160
+#define	USER_PTES	64	/* at most this many pte lines per probe */
 
 static struct ktest_ctx *user_t;
+static struct vmmeter user_cnt0;	/* the counters when the run began */
+static struct mtx user_mtx;		/* one process's output (and probe) at a time */
 static char user_line[USER_LINE + 1];
 static size_t user_len;
+
+static u_int
+user_free_pages(void)
+{
+	return (cnt.v_free_count + cnt.v_cache_count);
+}
+
+/* The place of object in the chain from front down: 0 the front object, 99 none. */
+static u_int
+user_chain_level(vm_object_t front, vm_object_t object)
+{
+	u_int level = 0;
+
+	for (; front != NULL; front = front->backing_object, level++)
+		if (front == object)
+			return (level);
+	return (99);
+}
+
+/* `@vm <tag> [<va> <npages>]` from the current process: see the top of the file. */
+static void
+user_probe(char *args)
+{
+	struct proc *p = curthread->td_proc;
+	vm_map_t map = &p->p_vmspace->vm_map;
+	char *tag = args, *rest;
+	vm_offset_t va = 0;
+	u_long npages = 0;
+	vm_map_entry_t e;
+
+	while (*tag == ' ')
+		tag++;
+	if ((rest = strchr(tag, ' ')) != NULL) {
+		*rest++ = '\0';
+		va = (vm_offset_t)strtoull(rest, &rest, 0);
+		while (*rest == ' ')
+			rest++;
+		npages = (u_long)strtoull(rest, NULL, 0);
+	}
+	if (*tag == '\0')
+		tag = "-";
+	ktest_data(user_t, "probe %s pid=%d free=%u zfod=%u cow=%u optim=%u forkpages=%u "
+	    "collapses=%u", tag, p->p_pid, user_free_pages(), cnt.v_zfod - user_cnt0.v_zfod,
+	    cnt.v_cow_faults - user_cnt0.v_cow_faults, cnt.v_cow_optim - user_cnt0.v_cow_optim,
+	    cnt.v_forkpages - user_cnt0.v_forkpages, cnt.v_collapses - user_cnt0.v_collapses);
+	vm_map_lock(map);
+	for (e = map->header.next; e != &map->header; e = e->next)
+		if (e->object != NULL)
+			ktest_data(user_t, "chain %s pid=%d start=%#jx end=%#jx offset=%#jx depth=%d",
+			    tag, p->p_pid, (uintmax_t)e->start, (uintmax_t)e->end,
+			    (uintmax_t)e->offset, vm_object_chain_depth(e->object));
+	for (u_long i = 0; i < npages && i < USER_PTES; i++, va += PAGE_SIZE) {
+		vm_paddr_t pa = pmap_extract(map->pmap, va);
+		vm_page_t m = pa != 0 ? PHYS_TO_VM_PAGE(pa) : NULL;
+		u_int level = 99;
+
+		if (m != NULL && vm_map_lookup_entry(map, va, &e))
+			level = user_chain_level(e->object, m->object);
+		ktest_data(user_t, "pte %s pid=%d va=%#jx pa=%#jx level=%u pindex=%ju", tag, p->p_pid,
+		    (uintmax_t)va, (uintmax_t)trunc_page(pa), level,
+		    m != NULL ? (uintmax_t)m->pindex : (uintmax_t)0);
+	}
+	vm_map_unlock(map);
+}
 
 static void
 user_flush(void)
 {
 	user_line[user_len] = '\0';
-	ktest_data(user_t, "out %s", user_line);
+	if (strncmp(user_line, "@vm", 3) == 0 && curthread->td_proc != NULL)
+		user_probe(user_line + 3);
+	else
+		ktest_data(user_t, "out %s", user_line);
 	user_len = 0;
 }
 
@@ -48,6 +143,8 @@ user_flush(void)
 static void
 user_output(const char *buf, size_t len)
 {
+	/* A probe's lines take a while: another process's output must not cut into them. */
+	mtx_lock(&user_mtx);
 	for (size_t i = 0; i < len; i++) {
 		char c = buf[i];
 
@@ -59,12 +156,7 @@ user_output(const char *buf, size_t len)
 		if (user_len == USER_LINE)
 			user_flush();
 	}
-}
-
-static u_int
-user_free_pages(void)
-{
-	return (cnt.v_free_count + cnt.v_cache_count);
+	mtx_unlock(&user_mtx);
 }
 
 KTEST(user, KTEST_VM | KTEST_EXPLICIT)
@@ -89,7 +181,9 @@ KTEST(user, KTEST_VM | KTEST_EXPLICIT)
 	if (kenv_get("user.fs") != NULL)
 		(void)flatfs_disk();
 	user_t = t;
+	mtx_init(&user_mtx, "ktest user", NULL, MTX_DEF);
 	proc_output_hook = user_output;
+	user_cnt0 = cnt;
 	zfod = cnt.v_zfod;
 	cow = cnt.v_cow_faults;
 	optim = cnt.v_cow_optim;
@@ -104,12 +198,14 @@ KTEST(user, KTEST_VM | KTEST_EXPLICIT)
 	if (user_len > 0)
 		user_flush();
 	proc_output_hook = NULL;
+	mtx_destroy(&user_mtx);
 	free(copy);
 	KT_CHECK(t, error == 0, "cannot start %s: error %d", prog, error);
 	KT_CHECK(t, reaped == pid, "wait for pid %d gave %d", pid, reaped);
 	ktest_data(t, "exit pid=%d status=%d", pid, status);
-	ktest_data(t, "faults zfod=%u cow=%u optim=%u", cnt.v_zfod - zfod, cnt.v_cow_faults - cow,
-	    cnt.v_cow_optim - optim);
+	ktest_data(t, "faults zfod=%u cow=%u optim=%u forkpages=%u", cnt.v_zfod - zfod,
+	    cnt.v_cow_faults - cow, cnt.v_cow_optim - optim,
+	    cnt.v_forkpages - user_cnt0.v_forkpages);
 	ktest_data(t, "pages before=%u after=%u procs=%d", before, after, proc_count());
 	KT_CHECK(t, after == before, "%s: free + cached pages %u before, %u after: %d leaked",
 	    prog, before, after, (int)(before - after));

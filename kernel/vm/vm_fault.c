@@ -107,7 +107,9 @@ vm_fault_pagein(struct faultstate *fs)
 
 /*
  * Walk the chain from first_object for the page; on FAULT_FOUND fs->m is
- * busy in fs->object (locked), or NULL: in no object (zero fill).
+ * busy in fs->object (locked), or NULL: in no object (zero fill).  On any
+ * other result only first_object is locked (a backing object's lock held
+ * across vm_fault's VM_WAIT would be taken again by the retry's walk).
  */
 static enum fault_step
 vm_fault_find(struct faultstate *fs)
@@ -128,14 +130,23 @@ vm_fault_find(struct faultstate *fs)
 					VM_OBJECT_UNLOCK(fs->object);
 					VM_OBJECT_LOCK(fs->first_object);
 				}
+				fs->object = fs->first_object;
 				return (FAULT_RETRY);
 			}
 			m->oflags |= VPO_BUSY;
 			fs->m = m;
 			return (FAULT_FOUND);
 		}
-		if (vm_fault_object_has(fs->object, fs->pindex))
-			return (vm_fault_pagein(fs));
+		if (vm_fault_object_has(fs->object, fs->pindex)) {
+			enum fault_step step = vm_fault_pagein(fs);
+
+			/* No page (no memory, an I/O error): let go of a backing object too. */
+			if (step != FAULT_FOUND) {
+				vm_fault_unlock_object(fs);
+				fs->object = fs->first_object;
+			}
+			return (step);
+		}
 		if ((next = fs->object->backing_object) == NULL)
 			break;
 		VM_OBJECT_LOCK(next);
@@ -150,32 +161,18 @@ vm_fault_find(struct faultstate *fs)
 }
 
 /*
- * A write to a page found in a backing object: the front object gets its
- * own copy (v_cow_faults) - or the page itself, when the backing object is
- * invisible to everyone else (one reference, the front object's; no other
- * shadow; an anonymous object; the page not wired): then moving it is the
- * same as copying it and freeing the original (v_cow_optim).  On success
- * fs->m is the front page, busy; the backing object is unlocked.
+ * The copy half of a copy-on-write fault: a new page of first_object at
+ * first_pindex with the data of fs->m (busy, in the backing object
+ * fs->object); the backing page stays, active, for whoever else sees it
+ * (v_cow_faults).  On success fs->m is the new page, busy, and the backing
+ * object is unlocked; FAULT_NOMEM leaves fs as it was.
  */
 static enum fault_step
-vm_fault_cow(struct faultstate *fs)
+vm_fault_cow_copy(struct faultstate *fs)
 {
 	vm_object_t backing = fs->object;
 	vm_page_t src = fs->m, dst;
 
-	if (backing->ref_count == 1 && backing->shadow_count == 1 && backing->handle == NULL &&
-	    (backing->type == OBJT_DEFAULT || backing->type == OBJT_SWAP) &&
-	    src->wire_count == 0 && src->hold_count == 0) {
-		uint8_t wanted = src->oflags & VPO_WANTED;
-
-		pmap_remove_all(src);
-		vm_page_rename(src, fs->first_object, fs->first_pindex);	/* dirties it */
-		src->oflags |= VPO_BUSY | wanted;	/* vm_page_remove let go of both */
-		cnt.v_cow_optim++;
-		VM_OBJECT_UNLOCK(backing);
-		fs->object = fs->first_object;
-		return (FAULT_FOUND);
-	}
 	if ((dst = vm_page_alloc(fs->first_object, fs->first_pindex, VM_ALLOC_NORMAL)) == NULL)
 		return (FAULT_NOMEM);
 	pmap_copy_page(src, dst);
@@ -190,6 +187,50 @@ vm_fault_cow(struct faultstate *fs)
 	fs->object = fs->first_object;
 	fs->m = dst;
 	return (FAULT_FOUND);
+}
+
+/*
+ * A write to a page found in a backing object (fs->object, locked; fs->m
+ * busy there): the front object (fs->first_object, locked) must get a page
+ * of its own at fs->first_pindex.  Copy it (vm_fault_cow_copy) - or, when
+ * the backing object is invisible to everyone else (it is the front
+ * object's own backing object, not one further down; one reference, the
+ * front object's; no other shadow; an anonymous object; the page neither
+ * wired nor held), move the page itself up: the same as copying it and
+ * freeing the original, without the copy (v_cow_optim, FreeBSD's rename
+ * optimisation).  Never from deeper down the chain: an object between the
+ * two may be shared (two processes' shadows over one forked object), and
+ * its other shadow would lose the page.  A moved page must lose its old
+ * mappings first: another pmap may still map it read-only as the backing
+ * object's page.  On success fs->m is the front page, busy; fs->object is first_object; the
+ * backing object is unlocked.  FAULT_NOMEM leaves fs as it was.
+ */
+static enum fault_step
+vm_fault_cow(struct faultstate *fs)
+{
+	/* BEGIN LAB 04 cow
+	 * stub:
+	 * return (vm_fault_cow_copy(fs));	// lab 04: correct, but never a rename
+	 */
+	vm_object_t backing = fs->object;
+	vm_page_t src = fs->m;
+
+	if (fs->first_object->backing_object == backing &&
+	    backing->ref_count == 1 && backing->shadow_count == 1 && backing->handle == NULL &&
+	    (backing->type == OBJT_DEFAULT || backing->type == OBJT_SWAP) &&
+	    src->wire_count == 0 && src->hold_count == 0) {
+		uint8_t wanted = src->oflags & VPO_WANTED;
+
+		pmap_remove_all(src);
+		vm_page_rename(src, fs->first_object, fs->first_pindex);	/* dirties it */
+		src->oflags |= VPO_BUSY | wanted;	/* vm_page_remove let go of both */
+		cnt.v_cow_optim++;
+		VM_OBJECT_UNLOCK(backing);
+		fs->object = fs->first_object;
+		return (FAULT_FOUND);
+	}
+	return (vm_fault_cow_copy(fs));
+	/* END LAB 04 cow */
 }
 
 /* Found nowhere: a zeroed page in first_object (v_zfod). */

@@ -29,6 +29,7 @@
 #include <vm/vm_object.h>
 #include <vm/vm_lock.h>
 #include <vm/vm_pager.h>
+#include <vm/vm_pageout.h>
 #include <vm/pmap.h>
 #include <vm/vmmeter.h>
 
@@ -213,10 +214,19 @@ skipmemq:
  * becomes the shadow's, and *object, *offset now name the shadow at 0.
  * Writes go to the shadow; reads fall through to the old object until
  * then (vm_fault).  False if out of memory (nothing changed).
+ *
+ *   before:  entry --> *object            after:  entry --> shadow (empty)
+ *            (window at *offset)                          | backing_object_offset
+ *                                                         v  = the old *offset
+ *                                                       *object (one shadow more)
  */
 bool
 vm_object_shadow(vm_object_t *object, vm_ooffset_t *offset, vm_size_t length)
 {
+	/* BEGIN LAB 04 shadow
+	 * stub:
+	 * return (vm_object_copy(object, offset, length));
+	 */
 	vm_object_t source = *object, result;
 
 	if ((result = vm_object_allocate(OBJT_DEFAULT, atop(length))) == NULL)
@@ -232,6 +242,144 @@ vm_object_shadow(vm_object_t *object, vm_ooffset_t *offset, vm_size_t length)
 	*offset = 0;
 	*object = result;
 	return (true);
+	/* END LAB 04 shadow */
+}
+
+/* Objects in the chain from object down (1: no backing object; 0: NULL). */
+int
+vm_object_chain_depth(vm_object_t object)
+{
+	int depth = 0;
+
+	for (; object != NULL; object = object->backing_object)
+		depth++;
+	return (depth);
+}
+
+enum copy_step { COPY_DONE, COPY_NONE, COPY_RETRY, COPY_NOMEM, COPY_IOERROR };
+
+/*
+ * Copy the page src's chain shows at spindex (resident, cached or in the
+ * pager, in src or an object below it: the page a read fault would map)
+ * into a new page of dst at dpindex.  dst is locked; the chain's objects
+ * are locked here, front to back, one at a time.
+ */
+static enum copy_step
+vm_object_copy_page(vm_object_t dst, vm_pindex_t dpindex, vm_object_t src, vm_pindex_t spindex)
+{
+	vm_object_t o = src, next;
+	vm_page_t m, d;
+	bool paged = false;
+
+	VM_OBJECT_LOCK(o);
+	for (;;) {
+		if ((m = vm_page_lookup(o, spindex)) != NULL) {
+			if ((m->oflags & VPO_BUSY) != 0 || m->busy != 0) {
+				VM_OBJECT_UNLOCK(dst);
+				vm_page_sleep(m, "objcpy");	/* drops and retakes o */
+				VM_OBJECT_UNLOCK(o);
+				VM_OBJECT_LOCK(dst);
+				return (COPY_RETRY);
+			}
+			break;
+		}
+		if (o->cache != NULL || vm_pager_has_page(o, spindex)) {
+			if (o->cache != NULL && !vm_pager_has_page(o, spindex)) {
+				mtx_lock(&vm_page_queue_free_mtx);
+				m = vm_page_cache_lookup(o, spindex);
+				mtx_unlock(&vm_page_queue_free_mtx);
+				if (m == NULL)
+					goto down;
+			}
+			if ((m = vm_page_alloc(o, spindex, VM_ALLOC_NORMAL)) == NULL) {
+				VM_OBJECT_UNLOCK(o);
+				return (COPY_NOMEM);
+			}
+			paged = true;
+			if (m->valid != VM_PAGE_BITS_ALL &&
+			    vm_pager_get_pages(o, &m, 1, 0) != VM_PAGER_OK) {
+				vm_page_wakeup(m);
+				vm_page_lock_queues();
+				vm_page_free(m);
+				vm_page_unlock_queues();
+				VM_OBJECT_UNLOCK(o);
+				return (COPY_IOERROR);
+			}
+			break;
+		}
+down:
+		if ((next = o->backing_object) == NULL) {
+			VM_OBJECT_UNLOCK(o);
+			return (COPY_NONE);
+		}
+		VM_OBJECT_LOCK(next);
+		spindex += OFF_TO_IDX(o->backing_object_offset);
+		VM_OBJECT_UNLOCK(o);
+		o = next;
+	}
+	if ((d = vm_page_alloc(dst, dpindex, VM_ALLOC_NORMAL)) != NULL) {
+		pmap_copy_page(m, d);
+		d->valid = VM_PAGE_BITS_ALL;
+		vm_page_dirty(d);
+		vm_page_wakeup(d);
+		cnt.v_forkpages++;
+	}
+	if (paged)
+		vm_page_wakeup(m);
+	vm_page_lock_queues();
+	if (d != NULL)
+		vm_page_activate(d);
+	if (paged)
+		vm_page_activate(m);
+	vm_page_unlock_queues();
+	VM_OBJECT_UNLOCK(o);
+	return (d != NULL ? COPY_DONE : COPY_NOMEM);
+}
+
+/*
+ * vm_object_shadow's contract done the expensive way: *object becomes a
+ * new anonymous object with no backing object, holding a copy of every
+ * page the window [*offset, *offset + length) of the old object's chain
+ * shows (resident, cached or swapped); the caller's reference to the old
+ * object is dropped.  What fork does with vm.fork_eager=1 (vm_map.c), and
+ * lab 04's stub of vm_object_shadow: correct, but every page is copied at
+ * once.  False if memory ran out (nothing changed).
+ */
+bool
+vm_object_copy(vm_object_t *object, vm_ooffset_t *offset, vm_size_t length)
+{
+	vm_object_t src = *object, dst;
+	vm_pindex_t i, base = OFF_TO_IDX(*offset), n = atop(length);
+	enum copy_step step;
+
+	if ((dst = vm_object_allocate(OBJT_DEFAULT, n)) == NULL)
+		return (false);
+	if (src != NULL) {
+		VM_OBJECT_LOCK(dst);
+		for (i = 0; i < n; i++) {
+			while ((step = vm_object_copy_page(dst, i, src, base + i)) == COPY_RETRY ||
+			    step == COPY_NOMEM) {
+				if (step == COPY_NOMEM) {
+					VM_OBJECT_UNLOCK(dst);
+					if (VM_WAIT != 0) {
+						vm_object_deallocate(dst);
+						return (false);
+					}
+					VM_OBJECT_LOCK(dst);
+				}
+			}
+			if (step == COPY_IOERROR) {
+				VM_OBJECT_UNLOCK(dst);
+				vm_object_deallocate(dst);
+				return (false);
+			}
+		}
+		VM_OBJECT_UNLOCK(dst);
+		vm_object_deallocate(src);
+	}
+	*object = dst;
+	*offset = 0;
+	return (true);
 }
 
 /*
@@ -240,9 +388,13 @@ vm_object_shadow(vm_object_t *object, vm_ooffset_t *offset, vm_size_t length)
  * object's window, is obsolete and freed; the rest keep their data and
  * mappings under a new (object, pindex).  Both locked.
  */
-static void
+static void __unused	/* (lab 04's stub of vm_object_collapse calls nothing) */
 vm_object_backing_merge(vm_object_t object, vm_object_t backing)
 {
+	/* BEGIN LAB 04 collapse
+	 * stub:
+	 * panic("lab 04: vm_object_backing_merge(%p, %p): not implemented", object, backing);
+	 */
 	vm_pindex_t off = OFF_TO_IDX(object->backing_object_offset);
 	vm_page_t m, next;
 
@@ -263,6 +415,7 @@ vm_object_backing_merge(vm_object_t object, vm_object_t backing)
 		vm_page_rename(m, object, m->pindex - off);
 	}
 	vm_page_unlock_queues();
+	/* END LAB 04 collapse */
 }
 
 /*
@@ -277,6 +430,10 @@ vm_object_backing_merge(vm_object_t object, vm_object_t backing)
 void
 vm_object_collapse(vm_object_t object)
 {
+	/* BEGIN LAB 04 collapse
+	 * stub:
+	 * (void)object;		// lab 04: no collapse - shadow chains only grow
+	 */
 	vm_object_t backing, below;
 
 	if (object == NULL)
@@ -310,6 +467,7 @@ vm_object_collapse(vm_object_t object)
 		cnt.v_collapses++;
 		vm_object_terminate(backing);		/* unlocks and frees it */
 	}
+	/* END LAB 04 collapse */
 }
 
 /* Pager I/O in flight on the object: it may not be terminated meanwhile. */

@@ -45,6 +45,7 @@ struct vmmeter {
 	u_int	v_cow_optim;		/* copy-on-write moves instead of copies */
 	u_int	v_collapses;		/* (o) backing objects merged into their shadow */
 	u_int	v_zfod;			/* zero-fill faults */
+	u_int	v_forkpages;		/* pages copied by eager forks (vm_object_copy) */
 	uint64_t v_pdcycles;		/* (f) cpu_ticks() the daemon spent in its passes */
 	u_int	v_pdswitched;		/* (f) passes it was switched out in: their cycles
 					 *     include other threads' */
