@@ -274,3 +274,16 @@ def test_user_memhog(vm, tmp_path: Path, case: str):
     want = "memhog: %d pages, 0 bad, sum %08x" % (mib * 256, memhog_sum(seed, mib * 256))
     vm.check(out == [want], r, "memhog %d %d printed %r, want %r" % (mib, seed, out, [want]))
     vm.check(status == 0, r, "memhog exited with %d" % status)
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=60)
+def test_user_form(vm):
+    """`test=user:echo,a,b` is `test=user user.prog=echo user.args=a,b` (issue 14's form)."""
+    words = ["f%d" % vm.rng.randrange(10 ** 6) for _ in range(1 + vm.rng.randrange(5))]
+    r = vm.expect_pass(vm.run("user:" + ",".join(["echo"] + words)), "user")
+    lines = vm.kdata(r, "user")
+    out = [ln["text"] for ln in lines if ln.kind == "out"]
+    exits = [ln for ln in lines if ln.kind == "exit"]
+    vm.check(out == [" ".join(words)], r, "test=user:echo,%s printed %r" % (",".join(words), out))
+    vm.check(len(exits) == 1 and exits[0]["status"] == len(words), r,
+             "test=user:echo,...: exit %r, want status %d" % (exits, len(words)))

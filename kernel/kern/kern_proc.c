@@ -316,6 +316,21 @@ MONITOR_CMD(run, "<program> [args...]", "run a user program (user/), wait for it
 	return (0);
 }
 
+MONITOR_CMD(sh, "[-c words...]", "the shell (user/sh.c): programs, &, wait, exit")
+{
+	int error, pid, status;
+
+	if ((error = proc_spawn("sh", argv, &pid)) != 0) {
+		printf("sh: error %d\n", error);
+		return (1);
+	}
+	if (proc_wait(&proc0, pid, &status, true) != pid)
+		panic("sh: pid %d vanished", pid);
+	proc_reap_orphans();
+	printf("pid %d (sh) exited with status %d\n", pid, status);
+	return (0);
+}
+
 MONITOR_CMD(procs, "", "processes: pid, parent, state, name, resident pages")
 {
 	struct proc *p;
