@@ -287,3 +287,16 @@ def test_user_form(vm):
     vm.check(out == [" ".join(words)], r, "test=user:echo,%s printed %r" % (",".join(words), out))
     vm.check(len(exits) == 1 and exits[0]["status"] == len(words), r,
              "test=user:echo,...: exit %r, want status %d" % (exits, len(words)))
+
+
+FORK_MANY = 200
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=120)
+def test_user_fork_many(vm):
+    """200 processes at once in 64 MiB on every config: i386-PAE's page-directory-
+    pointer tables once came from a static pool of 64, so its 64th child could not fork."""
+    r, out, rest = run_user(vm, "forkbomb", [str(FORK_MANY)], mem="64M")
+    want = ["forkbomb: %d children, then error 0" % FORK_MANY, "forkbomb: reaped %d" % FORK_MANY]
+    vm.check(out == want, r, "forkbomb %d in 64 MiB printed %r, want %r" % (FORK_MANY, out, want))
+    vm.check(rest["exit"]["status"] == 0, r, "forkbomb exited with %d" % rest["exit"]["status"])

@@ -66,10 +66,26 @@
 
 static struct pmap kernel_pmap_store;
 #ifdef PAE
-#define	PDPT_POOL	64		/* address spaces at once */
+/*
+ * PDPTs.  In PAE mode %cr3 holds the 32-bit physical address of a 4-entry,
+ * 32-byte aligned table - not a page - so the kernel keeps them in slabs
+ * of a page (128 tables) below 4 GiB: the first slab static, the others
+ * from contigmalloc when more address spaces than that exist at once (a
+ * fork bomb), freed when empty.  (It was a static pool of 64: the 65th
+ * process could not fork, on this config alone.)  PDPT_SLABS * 128 is far
+ * beyond what memory allows: each address space has three page-directory
+ * pages and a kernel stack besides.
+ */
+#define	PDPT_PER_SLAB	((int)(PAGE_SIZE / (NPDPTE * sizeof(uint64_t))))
+#define	PDPT_SLABS	64
+struct pdpt_slab {
+	uint64_t	(*tables)[NPDPTE];	/* NULL: not allocated */
+	int		nused;
+	bool		used[PDPT_PER_SLAB];
+};
 static uint64_t kernel_pdpt[NPDPTE] __aligned(32);
-static uint64_t pdpt_pool[PDPT_POOL][NPDPTE] __aligned(32);
-static bool pdpt_used[PDPT_POOL];
+static uint64_t pdpt_slab0[PDPT_PER_SLAB][NPDPTE] __aligned(PAGE_SIZE);
+static struct pdpt_slab pdpt_slabs[PDPT_SLABS] = { [0] = { .tables = pdpt_slab0 } };
 #endif
 pmap_t kernel_pmap = &kernel_pmap_store;
 static pmap_t curpmap = &kernel_pmap_store;
@@ -530,6 +546,58 @@ pmap_pte_sync(vm_page_t m, pt_entry_t pte)
 
 /* ---- Address spaces ---------------------------------------------------- */
 
+#ifdef PAE
+/* A free PDPT from the slabs (a new slab if all are full), or NULL. */
+static uint64_t *
+pdpt_alloc(void)
+{
+	struct pdpt_slab *sl;
+
+	for (int i = 0; i < PDPT_SLABS; i++) {
+		sl = &pdpt_slabs[i];
+		if (sl->tables == NULL || sl->nused == PDPT_PER_SLAB)
+			continue;
+		for (int k = 0; k < PDPT_PER_SLAB; k++)
+			if (!sl->used[k]) {
+				sl->used[k] = true;
+				sl->nused++;
+				return (sl->tables[k]);
+			}
+	}
+	for (int i = 1; i < PDPT_SLABS; i++) {
+		sl = &pdpt_slabs[i];
+		if (sl->tables != NULL)
+			continue;
+		sl->tables = contigmalloc(PAGE_SIZE, 0, (vm_paddr_t)0xffffffffu, PAGE_SIZE, 0);
+		if (sl->tables == NULL)
+			return (NULL);
+		sl->used[0] = true;
+		sl->nused = 1;
+		return (sl->tables[0]);
+	}
+	return (NULL);
+}
+
+static void
+pdpt_free(uint64_t *pdpt)
+{
+	for (int i = 0; i < PDPT_SLABS; i++) {
+		struct pdpt_slab *sl = &pdpt_slabs[i];
+		uintptr_t off = (uintptr_t)pdpt - (uintptr_t)sl->tables;
+
+		if (sl->tables == NULL || off >= PAGE_SIZE)
+			continue;
+		sl->used[off / sizeof(sl->tables[0])] = false;
+		if (--sl->nused == 0 && i > 0) {
+			contigfree(sl->tables, PAGE_SIZE);
+			sl->tables = NULL;
+		}
+		return;
+	}
+	panic("pdpt_free: %p is in no slab", pdpt);
+}
+#endif
+
 pmap_t
 pmap_create(void)
 {
@@ -541,12 +609,7 @@ pmap_create(void)
 	memset(pmap, 0, sizeof(*pmap));
 	TAILQ_INIT(&pmap->pm_pvchunk);
 #ifdef PAE
-	for (int i = 0; i < PDPT_POOL && pmap->pm_pdpt == NULL; i++)
-		if (!pdpt_used[i]) {
-			pdpt_used[i] = true;
-			pmap->pm_pdpt = pdpt_pool[i];
-		}
-	if (pmap->pm_pdpt == NULL) {
+	if ((pmap->pm_pdpt = pdpt_alloc()) == NULL) {
 		free(pmap);
 		return (NULL);
 	}
@@ -555,7 +618,7 @@ pmap_create(void)
 			/* Out of memory (a fork bomb): fail, as malloc would. */
 			while (i-- > 0)
 				pmap_ptp_free(pmap->pm_pd[i]);
-			pdpt_used[(pmap->pm_pdpt - &pdpt_pool[0][0]) / NPDPTE] = false;
+			pdpt_free(pmap->pm_pdpt);
 			free(pmap);
 			return (NULL);
 		}
@@ -599,7 +662,7 @@ pmap_destroy(pmap_t pmap)
 	for (int i = 0; i < (NPDPTE == 1 ? 1 : NPDPTE - 1); i++)
 		pmap_ptp_free(pmap->pm_pd[i]);
 #ifdef PAE
-	pdpt_used[(pmap->pm_pdpt - &pdpt_pool[0][0]) / NPDPTE] = false;
+	pdpt_free(pmap->pm_pdpt);
 #endif
 	free(pmap);
 }
