@@ -257,7 +257,8 @@ def test_user_memhog(vm, tmp_path: Path, case: str):
     never a panic; every page comes back after (run_user)."""
     seed = vm.rng.randrange(2 ** 32)
     mib = 4 if case == "fits" else 24
-    disks, extra = [], {}
+    disks: list[Disk] = []
+    extra: dict[str, object] = {}
     if case == "swap":
         img = tmp_path / "swap.img"
         img.write_bytes(bytes(32 << 20))
