@@ -241,6 +241,18 @@ proc_kill(const char *why, vm_offset_t addr, vm_offset_t pc, int status)
 	proc_exit(status);
 }
 
+/* Has p's thread switched away for the last time (or been freed already)? */
+static bool
+proc_thread_dead(struct proc *p)
+{
+	bool dead;
+
+	critical_enter();
+	dead = p->p_thread == NULL || p->p_thread->td_state == TDS_DEAD;
+	critical_exit();
+	return (dead);
+}
+
 /*
  * Reap a zombie child of parent (pid, or any when pid <= 0): its pid, with
  * *status; 0 if none is a zombie and !block; -ECHILD if it has no such child.
@@ -273,8 +285,13 @@ proc_wait(struct proc *parent, int pid, int *status, bool block)
 	LIST_REMOVE(c, p_list);
 	proc_nprocs--;
 	mtx_unlock(&proctree_mtx);
-	/* Its thread may not have switched away for the last time yet. */
-	while (c->p_thread->td_state != TDS_DEAD)
+	/*
+	 * Its thread may not have switched away for the last time yet - or may
+	 * be gone already: any thread_reap (another wait's, kthread_create's)
+	 * frees every dead thread and clears its p_thread.  Reading the pointer
+	 * and the state it points at must not straddle one: no preemption.
+	 */
+	while (!proc_thread_dead(c))
 		pause("reap", 1);
 	thread_reap_dead();
 	*status = c->p_xstat;

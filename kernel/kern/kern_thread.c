@@ -90,6 +90,9 @@ thread_reap(void)
 		if ((td = TAILQ_FIRST(&zombies)) != NULL) {
 			TAILQ_REMOVE(&zombies, td, td_runq);
 			LIST_REMOVE(td, td_all);
+			/* A zombie process's p_thread must not dangle (proc_wait reads it). */
+			if (td->td_proc != NULL)
+				td->td_proc->p_thread = NULL;
 		}
 		intr_restore(ef);
 		if (td == NULL)
