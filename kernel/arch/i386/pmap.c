@@ -58,6 +58,7 @@
 #include <vm/vm_kern.h>
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
+#include <vm/vm_lock.h>
 #include <machine/pcb.h>
 
 #define	PTP_POOL_PAGES	128
@@ -733,8 +734,8 @@ pmap_enter_pte(vm_page_t m, vm_offset_t va, vm_prot_t prot, u_int flags)
  * taken before anything changes, so ENOMEM (no page-table page, no pv
  * chunk) leaves the old mapping, if any, as it was.
  */
-int
-pmap_enter(pmap_t pmap, vm_offset_t va, vm_page_t m, vm_prot_t prot, u_int flags)
+static int
+pmap_enter_locked(pmap_t pmap, vm_offset_t va, vm_page_t m, vm_prot_t prot, u_int flags)
 {
 	pt_entry_t old, npte, *pte;
 	pv_entry_t pv = NULL;
@@ -777,8 +778,8 @@ pmap_enter(pmap_t pmap, vm_offset_t va, vm_page_t m, vm_prot_t prot, u_int flags
 	return (0);
 }
 
-void
-pmap_remove(pmap_t pmap, vm_offset_t sva, vm_offset_t eva)
+static void
+pmap_remove_locked(pmap_t pmap, vm_offset_t sva, vm_offset_t eva)
 {
 	pt_entry_t *pte;
 	void *tmp;
@@ -822,15 +823,15 @@ pmap_pte_write_protect(pmap_t pmap, vm_offset_t va, pt_entry_t *pte)
  * of the parent - done per page it made i386's fork of a 16 MiB process
  * ten times amd64's (tools/bench-user.py).
  */
-void
-pmap_protect(pmap_t pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot)
+static void
+pmap_protect_locked(pmap_t pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot)
 {
 	pt_entry_t *pte;
 	vm_offset_t lim;
 	void *tmp;
 
 	if ((prot & VM_PROT_READ) == 0) {
-		pmap_remove(pmap, sva, eva);
+		pmap_remove_locked(pmap, sva, eva);
 		return;
 	}
 	if ((prot & VM_PROT_WRITE) != 0)
@@ -849,6 +850,58 @@ pmap_protect(pmap_t pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot)
 				pmap_pte_write_protect(pmap, va, pte);
 		pmap_pte_release(tmp);
 	}
+}
+
+/*
+ * pv lists and user page tables change under the page queues lock, as in
+ * FreeBSD 7: the page daemon walks a page's pv list (pv_foreach) holding
+ * it, and the kernel preempts at the end of a time slice, so an exiting
+ * process's pmap_remove could free the entry the daemon was about to
+ * visit (and its chunk) - a fork bomb on i386-PAE once the 64-address-
+ * space cap was lifted.  Callers may hold the lock already (none must).
+ */
+static bool
+pmap_pv_lock(void)
+{
+	if (mtx_owned(&vm_page_queue_mtx))
+		return (false);
+	vm_page_lock_queues();
+	return (true);
+}
+
+static void
+pmap_pv_unlock(bool took)
+{
+	if (took)
+		vm_page_unlock_queues();
+}
+
+int
+pmap_enter(pmap_t pmap, vm_offset_t va, vm_page_t m, vm_prot_t prot, u_int flags)
+{
+	bool took = pmap_pv_lock();
+	int error = pmap_enter_locked(pmap, va, m, prot, flags);
+
+	pmap_pv_unlock(took);
+	return (error);
+}
+
+void
+pmap_remove(pmap_t pmap, vm_offset_t sva, vm_offset_t eva)
+{
+	bool took = pmap_pv_lock();
+
+	pmap_remove_locked(pmap, sva, eva);
+	pmap_pv_unlock(took);
+}
+
+void
+pmap_protect(pmap_t pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot)
+{
+	bool took = pmap_pv_lock();
+
+	pmap_protect_locked(pmap, sva, eva, prot);
+	pmap_pv_unlock(took);
 }
 
 vm_paddr_t
