@@ -45,7 +45,9 @@
  * come from vm_page_alloc, never from malloc, and running out of them makes
  * pmap_enter() return ENOMEM with nothing changed.
  *
- * Locking: none yet; the kernel is uniprocessor and does not preempt itself.
+ * Locking: the page queues lock covers pv lists and user PTEs: pmap_enter,
+ * pmap_remove and pmap_protect take it (callers of the pv walks hold it), as
+ * the kernel preempts at the end of a time slice (see pmap_pv_lock).
  */
 #include <sys/systm.h>
 #include <sys/kernel.h>
