@@ -63,14 +63,19 @@ def lcg_bytes(seed: int, n: int) -> bytes:
 
 
 def run_user(vm: Any, prog: str, args: list[str], disks: list[Disk] | None = None,
-             mem: str | None = None) -> tuple[RunResult, list[str], dict[str, kdata.Line]]:
-    """Run prog under the `user` ktest: the result, the output lines, the other KDATA lines by kind."""
+             mem: str | None = None, extra: dict[str, object] | None = None,
+             trace: list[str] | None = None, fs: bool | None = None,
+             ) -> tuple[RunResult, list[str], dict[str, kdata.Line]]:
+    """Run prog under the `user` ktest: the result, the output lines, the other KDATA lines by kind.
+    With disks the flat file system is mounted first (fs=False: not, a swap disk); extra is
+    more of the command line, trace QEMU's trace events."""
     kw: dict[str, object] = {"user.prog": prog}
     if args:
         kw["user.args"] = ",".join(args)
-    if disks:
+    if disks and fs is not False:
         kw["user.fs"] = "yes"
-    r = vm.run_pass(["user"], kw, disks=disks or [], mem=mem)
+    kw.update(extra or {})
+    r = vm.run_pass(["user"], kw, disks=disks or [], mem=mem, **({"trace": trace} if trace else {}))
     lines = vm.kdata(r, "user")
     out = [ln["text"] for ln in lines if ln.kind == "out"]
     rest = {ln.kind: ln for ln in lines if ln.kind != "out"}
@@ -191,6 +196,111 @@ def test_user_forkbomb(vm):
                  "forkbomb: %r after %s children" % (out[1:], m.group(1)))
     vm.check(not re.search(r"segmentation fault", r.log), r,
              "forkbomb: a process was killed with `segmentation fault`, not `out of memory`")
+
+
+READ_TRACE = ["virtio_blk_handle_read"]
+_READ_LINE = re.compile(r"virtio_blk_handle_read\b.*?\bsector (\d+) nsectors (\d+)")
+FILERD_MEM = "16M"                      # 4096 pages, the kernel's included
+FILERD_BLOCKS = 6144                    # 24 MiB: half as big again as all of memory
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=180)
+def test_user_filerd(vm, tmp_path: Path):
+    """A file half as big again as memory, read twice in order and at 256 seeded
+    offsets: every CRC is the image's, and QEMU's own read trace shows the second
+    pass could not come from the cache (at least the part that does not fit in
+    memory was read again) - the page cache and the cache queue under a user program."""
+    seed = vm.rng.randrange(2 ** 32)
+    data = vm.rng.randbytes(FILERD_BLOCKS * 4096 - vm.rng.randrange(4096))
+    img = tmp_path / "fs.img"
+    img.write_bytes(flatfs.make([("big", data, None)], entries=4))
+    r, out, rest = run_user(vm, "filerd", ["big", str(seed)], [Disk(str(img))], mem=FILERD_MEM,
+                            trace=READ_TRACE)
+    s, rcrc = seed, 0
+    for _ in range(256):
+        s, v = lcg_next(s)
+        off = 16 * (v % (len(data) // 16))
+        rcrc = zlib.crc32(data[off:off + 512], rcrc)
+    crc = zlib.crc32(data)
+    expected = ["filerd: pass 1 %d bytes crc %08x" % (len(data), crc),
+                "filerd: pass 2 %d bytes crc %08x" % (len(data), crc),
+                "filerd: random 256 crc %08x" % rcrc]
+    vm.check(out == expected, r, "filerd big %d printed %r, want %r" % (seed, out, expected))
+    vm.check(rest["exit"]["status"] == 0, r, "filerd exited with %d" % rest["exit"]["status"])
+    e = flatfs.read_image(img).find("big")
+    span = range(e.first * 8, (e.first + e.nblocks) * 8)
+    pages = sum(int(m.group(2)) for m in _READ_LINE.finditer(r.qemu_log)
+                if int(m.group(1)) in span) // 8
+    least = FILERD_BLOCKS + (FILERD_BLOCKS - 4096)
+    vm.check(least <= pages <= 3 * FILERD_BLOCKS + 256, r, "filerd: QEMU read %d pages of the "
+             "file; two passes over %d pages in 4096 pages of memory read at least %d (and the "
+             "random pass at most 256 more than three passes)" % (pages, FILERD_BLOCKS, least))
+
+
+MEMHOG_MEM = "16M"
+
+
+def memhog_sum(seed: int, pages: int) -> int:
+    s, total = seed, 0
+    for _ in range(pages):
+        s, v = lcg_next(s)
+        total = (total + v) & M32
+    return total
+
+
+@pytest.mark.parametrize("case", ["fits", "swap", "noswap"])
+@pytest.mark.vmkit(configs=ALL, timeout=180)
+def test_user_memhog(vm, tmp_path: Path, case: str):
+    """memhog touches and checks back seeded memory in 16 MiB of RAM: 4 MiB fits;
+    24 MiB with a 32 MiB swap disk pages and every word comes back; 24 MiB without
+    swap kills the program (`out of memory`, 137) or mmap says ENOMEM (status 1),
+    never a panic; every page comes back after (run_user)."""
+    seed = vm.rng.randrange(2 ** 32)
+    mib = 4 if case == "fits" else 24
+    disks: list[Disk] = []
+    extra: dict[str, object] = {}
+    if case == "swap":
+        img = tmp_path / "swap.img"
+        img.write_bytes(bytes(32 << 20))
+        disks, extra = [Disk(str(img))], {"swapdev": 0}
+    r, out, rest = run_user(vm, "memhog", [str(mib), str(seed)], disks, mem=MEMHOG_MEM,
+                            extra=extra, fs=False)
+    status = rest["exit"]["status"]
+    if case == "noswap":
+        vm.check(status in (137, 1), r, "memhog %d without swap exited with %d: want 137 "
+                 "(killed, out of memory) or 1 (mmap failed)" % (mib, status))
+        vm.check(status != 137 or re.search(r"pid \d+ \(memhog\): out of memory", r.log) is not None,
+                 r, "memhog: status 137 without a `pid N (memhog): out of memory` line")
+        return
+    want = "memhog: %d pages, 0 bad, sum %08x" % (mib * 256, memhog_sum(seed, mib * 256))
+    vm.check(out == [want], r, "memhog %d %d printed %r, want %r" % (mib, seed, out, [want]))
+    vm.check(status == 0, r, "memhog exited with %d" % status)
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=60)
+def test_user_form(vm):
+    """`test=user:echo,a,b` is `test=user user.prog=echo user.args=a,b` (issue 14's form)."""
+    words = ["f%d" % vm.rng.randrange(10 ** 6) for _ in range(1 + vm.rng.randrange(5))]
+    r = vm.expect_pass(vm.run("user:" + ",".join(["echo"] + words)), "user")
+    lines = vm.kdata(r, "user")
+    out = [ln["text"] for ln in lines if ln.kind == "out"]
+    exits = [ln for ln in lines if ln.kind == "exit"]
+    vm.check(out == [" ".join(words)], r, "test=user:echo,%s printed %r" % (",".join(words), out))
+    vm.check(len(exits) == 1 and exits[0]["status"] == len(words), r,
+             "test=user:echo,...: exit %r, want status %d" % (exits, len(words)))
+
+
+FORK_MANY = 200
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=120)
+def test_user_fork_many(vm):
+    """200 processes at once in 64 MiB on every config: i386-PAE's page-directory-
+    pointer tables once came from a static pool of 64, so its 64th child could not fork."""
+    r, out, rest = run_user(vm, "forkbomb", [str(FORK_MANY)], mem="64M")
+    want = ["forkbomb: %d children, then error 0" % FORK_MANY, "forkbomb: reaped %d" % FORK_MANY]
+    vm.check(out == want, r, "forkbomb %d in 64 MiB printed %r, want %r" % (FORK_MANY, out, want))
+    vm.check(rest["exit"]["status"] == 0, r, "forkbomb exited with %d" % rest["exit"]["status"])
 
 
 @pytest.mark.vmkit(configs=ALL, timeout=60)

@@ -8,12 +8,28 @@
  * (file_open again, the same offsets), so parent and child do not move
  * each other's offsets - unlike Unix, whose child shares the parent's
  * open-file entries; exit closes them all (the last close syncs the file).
+ *
+ * A file mapped with mmap (fd_mmap_object) is pinned: the process takes an
+ * open of its own (p_fpin[], one per file however often it is mapped),
+ * released only after its address space is gone (exit, execve).  The
+ * mapping's object reference alone would not do: the file's object is
+ * made by the first open and let go by the last close (vfs_flat.c), so a
+ * mapping outliving every open would hold an object the file no longer
+ * knows - the next open would make a second one, and the last close would
+ * not see the mapping's writes.  With the pin, the last close always comes
+ * after the last unmapping (whose pmap_remove moved the modified bits to
+ * m->dirty), and syncs them: a shared mapping's writes reach the disk by
+ * fsync(fd) while mapped (file_sync write-protects the mappings first), or
+ * at the last close or exit.
  */
 #include <sys/systm.h>
+#include <sys/disk.h>
 #include <sys/file.h>
 #include <sys/malloc.h>
 #include <sys/proc.h>
 #include <sys/syscall.h>
+#include <vm/vm_param.h>
+#include <vm/vm_object.h>
 #include "kern_exec.h"
 #include "kern_descrip.h"
 
@@ -53,6 +69,68 @@ fd_fork(struct proc *p1, struct proc *p2)
 		nof->of_off = of->of_off;
 		p2->p_fd[i] = nof;
 	}
+	for (int i = 0; i < PROC_NFILES; i++)		/* the child maps them too */
+		if (p1->p_fpin[i] != NULL &&
+		    file_open(p1->p_fpin[i]->f_name, &p2->p_fpin[i]) != 0)
+			return (ENOMEM);
+	return (0);
+}
+
+/* The pins of p's mapped files: after its address space went (their last mappings). */
+void
+fd_unpin_all(struct proc *p)
+{
+	for (int i = 0; i < PROC_NFILES; i++)
+		if (p->p_fpin[i] != NULL) {
+			file_close(p->p_fpin[i]);
+			p->p_fpin[i] = NULL;
+		}
+}
+
+/* Pin f for the current process (once per file).  0, or ENOMEM with no slot left. */
+static int
+fd_pin(struct file *f)
+{
+	struct proc *p = curthread->td_proc;
+	int i, free = -1;
+
+	for (i = 0; i < PROC_NFILES; i++) {
+		if (p->p_fpin[i] == f)
+			return (0);
+		if (p->p_fpin[i] == NULL && free < 0)
+			free = i;
+	}
+	if (free < 0)
+		return (ENOMEM);
+	return (file_open(f->f_name, &p->p_fpin[free]));
+}
+
+/*
+ * mmap of fd: the file's object, referenced for the map entry, and the
+ * maximum protection the mapping may have (no write to a shared mapping
+ * of a read-only disk).  [off, off + len) must lie in the file's extent
+ * (EINVAL; off page-aligned).  The file is pinned first.
+ */
+int
+fd_mmap_object(int fd, uint64_t off, size_t len, bool shared, struct vm_object **objp,
+    vm_prot_t *maxp)
+{
+	struct ofile *of = fd_get(fd);
+	struct file *f;
+	int error;
+
+	if (of == NULL)
+		return (EBADF);
+	f = of->of_file;
+	if ((off & PAGE_MASK) != 0 || len == 0 || round_page(len) < len ||
+	    off > (uint64_t)f->f_nblocks * PAGE_SIZE ||
+	    round_page(len) > (uint64_t)f->f_nblocks * PAGE_SIZE - off)
+		return (EINVAL);
+	if ((error = fd_pin(f)) != 0)
+		return (error);
+	*maxp = shared && f->f_disk->d_ro ? (VM_PROT_READ | VM_PROT_EXECUTE) : VM_PROT_ALL;
+	vm_object_reference(f->f_obj);		/* the pin keeps f_obj the file's */
+	*objp = f->f_obj;
 	return (0);
 }
 

@@ -240,6 +240,7 @@ kern_execve(struct thread *td, const struct exec_args *ea)
 	strlcpy(p->p_comm, up->name, sizeof(p->p_comm));
 	strlcpy(td->td_name, up->name, sizeof(td->td_name));
 	vmspace_free(old);
+	fd_unpin_all(p);		/* the old program's mapped files */
 	cpu_exec_setregs(td, ((const Elf_Ehdr *)up->start)->e_entry, sp, ea->argc, argv);
 	return (0);
 }

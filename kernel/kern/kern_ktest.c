@@ -191,6 +191,7 @@ static struct {
 	struct ktest_req req[KTEST_REQ_MAX];
 	int		nreq;
 	bool		overflow;	/* the list named more than KTEST_REQ_MAX */
+	const char	*arg;		/* NAME:ARG, the list's last entry: ARG (commas and all) */
 	int		passed, failed, skipped;
 } run;
 
@@ -221,6 +222,7 @@ ktest_begin(const char *list, const char *nonce, uint64_t seed)
 	run.seed = seed;
 	run.nreq = 0;
 	run.overflow = false;
+	run.arg = NULL;
 	run.passed = run.failed = run.skipped = 0;
 	if (strcmp(list, "all") == 0) {
 		for (const struct ktest *k = __start_ktest_set; k < __stop_ktest_set; k++)
@@ -231,15 +233,29 @@ ktest_begin(const char *list, const char *nonce, uint64_t seed)
 	for (const char *p = list; *p != '\0';) {
 		size_t len = 0;
 
-		while (p[len] != '\0' && p[len] != ',')
+		while (p[len] != '\0' && p[len] != ',' && p[len] != ':')
 			len++;
 
 		if (len > 0)
 			ktest_request(ktest_find(p, len), p, (int)len);
+		if (p[len] == ':') {		/* NAME:ARG - the rest is the argument */
+			run.arg = p + len + 1;
+			break;
+		}
 		p += len;
 		if (*p == ',')
 			p++;
 	}
+}
+
+/*
+ * test=NAME:ARG (the list's last entry, e.g. test=user:cowtest,1,2): ARG,
+ * commas included, for the test to read (ktest_user.c); NULL without one.
+ */
+const char *
+ktest_argument(void)
+{
+	return (run.arg);
 }
 
 /* Does the run ask for a test of this phase? */

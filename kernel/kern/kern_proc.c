@@ -86,6 +86,7 @@ proc_unalloc(struct proc *p)
 	mtx_unlock(&proctree_mtx);
 	if (p->p_vmspace != NULL)
 		vmspace_free(p->p_vmspace);
+	fd_unpin_all(p);		/* after the mappings: a fork that failed */
 	free(p);
 }
 
@@ -208,6 +209,7 @@ proc_exit(int status)
 	p->p_vmspace = NULL;		/* the switch back to us loads nothing now */
 	if (vm != NULL)
 		vmspace_free(vm);	/* activates the kernel's pmap if it was ours */
+	fd_unpin_all(p);		/* mapped files: their last close, after the mappings */
 	mtx_lock(&proctree_mtx);
 	while ((c = LIST_FIRST(&p->p_children)) != NULL) {
 		LIST_REMOVE(c, p_sibling);
@@ -308,6 +310,21 @@ MONITOR_CMD(run, "<program> [args...]", "run a user program (user/), wait for it
 		panic("run: pid %d vanished", pid);
 	proc_reap_orphans();
 	printf("pid %d (%s) exited with status %d\n", pid, argv[1], status);
+	return (0);
+}
+
+MONITOR_CMD(sh, "[-c words...]", "the shell (user/sh.c): programs, &, wait, exit")
+{
+	int error, pid, status;
+
+	if ((error = proc_spawn("sh", argv, &pid)) != 0) {
+		printf("sh: error %d\n", error);
+		return (1);
+	}
+	if (proc_wait(&proc0, pid, &status, true) != pid)
+		panic("sh: pid %d vanished", pid);
+	proc_reap_orphans();
+	printf("pid %d (sh) exited with status %d\n", pid, status);
 	return (0);
 }
 

@@ -8,7 +8,7 @@
  * a bad one is EFAULT, never a kernel fault.
  *
  *   exit fork read write wait execve getpid sbrk sched_yield nanosleep
- *   mmap munmap mprotect (anonymous memory)
+ *   mmap munmap mprotect (anonymous memory, or a file's pages: private or shared)
  *   open close fsync ftruncate lseek, and read/write of fd >= 3: files of
  *   the flat file system (kern_descrip.c)
  *
@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <vm/vm_param.h>
 #include <vm/vm_map.h>
+#include <vm/vm_object.h>
 #include "kern_exec.h"
 #include "kern_descrip.h"
 
@@ -212,29 +213,60 @@ user_range(vm_offset_t addr, size_t len, vm_offset_t *end)
 	return (0);
 }
 
+/*
+ * mmap(addr, len, prot, flags, fd, off).  Anonymous (MAP_ANON, or neither
+ * MAP_SHARED nor MAP_PRIVATE: the old four-argument form) or fd's file
+ * from off (kern_descrip.c's fd_mmap_object pins the file): MAP_PRIVATE
+ * maps its object copy-on-write (vm_map_insert marks the entry needs-copy,
+ * so the first write shadows it and the file never sees it), MAP_SHARED
+ * maps the object itself (writes are the file's pages, written by fsync,
+ * the last close or exit).  A MAP_SHARED entry is inherited shared by fork
+ * (anonymous ones too).  The address is MAP_FIXED's, or the first free
+ * range at or above addr and 64 MiB above the heap.
+ */
 static register_t
 sys_mmap(const register_t *a)
 {
 	struct vmspace *vm = curproc_get()->p_vmspace;
-	vm_offset_t addr = a[0], end;
+	vm_offset_t addr = a[0], end = 0;
 	size_t len = a[1];
-	vm_prot_t prot = (vm_prot_t)a[2] & VM_PROT_ALL;
-	int flags = (int)a[3], rv;
+	vm_prot_t prot = (vm_prot_t)a[2] & VM_PROT_ALL, max = VM_PROT_ALL;
+	int flags = (int)a[3], cow = 0, rv, error;
+	bool shared = (flags & MAP_SHARED) != 0;
+	vm_object_t obj = NULL;
 
-	if ((flags & MAP_FIXED) != 0) {
-		if (user_range(addr, len, &end) != 0 || addr < PAGE_SIZE)
-			return (-EINVAL);
-		(void)vm_map_remove(&vm->vm_map, addr, end);
-		rv = vm_map_insert(&vm->vm_map, NULL, 0, addr, end, prot, VM_PROT_ALL, 0);
-	} else {
-		if (len == 0 || round_page(len) < len)
-			return (-EINVAL);
-		addr = MAX(round_page(addr), vm->vm_daddr + MMAP_HINT_GAP);
-		rv = vm_map_find(&vm->vm_map, NULL, 0, &addr, round_page(len), true, prot,
-		    VM_PROT_ALL, 0);
+	if (shared && (flags & MAP_PRIVATE) != 0)
+		return (-EINVAL);
+	if ((flags & MAP_FIXED) != 0 && (user_range(addr, len, &end) != 0 || addr < PAGE_SIZE))
+		return (-EINVAL);
+	if (len == 0 || round_page(len) < len)
+		return (-EINVAL);
+	if ((flags & MAP_ANON) == 0 && (flags & (MAP_SHARED | MAP_PRIVATE)) != 0) {
+		if ((error = fd_mmap_object((int)a[4], (uint64_t)a[5], len, shared, &obj,
+		    &max)) != 0)
+			return (-error);
+		if ((prot & max) != prot) {
+			vm_object_deallocate(obj);
+			return (-EACCES);
+		}
+		if (!shared)
+			cow = MAP_COPY_ON_WRITE;
 	}
-	if (rv != KERN_SUCCESS)
+	if ((flags & MAP_FIXED) != 0) {
+		(void)vm_map_remove(&vm->vm_map, addr, end);
+		rv = vm_map_insert(&vm->vm_map, obj, obj != NULL ? (vm_ooffset_t)a[5] : 0, addr,
+		    end, prot, max, cow);
+	} else {
+		addr = MAX(round_page(addr), vm->vm_daddr + MMAP_HINT_GAP);
+		rv = vm_map_find(&vm->vm_map, obj, obj != NULL ? (vm_ooffset_t)a[5] : 0, &addr,
+		    round_page(len), true, prot, max, cow);
+	}
+	if (rv != KERN_SUCCESS) {
+		vm_object_deallocate(obj);		/* NULL: nothing */
 		return (-kern_to_errno(rv));
+	}
+	if (shared)
+		(void)vm_map_inherit(&vm->vm_map, addr, addr + round_page(len), VM_INHERIT_SHARE);
 	return (addr);
 }
 

@@ -615,6 +615,23 @@ flatfs_write_entry(struct file *f, uint64_t length)
 }
 
 /*
+ * Pages a shared mmap wrote show it only in their mappings' modified bits:
+ * write-protect every mapped page, which moves those bits to m->dirty (a
+ * later write faults and dirties the page again).  Object locked.
+ */
+static void
+file_sync_mapped(struct file *f)
+{
+	vm_page_t m;
+
+	vm_page_lock_queues();
+	TAILQ_FOREACH(m, &f->f_obj->memq, listq)
+		if ((m->flags & PG_WRITEABLE) != 0)
+			pmap_remove_write(m);
+	vm_page_unlock_queues();
+}
+
+/*
  * Every dirty page to disk (adjacent ones clustered), then the length;
  * a page the page daemon is writing is waited for.  0 or EIO.
  */
@@ -628,6 +645,7 @@ file_sync(struct file *f)
 	int error = 0, n;
 
 	VM_OBJECT_LOCK(obj);
+	file_sync_mapped(f);
 	for (pindex = 0; pindex < OFF_TO_IDX(round_page(f->f_length)); ) {
 		if ((n = file_sync_run(f, pindex, &error)) >= 0)
 			pindex += (vm_pindex_t)MAX(n, 1);

@@ -2,6 +2,8 @@
  * ktest_user.c - run one user program under the grader.
  *
  *   test=user user.prog=NAME [user.args=a,b,c]
+ *   test=user:NAME[,a,b,c]        the same (issue 14's form; the rest of the
+ *                                 list is the program and its arguments)
  *
  * (with user.fs=yes the flat file system is mounted first, so the pages
  * the mount keeps are not counted as the program's) spawns NAME with argv NAME a b c (commas separate the arguments: the
@@ -54,7 +56,7 @@
 #include <vm/pmap.h>
 #include <vm/vmmeter.h>
 
-#define	USER_MAXARGS	16
+#define	USER_MAXARGS	32
 #define	USER_LINE	160
 #define	USER_PTES	64	/* at most this many pte lines per probe */
 
@@ -62,6 +64,7 @@ static struct ktest_ctx *user_t;
 static struct vmmeter user_cnt0;	/* the counters when the run began */
 static struct mtx user_mtx;		/* one process's output (and probe) at a time */
 static char user_line[USER_LINE + 1];
+static char user_form[256];		/* test=user:NAME,args */
 static size_t user_len;
 
 static u_int
@@ -166,12 +169,30 @@ KTEST(user, KTEST_VM | KTEST_EXPLICIT)
 	u_int before, after, zfod, cow, optim;
 	int argc = 0, pid = 0, status = 0, error, reaped = -1;
 
-	KT_SKIP_UNLESS(t, prog != NULL, "needs user.prog= on the command line");
+	if (ktest_argument() != NULL) {		/* test=user:NAME,a,b,c */
+		char *form = user_form;
+
+		KT_CHECK(t, strlcpy(user_form, ktest_argument(), sizeof(user_form)) <
+		    sizeof(user_form), "test=user:...: longer than %zu bytes", sizeof(user_form) - 1);
+		prog = form;
+		args = NULL;
+		if ((copy = strchr(form, ',')) != NULL) {
+			*copy++ = '\0';
+			args = copy;
+		}
+		copy = NULL;
+	}
+	KT_SKIP_UNLESS(t, prog != NULL && prog[0] != '\0',
+	    "needs user.prog= (or test=user:PROG,args) on the command line");
 	argv[argc++] = (char *)prog;
 	if (args != NULL && args[0] != '\0') {
 		KT_CHECK(t, (copy = malloc(strlen(args) + 1)) != NULL, "no memory for the arguments");
 		strlcpy(copy, args, strlen(args) + 1);
-		for (char *s = copy; s != NULL && argc <= USER_MAXARGS;) {
+		for (char *s = copy; s != NULL;) {
+			if (argc > USER_MAXARGS) {
+				free(copy);
+				KT_CHECK(t, false, "user.args: more than %d arguments", USER_MAXARGS);
+			}
 			argv[argc++] = s;
 			if ((s = strchr(s, ',')) != NULL)
 				*s++ = '\0';

@@ -52,7 +52,8 @@ int	getpid(void);
 intptr_t sbrk(intptr_t incr);		/* the old break, or -errno */
 int	sched_yield(void);
 int	nanosleep(const uint64_t *nsec);
-intptr_t mmap(void *addr, size_t len, int prot, int flags);	/* anonymous */
+/* mmap(addr, len, prot, flags[, fd, off]): anonymous, or with MAP_SHARED/MAP_PRIVATE fd's file. */
+intptr_t mmap(void *addr, size_t len, int prot, int flags, ...);
 int	munmap(void *addr, size_t len);
 int	mprotect(void *addr, size_t len, int prot);
 int	open(const char *name);		/* a flat file system file: fd >= 3 */
@@ -71,6 +72,7 @@ void	*memcpy(void *d, const void *s, size_t n);
 int	memcmp(const void *a, const void *b, size_t n);
 unsigned long strtoul(const char *s, char **end, int base);
 int	atoi(const char *s);
+uint32_t crc32(uint32_t crc, const void *buf, size_t n);	/* zlib's; start with 0 */
 
 /* Output (printf.c): to fd 1, through one write per call. */
 int	printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -135,3 +135,18 @@ spawn_wait(const char *path, char *const argv[])
 		return (r);
 	return (status);
 }
+
+/* CRC-32 (zlib's: crc32(0, p, n), chained by passing the last result). */
+uint32_t
+crc32(uint32_t crc, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+
+	crc = ~crc;
+	while (n-- > 0) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
+	}
+	return (~crc);
+}

@@ -35,7 +35,8 @@
  * shared with i386; pv chunk pages and PTEs are reached through the
  * direct map.
  *
- * Locking: none yet; the kernel is uniprocessor and does not preempt itself.
+ * Locking: the page queues lock covers pv lists and user PTEs, as on
+ * i386 (pmap_pv.c's pmap_enter, pmap_remove and pmap_protect take it).
  */
 #include <sys/systm.h>
 #include <sys/kernel.h>
@@ -470,7 +471,7 @@ pmap_enter_pte(vm_page_t m, vm_offset_t va, vm_prot_t prot, u_int flags)
  * chunk) leaves the old mapping, if any, as it was.
  */
 int
-pmap_enter(pmap_t pmap, vm_offset_t va, vm_page_t m, vm_prot_t prot, u_int flags)
+pmap_enter_locked(pmap_t pmap, vm_offset_t va, vm_page_t m, vm_prot_t prot, u_int flags)
 {
 	pt_entry_t old, npte, *pte;
 	pv_entry_t pv = NULL;
@@ -510,7 +511,7 @@ pmap_enter(pmap_t pmap, vm_offset_t va, vm_page_t m, vm_prot_t prot, u_int flags
 }
 
 void
-pmap_remove(pmap_t pmap, vm_offset_t sva, vm_offset_t eva)
+pmap_remove_locked(pmap_t pmap, vm_offset_t sva, vm_offset_t eva)
 {
 	vm_offset_t next;
 	pt_entry_t *pte;
@@ -528,13 +529,13 @@ pmap_remove(pmap_t pmap, vm_offset_t sva, vm_offset_t eva)
 }
 
 void
-pmap_protect(pmap_t pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot)
+pmap_protect_locked(pmap_t pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot)
 {
 	vm_offset_t next;
 	pt_entry_t *pte;
 
 	if ((prot & VM_PROT_READ) == 0) {
-		pmap_remove(pmap, sva, eva);
+		pmap_remove_locked(pmap, sva, eva);
 		return;
 	}
 	if ((prot & VM_PROT_WRITE) != 0)

@@ -45,7 +45,9 @@
  * this file gives it chunk pages, mapped in a KVA window reserved by
  * pmap_init(), and PTEs through temporary mappings.
  *
- * Locking: none yet; the kernel is uniprocessor and does not preempt itself.
+ * Locking: the page queues lock covers pv lists and user PTEs: pmap_enter,
+ * pmap_remove and pmap_protect take it (callers of the pv walks hold it), as
+ * the kernel preempts at the end of a time slice (pmap_pv.c's pmap_pv_lock).
  */
 #include <sys/systm.h>
 #include <sys/kernel.h>
@@ -58,6 +60,7 @@
 #include <vm/vm_kern.h>
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
+#include <vm/vm_lock.h>
 #include <machine/pcb.h>
 #include <machine/pmap_pv.h>
 
@@ -67,10 +70,26 @@
 
 static struct pmap kernel_pmap_store;
 #ifdef PAE
-#define	PDPT_POOL	64		/* address spaces at once */
+/*
+ * PDPTs.  In PAE mode %cr3 holds the 32-bit physical address of a 4-entry,
+ * 32-byte aligned table - not a page - so the kernel keeps them in slabs
+ * of a page (128 tables) below 4 GiB: the first slab static, the others
+ * from contigmalloc when more address spaces than that exist at once (a
+ * fork bomb), freed when empty.  (It was a static pool of 64: the 65th
+ * process could not fork, on this config alone.)  PDPT_SLABS * 128 is far
+ * beyond what memory allows: each address space has three page-directory
+ * pages and a kernel stack besides.
+ */
+#define	PDPT_PER_SLAB	((int)(PAGE_SIZE / (NPDPTE * sizeof(uint64_t))))
+#define	PDPT_SLABS	64
+struct pdpt_slab {
+	uint64_t	(*tables)[NPDPTE];	/* NULL: not allocated */
+	int		nused;
+	bool		used[PDPT_PER_SLAB];
+};
 static uint64_t kernel_pdpt[NPDPTE] __aligned(32);
-static uint64_t pdpt_pool[PDPT_POOL][NPDPTE] __aligned(32);
-static bool pdpt_used[PDPT_POOL];
+static uint64_t pdpt_slab0[PDPT_PER_SLAB][NPDPTE] __aligned(PAGE_SIZE);
+static struct pdpt_slab pdpt_slabs[PDPT_SLABS] = { [0] = { .tables = pdpt_slab0 } };
 #endif
 pmap_t kernel_pmap = &kernel_pmap_store;
 static pmap_t curpmap = &kernel_pmap_store;
@@ -409,6 +428,58 @@ pv_chunk_page_free(struct pv_chunk *pc)
 
 /* ---- Address spaces ---------------------------------------------------- */
 
+#ifdef PAE
+/* A free PDPT from the slabs (a new slab if all are full), or NULL. */
+static uint64_t *
+pdpt_alloc(void)
+{
+	struct pdpt_slab *sl;
+
+	for (int i = 0; i < PDPT_SLABS; i++) {
+		sl = &pdpt_slabs[i];
+		if (sl->tables == NULL || sl->nused == PDPT_PER_SLAB)
+			continue;
+		for (int k = 0; k < PDPT_PER_SLAB; k++)
+			if (!sl->used[k]) {
+				sl->used[k] = true;
+				sl->nused++;
+				return (sl->tables[k]);
+			}
+	}
+	for (int i = 1; i < PDPT_SLABS; i++) {
+		sl = &pdpt_slabs[i];
+		if (sl->tables != NULL)
+			continue;
+		sl->tables = contigmalloc(PAGE_SIZE, 0, (vm_paddr_t)0xffffffffu, PAGE_SIZE, 0);
+		if (sl->tables == NULL)
+			return (NULL);
+		sl->used[0] = true;
+		sl->nused = 1;
+		return (sl->tables[0]);
+	}
+	return (NULL);
+}
+
+static void
+pdpt_free(uint64_t *pdpt)
+{
+	for (int i = 0; i < PDPT_SLABS; i++) {
+		struct pdpt_slab *sl = &pdpt_slabs[i];
+		uintptr_t off = (uintptr_t)pdpt - (uintptr_t)sl->tables;
+
+		if (sl->tables == NULL || off >= PAGE_SIZE)
+			continue;
+		sl->used[off / sizeof(sl->tables[0])] = false;
+		if (--sl->nused == 0 && i > 0) {
+			contigfree(sl->tables, PAGE_SIZE);
+			sl->tables = NULL;
+		}
+		return;
+	}
+	panic("pdpt_free: %p is in no slab", pdpt);
+}
+#endif
+
 pmap_t
 pmap_create(void)
 {
@@ -420,12 +491,7 @@ pmap_create(void)
 	memset(pmap, 0, sizeof(*pmap));
 	TAILQ_INIT(&pmap->pm_pvchunk);
 #ifdef PAE
-	for (int i = 0; i < PDPT_POOL && pmap->pm_pdpt == NULL; i++)
-		if (!pdpt_used[i]) {
-			pdpt_used[i] = true;
-			pmap->pm_pdpt = pdpt_pool[i];
-		}
-	if (pmap->pm_pdpt == NULL) {
+	if ((pmap->pm_pdpt = pdpt_alloc()) == NULL) {
 		free(pmap);
 		return (NULL);
 	}
@@ -434,7 +500,7 @@ pmap_create(void)
 			/* Out of memory (a fork bomb): fail, as malloc would. */
 			while (i-- > 0)
 				pmap_ptp_free(pmap->pm_pd[i]);
-			pdpt_used[(pmap->pm_pdpt - &pdpt_pool[0][0]) / NPDPTE] = false;
+			pdpt_free(pmap->pm_pdpt);
 			free(pmap);
 			return (NULL);
 		}
@@ -467,18 +533,24 @@ pmap_destroy(pmap_t pmap)
 	pmap_remove(pmap, 0, VM_MAXUSER_ADDRESS);
 	KASSERT(pmap->pm_resident == 0, ("pmap_destroy: %d pages still mapped", pmap->pm_resident));
 	KASSERT(TAILQ_EMPTY(&pmap->pm_pvchunk), ("pmap_destroy: pv chunks left"));
-	for (vm_offset_t va = 0; va < VM_MAXUSER_ADDRESS; va += NBPDR) {
-		pd_entry_t *pd = pmap_map_temp(pmap->pm_pd[NPDPTE == 1 ? 0 : va >> 30]);
-		pd_entry_t pde = pd[(va >> PDRSHIFT) & (NPDEPG - 1)];
+	/* The page-table pages: each page directory mapped once, not once per entry. */
+	for (vm_offset_t va = 0; va < VM_MAXUSER_ADDRESS;) {
+		int dir = NPDPTE == 1 ? 0 : (int)(va >> 30);
+		pd_entry_t *pd = pmap_map_temp(pmap->pm_pd[dir]);
 
+		for (; va < VM_MAXUSER_ADDRESS && (NPDPTE == 1 || (int)(va >> 30) == dir);
+		    va += NBPDR) {
+			pd_entry_t pde = pd[(va >> PDRSHIFT) & (NPDEPG - 1)];
+
+			if ((pde & PG_V) != 0)
+				pmap_ptp_free(pde & PG_FRAME);
+		}
 		pmap_unmap_temp(pd);
-		if ((pde & PG_V) != 0)
-			pmap_ptp_free(pde & PG_FRAME);
 	}
 	for (int i = 0; i < (NPDPTE == 1 ? 1 : NPDPTE - 1); i++)
 		pmap_ptp_free(pmap->pm_pd[i]);
 #ifdef PAE
-	pdpt_used[(pmap->pm_pdpt - &pdpt_pool[0][0]) / NPDPTE] = false;
+	pdpt_free(pmap->pm_pdpt);
 #endif
 	free(pmap);
 }
@@ -515,7 +587,7 @@ pmap_enter_pte(vm_page_t m, vm_offset_t va, vm_prot_t prot, u_int flags)
  * chunk) leaves the old mapping, if any, as it was.
  */
 int
-pmap_enter(pmap_t pmap, vm_offset_t va, vm_page_t m, vm_prot_t prot, u_int flags)
+pmap_enter_locked(pmap_t pmap, vm_offset_t va, vm_page_t m, vm_prot_t prot, u_int flags)
 {
 	pt_entry_t old, npte, *pte;
 	pv_entry_t pv = NULL;
@@ -559,46 +631,63 @@ pmap_enter(pmap_t pmap, vm_offset_t va, vm_page_t m, vm_prot_t prot, u_int flags
 }
 
 void
-pmap_remove(pmap_t pmap, vm_offset_t sva, vm_offset_t eva)
+pmap_remove_locked(pmap_t pmap, vm_offset_t sva, vm_offset_t eva)
 {
 	pt_entry_t *pte;
 	void *tmp;
 
+	vm_offset_t lim;
+
+	/* One page-table page at a time, as pmap_protect (which says why). */
 	for (vm_offset_t va = trunc_page(sva); va < eva && va >= trunc_page(sva);) {
+		lim = rounddown2(va, NBPDR) + NBPDR;
+		if (lim == 0 || lim > eva)
+			lim = eva;
 		pte = pmap_pte(pmap, va, false, &tmp);
 		if (pte == NULL) {		/* no page table: skip the whole PDE */
-			va = rounddown2(va, NBPDR) + NBPDR;
+			va = lim;
 			continue;
 		}
-		if ((*pte & PG_V) != 0)
-			pmap_remove_pte(pmap, va, pte);
+		for (; va < lim; va += PAGE_SIZE, pte++)
+			if ((*pte & PG_V) != 0)
+				pmap_remove_pte(pmap, va, pte);
 		pmap_pte_release(tmp);
-		va += PAGE_SIZE;
 	}
 }
 
+/*
+ * Take write away from [sva, eva).  One page-table page at a time: without
+ * a direct map each pmap_pte() costs two temporary mappings (four invlpgs,
+ * each a soft-TLB flush under TCG), and a fork write-protects every page
+ * of the parent - done per page it made i386's fork of a 16 MiB process
+ * ten times amd64's (tools/bench-user.py).
+ */
 void
-pmap_protect(pmap_t pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot)
+pmap_protect_locked(pmap_t pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot)
 {
 	pt_entry_t *pte;
+	vm_offset_t lim;
 	void *tmp;
 
 	if ((prot & VM_PROT_READ) == 0) {
-		pmap_remove(pmap, sva, eva);
+		pmap_remove_locked(pmap, sva, eva);
 		return;
 	}
 	if ((prot & VM_PROT_WRITE) != 0)
 		return;		/* pmap_protect only takes rights away */
 	for (vm_offset_t va = trunc_page(sva); va < eva && va >= trunc_page(sva);) {
+		lim = rounddown2(va, NBPDR) + NBPDR;	/* the end of this page-table page */
+		if (lim == 0 || lim > eva)
+			lim = eva;
 		pte = pmap_pte(pmap, va, false, &tmp);
 		if (pte == NULL) {
-			va = rounddown2(va, NBPDR) + NBPDR;
+			va = lim;
 			continue;
 		}
-		if ((*pte & (PG_V | PG_RW)) == (PG_V | PG_RW))
-			pmap_pte_write_protect(pmap, va, pte);
+		for (; va < lim; va += PAGE_SIZE, pte++)
+			if ((*pte & (PG_V | PG_RW)) == (PG_V | PG_RW))
+				pmap_pte_write_protect(pmap, va, pte);
 		pmap_pte_release(tmp);
-		va += PAGE_SIZE;
 	}
 }
 

@@ -31,6 +31,7 @@
 #include <vm/vm_param.h>
 #include <vm/pmap.h>
 #include <vm/vm_page.h>
+#include <vm/vm_lock.h>
 
 CTASSERT(sizeof(struct pv_chunk) <= PAGE_SIZE);
 
@@ -329,4 +330,58 @@ int
 pmap_page_mapcount(vm_page_t m)
 {
 	return (pmap_page_bits(m, 0, false).mappings);
+}
+
+/* ---- Changing page tables ---------------------------------------------- */
+
+/*
+ * pv lists and user page tables change under the page queues lock, as in
+ * FreeBSD 7: the page daemon walks a page's pv list (pv_foreach) holding
+ * it, and the kernel preempts at the end of a time slice, so an exiting
+ * process's pmap_remove could free the entry the daemon was about to
+ * visit (and its chunk) - a fork bomb on i386-PAE once the 64-address-
+ * space cap was lifted (amd64's pmap had the same hole).  Callers may hold the lock already (none must).
+ */
+static bool
+pmap_pv_lock(void)
+{
+	if (mtx_owned(&vm_page_queue_mtx))
+		return (false);
+	vm_page_lock_queues();
+	return (true);
+}
+
+static void
+pmap_pv_unlock(bool took)
+{
+	if (took)
+		vm_page_unlock_queues();
+}
+
+int
+pmap_enter(pmap_t pmap, vm_offset_t va, vm_page_t m, vm_prot_t prot, u_int flags)
+{
+	bool took = pmap_pv_lock();
+	int error = pmap_enter_locked(pmap, va, m, prot, flags);
+
+	pmap_pv_unlock(took);
+	return (error);
+}
+
+void
+pmap_remove(pmap_t pmap, vm_offset_t sva, vm_offset_t eva)
+{
+	bool took = pmap_pv_lock();
+
+	pmap_remove_locked(pmap, sva, eva);
+	pmap_pv_unlock(took);
+}
+
+void
+pmap_protect(pmap_t pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot)
+{
+	bool took = pmap_pv_lock();
+
+	pmap_protect_locked(pmap, sva, eva, prot);
+	pmap_pv_unlock(took);
 }

@@ -75,6 +75,8 @@ void	ktest_skip(struct ktest_ctx *t, const char *fmt, ...) __printflike(2, 3);
 void	ktest_detail(struct ktest_ctx *t, const char *fmt, ...) __printflike(2, 3);
 void	ktest_data(struct ktest_ctx *t, const char *fmt, ...) __printflike(2, 3);
 
+const char *ktest_argument(void);	/* test=NAME:ARG's ARG, or NULL */
+
 #define	KT_CHECK(t, cond, ...) do {					\
 	if (!(cond)) {							\
 		ktest_fail((t), __VA_ARGS__);				\

@@ -136,6 +136,7 @@ void	fork_exit(void (*fn)(void *), void *arg) __noreturn;	/* a new thread's firs
 enum p_state { PRS_NEW, PRS_NORMAL, PRS_ZOMBIE };
 
 struct ofile;
+struct file;
 struct proc {
 	LIST_ENTRY(proc) p_list;		/* (p) allproc */
 	LIST_ENTRY(proc) p_sibling;		/* (p) the parent's p_children */
@@ -148,6 +149,8 @@ struct proc {
 	struct vmspace	*p_vmspace;		/* (k) the address space */
 	struct thread	*p_thread;		/* (c) its only thread */
 	struct ofile	*p_fd[PROC_NFILES];	/* (k) open files (kern_descrip.c); NULL: free */
+	struct file	*p_fpin[PROC_NFILES];	/* (k) files mapped (mmap): an open each, held
+						   until exit or execve (kern_descrip.c) */
 };
 
 extern struct proc proc0;
@@ -160,6 +163,7 @@ int	proc_fork(int *childpid);
 int	proc_count(void);			/* processes not yet reaped */
 int	fd_fork(struct proc *p1, struct proc *p2);	/* kern_descrip.c: the child's own opens */
 void	fd_close_all(struct proc *p);
+void	fd_unpin_all(struct proc *p);		/* after the address space is gone */
 extern void (*proc_output_hook)(const char *buf, size_t len);	/* set: takes console writes */
 
 /* Machine-dependent: entering and leaving user mode (arch/.../vm_machdep.c). */

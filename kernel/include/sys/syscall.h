@@ -21,7 +21,7 @@
 #define	SYS_sbrk	8	/* (intptr_t incr): the old break */
 #define	SYS_sched_yield	9	/* () */
 #define	SYS_nanosleep	10	/* (uint64_t *nsec): sleeps that long (whole ticks, rounded up) */
-#define	SYS_mmap	11	/* (void *addr, size_t len, int prot, int flags): anonymous */
+#define	SYS_mmap	11	/* (void *addr, size_t len, int prot, int flags, int fd, off): anonymous or a file */
 #define	SYS_munmap	12	/* (void *addr, size_t len) */
 #define	SYS_mprotect	13	/* (void *addr, size_t len, int prot) */
 #define	SYS_open	14	/* (const char *name): a flat file system file, fd >= 3 */
@@ -35,6 +35,10 @@
 #define	PROT_READ	0x01
 #define	PROT_WRITE	0x02
 #define	PROT_EXEC	0x04
+#define	MAP_SHARED	0x01	/* fd's file: writes reach it; anonymous: shared with children */
+#define	MAP_PRIVATE	0x02	/* fd's file copy-on-write: writes stay in this process */
 #define	MAP_FIXED	0x10	/* exactly at addr, else the first free range at or above it */
+#define	MAP_ANON	0x1000	/* no file (fd, off ignored); so is a mapping with neither of
+				   MAP_SHARED, MAP_PRIVATE: the four-argument form */
 
 #endif

@@ -18,6 +18,11 @@ void	pv_chunk_page_free(struct pv_chunk *pc);
 pt_entry_t *pmap_pte_map(pmap_t pmap, vm_offset_t va, void **cookie);	/* an existing PTE */
 void	pmap_pte_unmap(void *cookie);		/* done with pmap_pte_map's PTE */
 void	pmap_invalidate_page(pmap_t pmap, vm_offset_t va);
+/* pmap_enter, pmap_remove and pmap_protect, under the page queues lock (pmap_pv.c takes it): */
+int	pmap_enter_locked(pmap_t pmap, vm_offset_t va, struct vm_page *m, vm_prot_t prot,
+	    u_int flags);
+void	pmap_remove_locked(pmap_t pmap, vm_offset_t sva, vm_offset_t eva);
+void	pmap_protect_locked(pmap_t pmap, vm_offset_t sva, vm_offset_t eva, vm_prot_t prot);
 
 /* pmap_pv.c gives the port's pmap.c: */
 pv_entry_t pv_alloc(pmap_t pmap);		/* NULL: no memory for a chunk */
