@@ -272,7 +272,8 @@ proc_wait(struct proc *parent, int pid, int *status, bool block)
 	proc_nprocs--;
 	mtx_unlock(&proctree_mtx);
 	/* Its thread may not have switched away for the last time yet. */
-	while (c->p_thread->td_state != TDS_DEAD)
+	/* (An earlier reap, by another wait or kthread_create, may have freed it: NULL.) */
+	while (c->p_thread != NULL && c->p_thread->td_state != TDS_DEAD)
 		pause("reap", 1);
 	thread_reap_dead();
 	*status = c->p_xstat;

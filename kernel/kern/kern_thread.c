@@ -94,6 +94,10 @@ thread_reap(void)
 		intr_restore(ef);
 		if (td == NULL)
 			return;
+		/* A zombie process not yet waited for must not keep a freed pointer:
+		 * proc_wait reads its thread's state (procs outlive their thread). */
+		if (td->td_proc != NULL && td->td_proc->p_thread == td)
+			td->td_proc->p_thread = NULL;
 		kstack_free(td->td_kstack);
 		free(td);
 	}
