@@ -12,7 +12,9 @@
  * buffer (copyout must take the copy-on-write path too, not EFAULT, and
  * not write into the page being sent).  The send disk must hold each
  * pattern as it was at its send (the grader reads it after exit); each
- * write costs one copy per page (v_cowfaults_loan = n * pages).
+ * write costs one copy per page (v_cowfaults_loan = n * pages).  The bytes
+ * of the buffer's pages around it must keep their EDGE value through
+ * every copy.
  *
  * With `hog M`, each round also touches the next M/n MiB of an M MiB
  * mapping between the send and the write, so that the copies are made
@@ -27,6 +29,7 @@
 #define	MAXLEN		(5 * PAGE_SIZE)
 #define	MAPLEN		(MAXLEN + 2 * PAGE_SIZE)
 #define	KID_STATUS	42
+#define	EDGE		0xa5		/* the mapping's bytes around the buffer */
 
 static unsigned char *buf;
 static size_t len;
@@ -130,6 +133,7 @@ main(int argc, char **argv)
 		return (1);
 	}
 	buf = map + lcg_next(&s) % PAGE_SIZE;
+	memset(map, EDGE, MAPLEN);
 	if (argc == 5) {
 		hoglen = (size_t)atoi(argv[4]) << 20;
 		hog = (unsigned char *)mmap(NULL, hoglen, PROT_READ | PROT_WRITE, 0);
@@ -154,6 +158,9 @@ main(int argc, char **argv)
 	}
 	done = sendwait();
 	bad = check(seed, n);
+	for (unsigned char *p = map; bad < 0 && p < map + MAPLEN; p++)
+		if ((p < buf || p >= buf + len) && *p != EDGE)
+			bad = (int)(p - buf);	/* a copy lost the rest of its page */
 	printf("sendtest: len %u off %u, %d sends, sendwait %d, buffer %s\n", (unsigned)len,
 	    (unsigned)(buf - map), n, done, bad < 0 ? "ok" : "CHANGED");
 	return (done == n && bad < 0 ? 0 : 1);

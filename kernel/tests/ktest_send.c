@@ -3,14 +3,16 @@
  * zero-copy sends, on the paths a user program cannot reach on demand.
  *
  * cowfault_maps: one page of an object mapped (shared) by two address
- * spaces, both read in, then loaned; a write through the first makes the
- * copy.  The second may not keep a mapping of the loaned page (it would
+ * spaces, both read in, wired once for a loan and once more (as an mlock
+ * would); a write through the first makes the copy.  The second may not keep a mapping of the loaned page (it would
  * read the old bytes while its object holds new ones):
  *   maps first=<old|copy|none> second=<old|copy|none> copies=<n> data=<yesno>
  *       what each pmap maps at the address after the write (old: the
  *       loaned page), v_cowfaults_loan's change, the copy holds the
  *       page's bytes (and the write's word)
  *   loan old_object=<yesno> old_wired=<n> old_cow=<n> copy_wired=<n>
+ *       want no 1 1 1: the copy takes the mlock's wiring, the loaned page
+ *       keeps the loan's
  *
  * cowfault_sleep (cowfault.case=waited|renamed|ended): a thread calls
  * vm_page_cowfault on a loaned page while every page is taken (allocations
@@ -136,6 +138,9 @@ KTEST(cowfault_maps, KTEST_VM)
 	    UBASE + PAGE_SIZE, VM_PROT_RW, VM_PROT_ALL, 0) == KERN_SUCCESS, "vm_map_insert failed");
 	m = send_loaned_page(object);
 	KT_CHECK(t, m != NULL, "no page");
+	vm_page_lock_queues();
+	vm_page_wire(m);			/* one wiring that is not the loan's (an mlock) */
+	vm_page_unlock_queues();
 	/* Both map it (read), then the loan write-protects both. */
 	for (int i = 0; i < 2; i++)
 		(void)vm_fault(&vm[i]->vm_map, UBASE, VM_PROT_READ, VM_FAULT_NORMAL);
@@ -164,6 +169,9 @@ KTEST(cowfault_maps, KTEST_VM)
 	    copy != NULL && copy != m ? copy->wire_count : 0);
 	KT_CHECK(t, rv == KERN_SUCCESS, "the write fault failed: %s", vm_fault_result_name(rv));
 	send_end_loans(m);
+	vm_page_lock_queues();
+	vm_page_unwire(copy != NULL && copy != m && copy->wire_count > 0 ? copy : m, 0);
+	vm_page_unlock_queues();
 	vmspace_free(vm[0]);
 	vmspace_free(vm[1]);
 	KT_CHECK(t, pa[1] != VM_PAGE_TO_PHYS(m), "the second map still maps the loaned page");
