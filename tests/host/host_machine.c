@@ -118,7 +118,7 @@ kassert_panic(const char *fmt, ...)
 /*
  * The pmap's page-level calls the page layer makes (vm/pmap.h).  The host
  * has no page tables, so no page is ever mapped: nothing to remove; and no
- * simulated RAM (see host_machine.h), so nothing to zero.
+ * simulated RAM (see host_machine.h), so nothing to zero or copy.  (The copy-on-write loans call them.)
  */
 void
 pmap_remove_all(vm_page_t m __unused)
@@ -127,6 +127,17 @@ pmap_remove_all(vm_page_t m __unused)
 
 void
 pmap_zero_page(vm_page_t m __unused)
+{
+}
+
+void
+pmap_remove_write(vm_page_t m __unused)
+{
+}
+
+/* vm_page_cowfault's copy: no simulated RAM, nothing to copy. */
+void
+pmap_copy_page(vm_page_t src __unused, vm_page_t dst __unused)
 {
 }
 
