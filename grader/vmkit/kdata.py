@@ -330,7 +330,18 @@ USER = ["out <text:text>",
         "chain <tag:word> pid=<pid:dec> start=<start:hex> end=<end:hex> offset=<offset:hex> "
         "depth=<depth:dec>",
         "pte <tag:word> pid=<pid:dec> va=<va:hex> pa=<pa:hex> level=<level:dec> "
-        "pindex=<pindex:dec>"]
+        "pindex=<pindex:dec>",
+        "loans cowfaults=<cowfaults:dec> cow=<cow:dec> wired_before=<wired_before:dec> "
+        "wired_after=<wired_after:dec> vmwait=<vmwait:dec>"]
+
+# Zero-copy send's vm_page_cowfault (kernel/tests/ktest_send.c).
+COWFAULT_MAPS = [
+    "maps first=<first:word> second=<second:word> copies=<copies:dec> data=<data:yesno>",
+    "loan old_object=<old_object:yesno> old_wired=<old_wired:dec> old_cow=<old_cow:dec> "
+    "copy_wired=<copy_wired:dec>"]
+COWFAULT_SLEEP = [
+    "sleep case=<case:word> slept=<slept:yesno> rv=<rv:dec> at=<at:word> old_object=<old_object:word> "
+    "old_wired=<old_wired:dec> old_cow=<old_cow:dec> copies=<copies:dec> data=<data:yesno>"]
 
 # The page daemon (kernel/tests/ktest_pageout.c).
 PAGEOUT_PRESSURE = [
@@ -369,6 +380,8 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "map_find": MAP_FIND, "map_fork": MAP_FORK, "map_protect": MAP_PROTECT,
     "dump_pattern": DUMP_PATTERN, "dump_panic": DUMP_PATTERN,
     "user": USER,
+    "cowfault_maps": COWFAULT_MAPS,
+    "cowfault_sleep": COWFAULT_SLEEP,
 }.items()}
 
 

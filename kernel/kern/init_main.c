@@ -22,6 +22,7 @@
 #include <vm/vm_extern.h>
 #include <vm/vm_kern.h>
 #include <vm/vm_pager.h>
+#include "kern_send.h"
 
 static void
 print_memory(void)
@@ -71,6 +72,7 @@ mi_startup(const struct mi_bootinfo *bi)
 	disk_init();				/* find the disks (PCI), attach their drivers */
 	flatfs_init();				/* files: mounted at the first use (fsdev=) */
 	swap_pager_swapon();			/* swapdev= or the only disk, or no swap */
+	send_init();				/* senddev=: the zero-copy send's disk */
 	ktest_run_phase(KTEST_PHASE_VM);	/* test=: the VM tests, END, leave QEMU */
 	monitor();				/* the console shell, until `halt` */
 }

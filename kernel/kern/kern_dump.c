@@ -10,7 +10,7 @@
  * disk mutex may be held by one of them.  The order:
  *
  *   1. pick the dump disk: dumpdev=N, or the only disk; never one that
- *      swapdev= or fsdev= names, nor a read-only one;
+ *      swapdev=, fsdev= or senddev= names, nor a read-only one;
  *   2. mark the bitmap (vm_page_dump): every frame mapped in kernel virtual
  *      memory (minidump_md_walk), the bitmap and the page array themselves
  *      (on amd64 they may be reached through the direct map only); then
@@ -75,10 +75,12 @@ dump_disk(void)
 		    "no disk attached" : "several disks and no dumpdev= on the command line");
 		return (NULL);
 	}
-	if (dump_kenv_names("swapdev", dp->d_unit) || dump_kenv_names("fsdev", dp->d_unit)) {
+	if (dump_kenv_names("swapdev", dp->d_unit) || dump_kenv_names("fsdev", dp->d_unit) ||
+	    dump_kenv_names("senddev", dp->d_unit)) {
 		printf("dump: disk%d holds %s; no dump\n", dp->d_unit,
 		    dump_kenv_names("swapdev", dp->d_unit) ? "swap (swapdev=)" :
-		    "the file system (fsdev=)");
+		    dump_kenv_names("fsdev", dp->d_unit) ? "the file system (fsdev=)" :
+		    "the zero-copy sends (senddev=)");
 		return (NULL);
 	}
 	if (dp->d_ro || dp->d_dump == NULL) {

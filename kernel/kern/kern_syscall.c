@@ -11,6 +11,7 @@
  *   mmap munmap mprotect (anonymous memory, or a file's pages: private or shared)
  *   open close fsync ftruncate lseek, and read/write of fd >= 3: files of
  *   the flat file system (kern_descrip.c)
+ *   send sendwait: zero-copy send to the send disk (kern_send.c)
  *
  * Adding a call: its number in sys/syscall.h, a sys_* here and its row in
  * sysent[], a stub line in user/lib/usys.S and a prototype in
@@ -27,6 +28,7 @@
 #include <vm/vm_object.h>
 #include "kern_exec.h"
 #include "kern_descrip.h"
+#include "kern_send.h"
 
 #define	CONS_CHUNK	128		/* bytes copied per step of a console read or write */
 #define	MMAP_HINT_GAP	(64ul << 20)	/* mmap without an address: this far above the heap */
@@ -302,6 +304,7 @@ static const sy_call_t sysent[SYS_MAXSYSCALL] = {
 	[SYS_open] = sys_open,		[SYS_close] = sys_close,
 	[SYS_fsync] = sys_fsync,	[SYS_ftruncate] = sys_ftruncate,
 	[SYS_lseek] = sys_lseek,
+	[SYS_send] = sys_send,		[SYS_sendwait] = sys_sendwait,
 };
 
 void

@@ -18,6 +18,11 @@
  *                              during the run; pages eager forks copied
  *   pages before=<n> after=<m> procs=<k>   free + cached pages before the
  *                              spawn and after the last wait; processes left
+ *   loans cowfaults=<a> cow=<c> wired_before=<w> wired_after=<x> vmwait=<v>
+ *                              zero-copy sends (kern_send.c): writes to
+ *                              loaned pages during the run, pages with
+ *                              m->cow != 0 after it, wired pages around it,
+ *                              VM_WAIT sleeps during it
  *
  *
  * A line the program writes that starts with `@vm` is a probe (user/cowtest.c
@@ -55,6 +60,8 @@
 #include <vm/vm_page.h>
 #include <vm/pmap.h>
 #include <vm/vmmeter.h>
+#include <vm/vm_page.h>
+#include <vm/vm_lock.h>
 
 #define	USER_MAXARGS	32
 #define	USER_LINE	160
@@ -162,11 +169,25 @@ user_output(const char *buf, size_t len)
 	mtx_unlock(&user_mtx);
 }
 
+/* Pages still loaned (m->cow != 0): none once every send is written. */
+static u_int
+user_loaned_pages(void)
+{
+	u_int n = 0;
+
+	vm_page_lock_queues();
+	for (long i = 0; i < vm_page_array_size; i++)
+		if (vm_page_array[i].cow != 0)
+			n++;
+	vm_page_unlock_queues();
+	return (n);
+}
+
 KTEST(user, KTEST_VM | KTEST_EXPLICIT)
 {
 	const char *prog = kenv_get("user.prog"), *args = kenv_get("user.args");
 	char *argv[USER_MAXARGS + 2], *copy = NULL;
-	u_int before, after, zfod, cow, optim;
+	u_int before, after, zfod, cow, optim, loans, wired, vmwait;
 	int argc = 0, pid = 0, status = 0, error, reaped = -1;
 
 	if (ktest_argument() != NULL) {		/* test=user:NAME,a,b,c */
@@ -208,6 +229,9 @@ KTEST(user, KTEST_VM | KTEST_EXPLICIT)
 	zfod = cnt.v_zfod;
 	cow = cnt.v_cow_faults;
 	optim = cnt.v_cow_optim;
+	loans = cnt.v_cowfaults_loan;
+	vmwait = cnt.v_vmwait;
+	wired = cnt.v_wire_count;
 	before = user_free_pages();
 	error = proc_spawn(prog, argv, &pid);
 	if (error == 0) {
@@ -228,6 +252,9 @@ KTEST(user, KTEST_VM | KTEST_EXPLICIT)
 	    cnt.v_cow_faults - cow, cnt.v_cow_optim - optim,
 	    cnt.v_forkpages - user_cnt0.v_forkpages);
 	ktest_data(t, "pages before=%u after=%u procs=%d", before, after, proc_count());
+	ktest_data(t, "loans cowfaults=%u cow=%u wired_before=%u wired_after=%u vmwait=%u",
+	    cnt.v_cowfaults_loan - loans, user_loaned_pages(), wired, cnt.v_wire_count,
+	    cnt.v_vmwait - vmwait);
 	KT_CHECK(t, after == before, "%s: free + cached pages %u before, %u after: %d leaked",
 	    prog, before, after, (int)(before - after));
 	KT_CHECK(t, proc_count() == 0, "%d processes left", proc_count());

@@ -14,6 +14,8 @@
  *                                    there when no one else can see the
  *                                    backing object (vm_fault_cow)
  *   found nowhere                  : a zeroed page in first_object
+ *   found in first_object, loaned to a zero-copy send, write fault:
+ *                                    vm_page_cowfault replaces it with a copy
  *
  * The map lock is held throughout (vm_map.c says why).  Objects are locked
  * front to back: first_object for the whole fault, a backing object while
@@ -190,6 +192,24 @@ vm_fault_cow_copy(struct faultstate *fs)
 }
 
 /*
+ * A write to a page of first_object that is loaned to a zero-copy send
+ * (m->cow != 0, kern_send.c): vm_page_cowfault puts a copy in its place and
+ * the fault starts over, finding the copy (FreeBSD 7's vm_fault does the
+ * same).  A page found in a backing object needs no such care: the write
+ * copies it into first_object anyway (vm_fault_cow), and a wired page is
+ * never moved.
+ */
+static enum fault_step
+vm_fault_cowloan(struct faultstate *fs)
+{
+	vm_page_t m = fs->m;
+
+	vm_page_wakeup(m);		/* first_object stays locked: no one takes it */
+	fs->m = NULL;
+	return (vm_page_cowfault(m) == 0 ? FAULT_RETRY : FAULT_NOMEM);
+}
+
+/*
  * A write to a page found in a backing object (fs->object, locked; fs->m
  * busy there): the front object (fs->first_object, locked) must get a page
  * of its own at fs->first_pindex.  Copy it (vm_fault_cow_copy) - or, when
@@ -271,6 +291,11 @@ vm_fault_once(struct faultstate *fs, vm_prot_t fault_type)
 		return (step);
 	if (fs->m == NULL)
 		step = vm_fault_zero(fs);
+	else if (fs->object == fs->first_object && (fault_type & VM_PROT_WRITE) != 0 &&
+	    fs->m->cow != 0)
+		step = vm_fault_cowloan(fs);
+	else if (fs->object == fs->first_object && fs->m->cow != 0)
+		fs->prot &= ~VM_PROT_WRITE;	/* loaned: a read maps it read only */
 	else if (fs->object != fs->first_object) {
 		if ((fault_type & VM_PROT_WRITE) != 0)
 			step = vm_fault_cow(fs);
@@ -284,12 +309,15 @@ vm_fault_once(struct faultstate *fs, vm_prot_t fault_type)
 
 /*
  * Map the found page (a wired mapping in a wired entry) and account for it:
- * dirty on a write, wired by a wiring fault, else active.
+ * dirty on a write, wired by a wiring fault, else active.  A loaning fault
+ * (VM_FAULT_LOAN) wires it and lends it (vm_page_cowsetup) while its object
+ * is still locked, and hands it back in *loaned.
  */
 static int
 vm_fault_map(vm_map_t map, vm_offset_t vaddr, struct faultstate *fs, vm_prot_t fault_type,
-    bool wired, bool wire)
+    bool wired, int fault_flags, vm_page_t *loaned)
 {
+	bool wire = (fault_flags & (VM_FAULT_WIRE | VM_FAULT_LOAN)) != 0;
 	vm_page_t m = fs->m;
 
 	if (pmap_enter(map->pmap, vaddr, m, fs->prot, wired ? PMAP_ENTER_WIRED : 0) != 0)
@@ -303,6 +331,12 @@ vm_fault_map(vm_map_t map, vm_offset_t vaddr, struct faultstate *fs, vm_prot_t f
 		vm_page_wire(m);		/* once per wiring fault, undone by unwire */
 	else if (m->wire_count == 0)
 		vm_page_activate(m);
+	if ((fault_flags & VM_FAULT_LOAN) != 0) {
+		int error = vm_page_cowsetup(m);
+
+		KASSERT(error == 0, ("%s: page %p has %u loans", __func__, m, m->cow));
+		*loaned = m;
+	}
 	vm_page_unlock_queues();
 	return (KERN_SUCCESS);
 }
@@ -312,8 +346,9 @@ vm_fault_map(vm_map_t map, vm_offset_t vaddr, struct faultstate *fs, vm_prot_t f
  * KERN_SUCCESS with the page mapped, or why not: no entry, the entry
  * forbids it, no memory even after waiting, a pager error.
  */
-int
-vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type, int fault_flags)
+static int
+vm_fault_page(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type, int fault_flags,
+    vm_page_t *loaned)
 {
 	struct faultstate fs;
 	vm_map_entry_t entry;
@@ -334,8 +369,7 @@ vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type, int fault_flags)
 
 		step = vm_fault_once(&fs, fault_type);
 		if (step == FAULT_FOUND) {
-			rv = vm_fault_map(map, vaddr, &fs, fault_type, wired,
-			    (fault_flags & VM_FAULT_WIRE) != 0);
+			rv = vm_fault_map(map, vaddr, &fs, fault_type, wired, fault_flags, loaned);
 			vm_fault_release(&fs);
 			if (rv == KERN_SUCCESS)
 				break;
@@ -360,4 +394,26 @@ vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type, int fault_flags)
 	VM_OBJECT_UNLOCK(fs.first_object);
 	vm_map_lookup_done(map, entry);
 	return (rv);
+}
+
+int
+vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type, int fault_flags)
+{
+	KASSERT((fault_flags & VM_FAULT_LOAN) == 0, ("%s: a loan needs vm_fault_loan", __func__));
+	return (vm_fault_page(map, vaddr, fault_type, fault_flags, NULL));
+}
+
+/*
+ * Fault in the page at vaddr for reading, wire it and lend it to I/O
+ * (vm_page_cowsetup: read-only until the loan ends) in one step, under the
+ * lock of the object that holds it, and return it in *mp: a zero-copy
+ * send's pages (kern_send.c), which a separate lookup could find already
+ * moved by a collapse or paged out.  The lender ends the loan with
+ * vm_page_cowclear and vm_page_unwire.  KERN_* as vm_fault.
+ */
+int
+vm_fault_loan(vm_map_t map, vm_offset_t vaddr, vm_page_t *mp)
+{
+	*mp = NULL;
+	return (vm_fault_page(map, vaddr, VM_PROT_READ, VM_FAULT_LOAN, mp));
 }

@@ -95,6 +95,7 @@ struct vmspace {
 /* vm_fault fault_flags */
 #define	VM_FAULT_NORMAL		0
 #define	VM_FAULT_WIRE		0x01	/* wire the page (vm_map_wire, mlock) */
+#define	VM_FAULT_LOAN		0x02	/* wire and loan the page (vm_fault_loan only) */
 
 /* Maps. */
 void	vm_map_init(vm_map_t map, pmap_t pmap, vm_offset_t min, vm_offset_t max);
@@ -123,6 +124,7 @@ struct vmspace *vmspace_fork(struct vmspace *vm1);	/* COW per entry inheritance 
 
 /* Faults (vm_fault.c). */
 int	vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type, int fault_flags);
+int	vm_fault_loan(vm_map_t map, vm_offset_t vaddr, struct vm_page **mp);	/* zero-copy send */
 const char *vm_fault_result_name(int rv);	/* "invalid address" etc., for messages */
 
 #endif

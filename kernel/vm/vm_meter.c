@@ -40,8 +40,9 @@ vm_meter_print(void)
 	    cnt.v_pagein_reads, cnt.v_pagein_pages);
 	printf("sleeps  %8u VM_WAIT, %u on busy pages\n", cnt.v_vmwait, cnt.v_pgsleep);
 	printf("events  %8u reactivations, %u faults, %u zero-fill faults, "
-	    "%u copy-on-write copies, %u moves, %u collapses\n", cnt.v_reactivated,
-	    cnt.v_vm_faults, cnt.v_zfod, cnt.v_cow_faults, cnt.v_cow_optim, cnt.v_collapses);
+	    "%u copy-on-write copies, %u moves, %u collapses, %u loaned-page copies\n",
+	    cnt.v_reactivated, cnt.v_vm_faults, cnt.v_zfod, cnt.v_cow_faults, cnt.v_cow_optim,
+	    cnt.v_collapses, cnt.v_cowfaults_loan);
 }
 
 MONITOR_CMD(vmstat, "", "the VM counters (struct vmmeter cnt)")

@@ -1322,6 +1322,129 @@ vm_page_cache_transfer(struct vm_object *orig_object, vm_pindex_t offidxstart,
 	/* END LAB 03 cache_transfer */
 }
 
+/* ---- Copy-on-write loans (zero-copy send; lab 04) ---------------------- */
+
+/*
+ * FreeBSD's page-level copy-on-write, for pages loaned to I/O without a
+ * copy (kern_send.c's zero-copy send).  The lender wires the page and calls
+ * vm_page_cowsetup: m->cow counts the loans, and no mapping of the page is
+ * writable while any is out, so the device reads what the page held at send
+ * time.  A write to it faults; vm_fault finds the page in the entry's own
+ * object with m->cow != 0 and calls vm_page_cowfault, which gives the
+ * object a copy and leaves the original to the loans.  When a loan ends the
+ * lender calls vm_page_cowclear and unwires; a page the copy replaced is
+ * then in no object, and its last loan frees it.
+ */
+
+/*
+ * Loan m: one more m->cow, every mapping made read-only (pmap_remove_write),
+ * so the next write faults.  The caller has wired m for the loan.  Object
+ * (m's) and page-queues locks held; EBUSY if the count would overflow.
+ */
+int
+vm_page_cowsetup(vm_page_t m)
+{
+	mtx_assert(&vm_page_queue_mtx, MA_OWNED);
+	KASSERT(m->object != NULL, ("%s: page %p belongs to no object", __func__, m));
+	VM_OBJECT_LOCK_ASSERT(m->object, MA_OWNED);
+	KASSERT(m->wire_count > m->cow, ("%s: page %p: %u loans, %u wirings", __func__, m,
+	    m->cow, m->wire_count));
+	if (m->cow == 0xffff)
+		return (EBUSY);
+	m->cow++;
+	pmap_remove_write(m);
+	return (0);
+}
+
+/*
+ * A loan of m ended: one less m->cow.  The caller unwires it next (and
+ * frees it if that was its last wiring and it is in no object: the page a
+ * vm_page_cowfault replaced).  Page-queues lock held.
+ */
+void
+vm_page_cowclear(vm_page_t m)
+{
+	mtx_assert(&vm_page_queue_mtx, MA_OWNED);
+	KASSERT(m->cow > 0 && m->wire_count >= m->cow,
+	    ("%s: page %p: %u loans, %u wirings", __func__, m, m->cow, m->wire_count));
+	m->cow--;
+}
+
+/*
+ * A write to m, which is loaned (m->cow > 0): replace m in its object, at
+ * the same pindex, with a copy the writer may change, and leave m itself to
+ * the loans.  Every mapping of m goes first (pmap_remove_all), not only the
+ * faulting one: another process mapping the same page, or the kernel's
+ * copyout, would otherwise go on writing into the page being sent.  The
+ * wirings split: the copy takes those that are not the loans' (m->wire_count
+ * - m->cow, e.g. an mlock), m keeps exactly m->cow, and leaves its object:
+ * its last loan frees it (kern_send.c).  v_cowfaults_loan counts the copies.
+ *
+ * With no free page it sleeps (VM_WAIT, object unlocked), and on waking
+ * tries again only if m is still the object's page at pindex: while it
+ * slept the loan may have ended, the page been unwired and then freed,
+ * cached or moved elsewhere (the seed's fix - without the check it would
+ * take a page that is no longer this object's).  If the loans ended while it
+ * slept (m->cow == 0) there is nothing to copy: m stays where it is.
+ *
+ * Called from vm_fault: m's object locked, with paging in progress (so the
+ * object outlives the sleep), m not busy.  Returns 0 - the caller looks up
+ * pindex again, whatever page is there now - or ENOMEM when the page daemon
+ * found nothing to reclaim.
+ */
+int
+vm_page_cowfault(vm_page_t m)
+{
+	/* BEGIN LAB 04 cowfault
+	 * stub:
+	 * panic("lab 04: vm_page_cowfault: not implemented (page %p, %u loans)", m, m->cow);
+	 */
+	struct vm_object *object = m->object;
+	vm_pindex_t pindex = m->pindex;
+	vm_page_t mnew;
+
+	KASSERT(object != NULL, ("%s: page %p belongs to no object", __func__, m));
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	KASSERT(object->paging_in_progress != 0,
+	    ("%s: object %p has no paging in progress", __func__, object));
+	KASSERT((m->oflags & VPO_BUSY) == 0, ("%s: page %p is busy", __func__, m));
+retry:
+	vm_page_lock_queues();
+	pmap_remove_all(m);
+	vm_page_remove(m);
+	mnew = vm_page_alloc(object, pindex, VM_ALLOC_NORMAL | VM_ALLOC_NOBUSY);
+	if (mnew == NULL) {
+		vm_page_insert(m, object, pindex);
+		vm_page_unlock_queues();
+		VM_OBJECT_UNLOCK(object);
+		if (VM_WAIT != 0) {
+			VM_OBJECT_LOCK(object);
+			return (ENOMEM);
+		}
+		VM_OBJECT_LOCK(object);
+		if (vm_page_lookup(object, pindex) != m)
+			return (0);		/* gone while we slept: not ours to replace */
+		goto retry;
+	}
+	if (m->cow == 0) {
+		/* the loans ended while we slept: put things back */
+		vm_page_free(mnew);
+		vm_page_insert(m, object, pindex);
+	} else {
+		pmap_copy_page(m, mnew);
+		mnew->valid = VM_PAGE_BITS_ALL;
+		vm_page_dirty(mnew);
+		mnew->wire_count = m->wire_count - m->cow;
+		if (mnew->wire_count > 0)
+			cnt.v_wire_count++;
+		m->wire_count = m->cow;
+		cnt.v_cowfaults_loan++;
+	}
+	vm_page_unlock_queues();
+	return (0);
+	/* END LAB 04 cowfault */
+}
+
 /* ---- Checking ----------------------------------------------------------- */
 
 #define	CHECK(cond, ...) do {						\

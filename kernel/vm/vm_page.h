@@ -219,6 +219,11 @@ void	vm_page_cache_free(struct vm_object *object, vm_pindex_t start, vm_pindex_t
 void	vm_page_cache_transfer(struct vm_object *orig_object, vm_pindex_t offidxstart,
 	    struct vm_object *new_object);
 
+/* Copy-on-write loans: zero-copy send (vm_page.c; vm_page_cowfault is lab 04). */
+int	vm_page_cowsetup(vm_page_t m);		/* (o) and (q) held: m->cow++, write-protect */
+void	vm_page_cowclear(vm_page_t m);		/* (q) held: m->cow-- */
+int	vm_page_cowfault(vm_page_t m);		/* (o) held, pip > 0: 0 or ENOMEM */
+
 /* Every page-state invariant (`pages check`): 0, or -1 with the first broken one. */
 int	vm_page_check(char *why, size_t size);
 

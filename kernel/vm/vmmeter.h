@@ -43,6 +43,7 @@ struct vmmeter {
 	u_int	v_reactivated;		/* cached pages found again on lookup */
 	u_int	v_cow_faults;		/* copy-on-write copies */
 	u_int	v_cow_optim;		/* copy-on-write moves instead of copies */
+	u_int	v_cowfaults_loan;	/* (q) writes to loaned pages: vm_page_cowfault copies */
 	u_int	v_collapses;		/* (o) backing objects merged into their shadow */
 	u_int	v_zfod;			/* zero-fill faults */
 	u_int	v_forkpages;		/* pages copied by eager forks (vm_object_copy) */

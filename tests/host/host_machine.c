@@ -130,7 +130,12 @@ pmap_zero_page(vm_page_t m __unused)
 {
 }
 
-/* vm_object_copy (the eager fork) copies pages: no simulated RAM, nothing to copy. */
+void
+pmap_remove_write(vm_page_t m __unused)
+{
+}
+
+/* vm_page_cowfault's and vm_object_copy's (the eager fork): no simulated RAM, nothing to copy. */
 void
 pmap_copy_page(vm_page_t src __unused, vm_page_t dst __unused)
 {

@@ -35,8 +35,10 @@ typedef _Bool		bool;
 #define	ENOMEM		12
 #define	EACCES		13
 #define	EFAULT		14
+#define	ENODEV		19
 #define	EINVAL		22
 #define	EMFILE		24
+#define	ENOSPC		28
 #define	ENXIO		6
 #define	ENAMETOOLONG	63
 #define	ENOSYS		78
@@ -61,6 +63,8 @@ int	close(int fd);
 int	fsync(int fd);
 int	ftruncate(int fd, const uint64_t *len);
 int	lseek(int fd, const uint64_t *off);	/* sets the offset */
+int	send(const void *buf, size_t len);	/* zero-copy to the send disk: a send id */
+int	sendwait(void);			/* waits for this process's sends: how many */
 
 /* Strings and numbers (ulib.c). */
 size_t	strlen(const char *s);

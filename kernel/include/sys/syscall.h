@@ -29,7 +29,9 @@
 #define	SYS_fsync	16	/* (int fd): its dirty pages to the disk */
 #define	SYS_ftruncate	17	/* (int fd, uint64_t *len) */
 #define	SYS_lseek	18	/* (int fd, uint64_t *off): sets the offset; SEEK_SET only */
-#define	SYS_MAXSYSCALL	19
+#define	SYS_send	19	/* (const void *buf, size_t len): zero-copy, a send id (kern_send.c) */
+#define	SYS_sendwait	20	/* (): waits for the caller's sends; how many there were */
+#define	SYS_MAXSYSCALL	25
 
 /* mmap/mprotect prot (VM_PROT_* values) and mmap flags. */
 #define	PROT_READ	0x01
