@@ -8,6 +8,7 @@ zero fills, copy-on-write copies and moves.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -204,3 +205,33 @@ def test_map_protect(vm):
         vm.check(g == w, r, "map_protect: line %d: the kernel reported %s, the model says %s"
                  % (i + 1, g, w))
     vm.check(len(got) == len(want), r, "map_protect: %d lines, want %d" % (len(got), len(want)))
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=30)
+def test_kmap_spin(vm):
+    """Pageable kernel memory (the kernel map) touched with a spin mutex held:
+    the fault may not sleep for the page, so the kernel panics and says why."""
+    r = vm.run(["kmap_spin"], expect=("panic",))
+    want = "page fault on pageable kernel memory"
+    vm.check(r.panic is not None and want in r.panic and "with a spin mutex held" in r.panic, r,
+             "kmap_spin should panic with %r ... 'with a spin mutex held'; it ended: %s"
+             % (want, r.panic or r.problem() or "ok"))
+
+
+@pytest.mark.vmkit(configs=ALL, timeout=30)
+def test_kmap_hole(vm):
+    """A store to a kernel-map address that no entry covers (a freed hole between
+    two pages of one allocation) is the fatal kernel page fault it would be anywhere
+    else; the page before it still faults in."""
+    r = vm.run(["kmap_hole"], expect=("panic",))
+    vm.check(r.panic is not None and "unexpected trap 14 (page fault)" in r.panic, r,
+             "kmap_hole should end in the fatal page-fault panic; it ended: %s"
+             % (r.panic or r.problem() or "ok"))
+    m = re.search(r"kmap_hole: wrote (0x[0-9a-f]+); the hole is (0x[0-9a-f]+)", r.log)
+    vm.check(m is not None, r, "kmap_hole: the store to the allocated page did not come back "
+             "(it must fault in through the kernel map)")
+    assert m is not None
+    cr2 = re.search(r"cr2 (0x[0-9a-f]+)", r.log)
+    vm.check(cr2 is not None and int(cr2.group(1), 16) == int(m.group(2), 16), r,
+             "kmap_hole: the fatal fault should be at the hole %s, the trap says cr2 %s"
+             % (m.group(2), cr2.group(1) if cr2 else None))

@@ -182,11 +182,13 @@ def qemu_requests(r: Any) -> list[tuple[str, int, int]]:
             for m in _TRACE_LINE.finditer(r.qemu_log)]
 
 
-@pytest.mark.parametrize("test", ["swap_pressure", "map_swap"])
+@pytest.mark.parametrize("test", ["swap_pressure", "map_swap", "kmem_swap"])
 @pytest.mark.vmkit(configs=BOTH, timeout=90)
 def test_swap_pressure(vm, tmp_path: Path, test: str):
     """pageout_pressure's workload on anonymous memory with a 16 MiB swap disk, on an
-    object (swap_pressure) or through an address space and vm_fault (map_swap):
+    object (swap_pressure), through an address space and vm_fault (map_swap), or as
+    pageable kernel memory touched by plain loads and stores, every fault the CPU's
+    (kmem_swap: the kernel map, vm_kmap.c):
     every read returns what was last written; QEMU's own trace shows at least the
     pages that could not stay in RAM written and read back, each read of a block
     written before, no more pages read than the kernel says it paged in; sampled
@@ -229,6 +231,11 @@ def test_swap_pressure(vm, tmp_path: Path, test: str):
              "resident or cached must cost no read)" % (rpages, d["pageins"], len(reads)))
     vm.check(wpages == d["laundered"] and d["errors"] == 0, r, test + ": QEMU wrote %d "
              "pages, the kernel says it sent %d (%d failed)" % (wpages, d["laundered"], d["errors"]))
+    if test == "kmem_swap":
+        k = one(lines, "kfaults")
+        vm.check(k is not None and k["kfaults"] >= PAGES, r, test + ": %s kernel-map faults; "
+                 "each of the %d pages is zero-filled by one at least" % (k and k["kfaults"], PAGES))
+        return      # a page laundered in the middle of a store loop: no whole form on the disk
     image = img.read_bytes()
     sample = sorted(written)[::max(1, len(written) // 32)]
     bad = [b for b in sample if not form_ok(image[b * 4096:(b + 1) * 4096])]

@@ -375,6 +375,7 @@ GRAMMARS: dict[str, Grammar] = {name: Grammar.of(t) for name, t in {
     "object_pages": OBJECT_PAGES, "object_states": OBJECT_STATES, "object_cache": OBJECT_CACHE,
     "pageout_pressure": PAGEOUT_PRESSURE, "pageout_nopager": PAGEOUT_NOPAGER,
     "swap_pressure": PAGEOUT_PRESSURE, "map_swap": PAGEOUT_PRESSURE,
+    "kmem_swap": PAGEOUT_PRESSURE + ["kfaults <kfaults:dec>"],
     "cache_reread": CACHE_REREAD, "cache_reclaim": CACHE_RECLAIM, "cache_truncate": CACHE_TRUNCATE,
     "cache_transfer": CACHE_TRANSFER, "cache_contig": CACHE_CONTIG, "cache_mixed": CACHE_MIXED,
     "map_find": MAP_FIND, "map_fork": MAP_FORK, "map_protect": MAP_PROTECT,

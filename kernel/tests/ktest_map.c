@@ -19,9 +19,14 @@
  *               fork, a shared region, a region the child does not inherit,
  *               a read-only region and an unmapped address (the errors), a
  *               region first written after the child exits (moves)
+ *   kmap_spin   pageable kernel memory touched with a spin mutex held:
+ *               trap_kfault must panic saying so, not sleep for the page
+ *   kmap_hole   a kernel-map address no entry covers: the fatal trap
  */
 #include <sys/systm.h>
 #include <sys/ktest.h>
+#include <sys/mutex.h>
+#include <vm/vm_kern.h>
 #include <vm/vm_param.h>
 #include <vm/vm_map.h>
 #include <vm/vm_page.h>
@@ -333,4 +338,32 @@ KTEST(map_protect, KTEST_VM)
 	for (uint32_t i = 0; i < n; i++)
 		ktest_data(t, "after %u write=%d", i, map_write(vm, base + ptoa(i), 2, 0x88));
 	vmspace_free(vm);
+}
+
+/* ---- the kernel map's rule: pageable memory only where one may sleep ---- */
+
+KTEST(kmap_spin, KTEST_VM | KTEST_EXPLICIT)
+{
+	static struct mtx spin;
+	vm_offset_t va = kmem_alloc_pageable(PAGE_SIZE);
+
+	KT_CHECK(t, va != 0, "kmem_alloc_pageable(one page) failed");
+	mtx_init(&spin, "ktest kmap spin", NULL, MTX_SPIN);
+	mtx_lock_spin(&spin);
+	*(volatile int *)va = 1;		/* not resident: the fault must panic */
+	mtx_unlock_spin(&spin);
+	ktest_fail(t, "a fault on pageable memory with a spin mutex held did not panic");
+}
+
+KTEST(kmap_hole, KTEST_VM | KTEST_EXPLICIT)
+{
+	vm_offset_t va = kmem_alloc_pageable(2 * PAGE_SIZE);
+
+	KT_CHECK(t, va != 0, "kmem_alloc_pageable(two pages) failed");
+	kmem_free_pageable(va + PAGE_SIZE, PAGE_SIZE);	/* a hole in the kernel map */
+	*(volatile int *)va = 1;			/* an entry's page: fine */
+	printf("kmap_hole: wrote %#jx; the hole is %#jx\n", (uintmax_t)va,
+	    (uintmax_t)(va + PAGE_SIZE));
+	*(volatile int *)(va + PAGE_SIZE) = 1;		/* the hole: a fatal trap */
+	ktest_fail(t, "a store to a kernel-map address no entry covers did not fault");
 }

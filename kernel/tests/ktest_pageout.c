@@ -19,6 +19,11 @@
  *                     each access is a fault (vm_fault: zero fill, swap-in,
  *                     reactivation) and then a load or store through the
  *                     mapping the fault made, as a user program's would be.
+ *   kmem_swap         the same workload on pageable kernel memory
+ *                     (kmem_alloc_pageable, vm_kmap.c): plain loads and
+ *                     stores at kernel addresses, each fault taken by the
+ *                     kernel's page-fault handler and resolved by vm_fault
+ *                     on the kernel map.
  *   pageout_nopager   dirty anonymous pages beyond RAM with no swap (or a
  *                     swap disk too small): vm_page_grab(VM_ALLOC_RETRY)
  *                     must end in NULL (ENOMEM) with a message, not hang.
@@ -42,6 +47,7 @@
 #include <vm/vm_page.h>
 #include <vm/vm_object.h>
 #include <vm/vm_map.h>
+#include <vm/vm_kern.h>
 #include <vm/vm_pager.h>
 #include <vm/vm_pageout.h>
 #include <vm/vm_lock.h>
@@ -358,12 +364,44 @@ map_page_read(struct ktest_ctx *t, vm_pindex_t p, uint64_t *sum)
 	return (true);
 }
 
+/*
+ * kmem_swap's accesses: plain stores and loads at kernel virtual addresses
+ * in the kernel map.  Nothing here faults pages in: the CPU's faults do,
+ * through trap_kfault, at any word - a page taken by the daemon in the
+ * middle of a fill comes back with the words already written.
+ */
+static vm_offset_t pressure_kmem;
+
+static void
+kmem_page_write(vm_pindex_t p, uint64_t key)
+{
+	volatile uint32_t *w = (volatile uint32_t *)(uintptr_t)(pressure_kmem + (vm_offset_t)ptoa(p));
+
+	for (size_t i = 0; i < PAGE_WORDS; i++)
+		w[i] = form_word(key, i);
+}
+
+static uint64_t
+kmem_page_sum(vm_pindex_t p)
+{
+	volatile uint32_t *w = (volatile uint32_t *)(uintptr_t)(pressure_kmem + (vm_offset_t)ptoa(p));
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < PAGE_WORDS; i++)
+		h = (h ^ w[i]) * 0x100000001b3ull;
+	return (h);
+}
+
 static bool
 page_write(struct ktest_ctx *t, vm_object_t obj, vm_pindex_t p, uint64_t key)
 {
 	vm_page_t m;
 	bool fresh;
 
+	if (pressure_kmem != 0) {
+		kmem_page_write(p, key);
+		return (true);
+	}
 	if (pressure_vm != NULL)
 		return (map_page_write(t, p, key));
 	VM_OBJECT_LOCK(obj);
@@ -385,6 +423,10 @@ page_read(struct ktest_ctx *t, vm_object_t obj, vm_pindex_t p, uint64_t *sum)
 	vm_page_t m;
 	bool fresh;
 
+	if (pressure_kmem != 0) {
+		*sum = kmem_page_sum(p);
+		return (true);
+	}
 	if (pressure_vm != NULL)
 		return (map_page_read(t, p, sum));
 	VM_OBJECT_LOCK(obj);
@@ -432,15 +474,19 @@ report_check(struct ktest_ctx *t, const char *when)
  * p = below(N), op = below(4): 0 writes p with a new key, else reads it;
  * then read 0..N-1 in order.  Reads are reported in chunks (read_one).
  * The object is `type`: OBJT_TEST with the test pager, or OBJT_DEFAULT,
- * which the swap pager takes over.
+ * which the swap pager takes over; accessed `via` the object itself, an
+ * address space and vm_fault, or the kernel map and the CPU's faults.
  */
+enum pressure_via { VIA_OBJECT, VIA_MAP, VIA_KMAP };
+
 static void
-pressure_run(struct ktest_ctx *t, objtype_t type, bool mapped)
+pressure_run(struct ktest_ctx *t, objtype_t type, enum pressure_via via)
 {
 	uint64_t npages = 0, steps = 0;
 	struct vmmeter c0 = cnt;
 	struct reads rd = { 0 };
 	vm_object_t obj;
+	u_int kfaults0 = 0;
 
 	if (!ktest_need_vm(t))
 		return;
@@ -456,13 +502,23 @@ pressure_run(struct ktest_ctx *t, objtype_t type, bool mapped)
 		KT_CHECK(t, ktp_start(npages), "no memory for the test pager");
 	obj = vm_object_allocate(type, npages);
 	KT_CHECK(t, obj != NULL, "vm_object_allocate failed");
-	if (mapped) {
+	if (via == VIA_MAP) {
 		pressure_vm = vmspace_alloc(0x400000, 0x400000 + ptoa(npages + 1));
 		pressure_base = 0x400000;
 		KT_CHECK(t, pressure_vm != NULL && vm_map_insert(&pressure_vm->vm_map, obj, 0,
 		    pressure_base, pressure_base + ptoa(npages), VM_PROT_RW, VM_PROT_ALL, 0) ==
 		    KERN_SUCCESS, "mapping the object failed");
 		vm_object_reference(obj);		/* the map's; ours is dropped below */
+	}
+	if (via == VIA_KMAP) {
+		vm_offset_t addr = kernel_map != NULL ? kernel_map->min_offset : 0;
+
+		KT_CHECK(t, kernel_map != NULL && vm_map_find(kernel_map, obj, 0, &addr,
+		    ptoa(npages), true, VM_PROT_RW, VM_PROT_RW, 0) == KERN_SUCCESS,
+		    "no room for %ju pages in the kernel map", (uintmax_t)npages);
+		vm_object_reference(obj);		/* the kernel map's */
+		pressure_kmem = addr;
+		kfaults0 = cnt.v_vm_faults;
 	}
 	for (vm_pindex_t p = 0; p < npages && !t->failed; p++)
 		(void)page_write(t, obj, p, rng_next(&t->rng) | 1);
@@ -499,6 +555,11 @@ pressure_run(struct ktest_ctx *t, objtype_t type, bool mapped)
 		vmspace_free(pressure_vm);
 		pressure_vm = NULL;
 	}
+	if (pressure_kmem != 0) {
+		ktest_data(t, "kfaults %u", cnt.v_vm_faults - kfaults0);
+		kmem_free_pageable(pressure_kmem, ptoa(npages));
+		pressure_kmem = 0;
+	}
 	vm_object_deallocate(obj);
 	if (type == OBJT_TEST)
 		ktp_stop();
@@ -507,7 +568,7 @@ pressure_run(struct ktest_ctx *t, objtype_t type, bool mapped)
 
 KTEST(pageout_pressure, KTEST_VM | KTEST_EXPLICIT)
 {
-	pressure_run(t, OBJT_TEST, false);
+	pressure_run(t, OBJT_TEST, VIA_OBJECT);
 }
 
 /*
@@ -517,13 +578,19 @@ KTEST(pageout_pressure, KTEST_VM | KTEST_EXPLICIT)
  */
 KTEST(swap_pressure, KTEST_VM | KTEST_EXPLICIT)
 {
-	pressure_run(t, OBJT_DEFAULT, false);
+	pressure_run(t, OBJT_DEFAULT, VIA_OBJECT);
 }
 
 /* map_swap: swap_pressure through an address space and vm_fault. */
 KTEST(map_swap, KTEST_VM | KTEST_EXPLICIT)
 {
-	pressure_run(t, OBJT_DEFAULT, true);
+	pressure_run(t, OBJT_DEFAULT, VIA_MAP);
+}
+
+/* kmem_swap: swap_pressure on pageable kernel memory, by loads and stores. */
+KTEST(kmem_swap, KTEST_VM | KTEST_EXPLICIT)
+{
+	pressure_run(t, OBJT_DEFAULT, VIA_KMAP);
 }
 
 /*

@@ -25,6 +25,7 @@ vm_mem_init(void)
 	vm_object_init();		/* the list of objects (`pages check` walks it) */
 	kmem_init();			/* malloc may grow onto the page allocator */
 	pmap_init();			/* the pmap's per-page machinery (pv chunks) */
+	kmap_init();			/* the kernel map: pageable kernel memory */
 	vm_pageout_init();		/* the page daemon's thresholds, from memory size */
 	vm_pager_init();		/* the pagers, as they use all of the above */
 	vm_pageout_start();		/* the "pagedaemon" thread; runs once threads do */

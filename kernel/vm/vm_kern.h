@@ -18,4 +18,10 @@ void		*contigmalloc(vm_size_t size, vm_paddr_t low, vm_paddr_t high,
 		    vm_paddr_t alignment, vm_paddr_t boundary);
 void		contigfree(void *addr, vm_size_t size);
 
+/* Pageable kernel memory: the kernel map (vm_kmap.c). */
+void		kmap_init(void);
+vm_offset_t	kmem_alloc_pageable(vm_size_t size);	/* 0 if no space */
+void		kmem_free_pageable(vm_offset_t addr, vm_size_t size);
+bool		kmap_contains(vm_offset_t va);
+
 #endif

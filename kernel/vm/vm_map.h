@@ -123,6 +123,7 @@ void	vmspace_free(struct vmspace *vm);
 struct vmspace *vmspace_fork(struct vmspace *vm1);	/* COW per entry inheritance */
 
 /* Faults (vm_fault.c). */
+extern vm_map_t kernel_map;	/* pageable kernel memory (vm_kmap.c); NULL without the VM */
 int	vm_fault(vm_map_t map, vm_offset_t vaddr, vm_prot_t fault_type, int fault_flags);
 int	vm_fault_loan(vm_map_t map, vm_offset_t vaddr, struct vm_page **mp);	/* zero-copy send */
 const char *vm_fault_result_name(int rv);	/* "invalid address" etc., for messages */

@@ -11,6 +11,8 @@
  *   in the kernel:  page fault on a user address inside copyin/copyout
  *                                   -> vm_fault too; failing, the copy's recovery
  *                                      point (EFAULT)
+ *                   page fault on pageable kernel memory (the kernel map)
+ *                                   -> vm_fault on the kernel map (vm_kmap.c)
  *                   page fault inside probe_read/probe_write -> the probe's
  *                   anything else   -> trap_fatal: registers, backtrace, panic
  */
@@ -22,6 +24,7 @@
 #include <machine/frame.h>
 #include <machine/md_var.h>
 #include <vm/vm_map.h>
+#include <vm/vm_kern.h>
 
 static const char *const trap_names[] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
@@ -89,6 +92,19 @@ trap_copy_fault(struct trapframe *tf)
 	return (true);
 }
 
+/* A kernel fault on pageable kernel memory (the kernel map): true if resolved. */
+static bool
+trap_kmap_fault(struct trapframe *tf)
+{
+	vm_offset_t cr2 = rcr2();
+
+	if (!kmap_contains(cr2))
+		return (false);
+	if ((TF_FLAGS(tf) & PSL_I) != 0)
+		enable_intr();
+	return (trap_kfault(cr2, (tf->tf_err & PGEX_W) != 0) == KERN_SUCCESS);
+}
+
 void
 trap(struct trapframe *tf)
 {
@@ -104,6 +120,8 @@ trap(struct trapframe *tf)
 		return;
 	}
 	if (tf->tf_trapno == T_PAGEFLT && trap_copy_fault(tf))
+		return;
+	if (tf->tf_trapno == T_PAGEFLT && trap_kmap_fault(tf))
 		return;
 	if (tf->tf_trapno == T_PAGEFLT && probe_onfault != 0) {
 		TF_PC(tf) = probe_onfault;

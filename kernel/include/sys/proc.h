@@ -175,6 +175,7 @@ int	copy_guarded(void *dst, const void *src, size_t len, register_t *onfault);
 
 /* The MI trap side (subr_trap.c), called by the machine's trap(). */
 int	trap_pfault(vm_offset_t va, bool write);	/* KERN_* from vm_fault on the process's map */
+int	trap_kfault(vm_offset_t va, bool write);	/* KERN_* from vm_fault on the kernel map (vm_kmap.c) */
 register_t *trap_onfault(void);			/* the thread's copy recovery point, or NULL */
 void	syscall_dispatch(int code, const register_t args[6], register_t *rv);	/* rv: value or -errno */
 
