@@ -135,12 +135,16 @@ UCFLAGS	:= $(filter-out -mcmodel=kernel,$(MACH_CFLAGS)) -std=gnu11 -ffreestandin
 	   -fno-builtin -mgeneral-regs-only -O2 -g -fno-omit-frame-pointer \
 	   -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes \
 	   -nostdinc -Iuser/include -Ikernel/include -MMD -MP
-ULIB	:= $(patsubst user/%.c,$(B)/user/%.o,$(wildcard user/lib/*.c)) \
+ULIB	:= $(patsubst user/%.c,$(B)/user/%.o,$(wildcard user/lib/*.c)) $(B)/user/libkern/string.o \
 	   $(patsubst user/arch/$(ARCH)/%.S,$(B)/user/arch/%.o,$(wildcard user/arch/$(ARCH)/*.S))
 
 $(B)/user/%.o: user/%.c Makefile $(CONF_MK)
 	@mkdir -p $(@D)
 	$(CC) $(UCFLAGS) -c -o $@ $<
+# The kernel's memory and string routines, the same file (it needs only sys/libkern.h).
+$(B)/user/libkern/%.o: kernel/libkern/%.c Makefile $(CONF_MK)
+	@mkdir -p $(@D)
+	$(CC) $(UCFLAGS) -Ikernel/arch/$(ARCH)/include -c -o $@ $<
 $(B)/user/arch/%.o: user/arch/$(ARCH)/%.S Makefile $(CONF_MK)
 	@mkdir -p $(@D)
 	$(CC) $(MACH_ASFLAGS) -nostdinc -Ikernel/include -c -o $@ $<
@@ -158,7 +162,7 @@ $(B)/user_programs.S: $(addprefix $(B)/user/bin/,$(UPROGS)) Makefile
 $(B)/user_programs.o: $(B)/user_programs.S
 	$(CC) $(ASFLAGS) -c -o $@ $<
 
--include $(wildcard $(B)/user/*.d $(B)/user/lib/*.d)
+-include $(wildcard $(B)/user/*.d $(B)/user/lib/*.d $(B)/user/libkern/*.d)
 
 # ---- Running -------------------------------------------------------------
 GDBPORT	?= $(shell expr 25000 + $$(id -u) % 5000)

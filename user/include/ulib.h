@@ -71,6 +71,9 @@ size_t	strlen(const char *s);
 int	strcmp(const char *a, const char *b);
 int	strncmp(const char *a, const char *b, size_t n);
 char	*strcpy(char *d, const char *s);
+void	*memmove(void *d, const void *s, size_t n);
+char	*strchr(const char *s, int c);
+size_t	strlcpy(char *d, const char *s, size_t size);	/* kernel/libkern/string.c, shared */
 void	*memset(void *d, int c, size_t n);
 void	*memcpy(void *d, const void *s, size_t n);
 int	memcmp(const void *a, const void *b, size_t n);

@@ -13,33 +13,6 @@ _cstart(int argc, char **argv)
 	exit(main(argc, argv));
 }
 
-size_t
-strlen(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n] != '\0')
-		n++;
-	return (n);
-}
-
-int
-strcmp(const char *a, const char *b)
-{
-	while (*a != '\0' && *a == *b)
-		a++, b++;
-	return ((unsigned char)*a - (unsigned char)*b);
-}
-
-int
-strncmp(const char *a, const char *b, size_t n)
-{
-	for (; n > 0; n--, a++, b++)
-		if (*a != *b || *a == '\0')
-			return ((unsigned char)*a - (unsigned char)*b);
-	return (0);
-}
-
 char *
 strcpy(char *d, const char *s)
 {
@@ -48,38 +21,6 @@ strcpy(char *d, const char *s)
 	while ((*d++ = *s++) != '\0')
 		;
 	return (r);
-}
-
-void *
-memset(void *d, int c, size_t n)
-{
-	unsigned char *p = d;
-
-	while (n-- > 0)
-		*p++ = (unsigned char)c;
-	return (d);
-}
-
-void *
-memcpy(void *d, const void *s, size_t n)
-{
-	unsigned char *p = d;
-	const unsigned char *q = s;
-
-	while (n-- > 0)
-		*p++ = *q++;
-	return (d);
-}
-
-int
-memcmp(const void *a, const void *b, size_t n)
-{
-	const unsigned char *p = a, *q = b;
-
-	for (; n > 0; n--, p++, q++)
-		if (*p != *q)
-			return (*p - *q);
-	return (0);
 }
 
 unsigned long

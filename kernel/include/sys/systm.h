@@ -29,10 +29,7 @@ void	kassert_panic(const char *fmt, ...) __printflike(1, 2) __noreturn;
 #define	CTASSERT(x)	_Static_assert(x, "compile-time assertion failed: " #x)
 
 /* libkern */
-void	*memset(void *, int, size_t);
-void	*memcpy(void *, const void *, size_t);
-void	*memmove(void *, const void *, size_t);
-int	memcmp(const void *, const void *, size_t);
+#include <sys/libkern.h>
 
 /*
  * Copies between the kernel and the current process's user memory
@@ -43,11 +40,6 @@ int	memcmp(const void *, const void *, size_t);
 int	copyin(const void *uaddr, void *kaddr, size_t len);
 int	copyout(const void *kaddr, void *uaddr, size_t len);
 int	copyinstr(const void *uaddr, void *kaddr, size_t len, size_t *done);	/* ENAMETOOLONG */
-size_t	strlen(const char *);
-int	strcmp(const char *, const char *);
-int	strncmp(const char *, const char *, size_t);
-char	*strchr(const char *, int);
-size_t	strlcpy(char *, const char *, size_t);
 uint64_t strtoull(const char *, char **, int);
 int	isspace(int);
 int	isdigit(int);
