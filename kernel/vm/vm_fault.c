@@ -223,7 +223,9 @@ vm_fault_cow_copy(struct faultstate *fs)
  * of its own at fs->first_pindex.  Copy it (vm_fault_cow_copy) - or, when
  * the backing object is invisible to everyone else (it is the front
  * object's own backing object, not one further down; one reference, the
- * front object's; no other shadow; an anonymous object; the page neither
+ * front object's; no other shadow; an anonymous object, swap-backed or not
+ * (a swap object's handle is its block array, not a name: the block of the
+ * moved page's old place is simply never read again); the page neither
  * wired nor held), move the page itself up: the same as copying it and
  * freeing the original, without the copy (v_cow_optim, FreeBSD's rename
  * optimisation).  Never from deeper down the chain: an object between the
@@ -244,7 +246,7 @@ vm_fault_cow(struct faultstate *fs)
 	vm_page_t src = fs->m;
 
 	if (fs->first_object->backing_object == backing &&
-	    backing->ref_count == 1 && backing->shadow_count == 1 && backing->handle == NULL &&
+	    backing->ref_count == 1 && backing->shadow_count == 1 &&
 	    (backing->type == OBJT_DEFAULT || backing->type == OBJT_SWAP) &&
 	    src->wire_count == 0 && src->hold_count == 0) {
 		uint8_t wanted = src->oflags & VPO_WANTED;
