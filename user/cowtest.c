@@ -30,9 +30,11 @@
  *   copyout <seed> <npages>      fork; the parent read()s file `in` into the
  *       first half of the shared, write-protected region (the kernel's
  *       copyout must take the COW fault, not fail); CRCs; saves out
- *   swap <seed> <npages> <nw>    (with swap, npages more than RAM) fork, the
- *       child exits, the parent writes nw pages; fork, the child writes nw
- *       other pages (found two objects down); CRCs of both
+ *   swap <seed> <npages> <nw> [<rounds>]  (with swap, npages more than RAM)
+ *       fork, the child exits, the parent writes nw pages; fork, the child
+ *       writes nw other pages (found two objects down); then rounds of
+ *       fork, both write, the child exits (collapse of swapped objects);
+ *       CRCs of all; saves child (the last) and out
  *   tree <seed> <npages> <depth> every process writes, forks two children
  *       (which do the same, one level less) between three rounds of writes,
  *       sleeps a seeded while, reaps its children, reports its CRC
@@ -361,36 +363,57 @@ mode_copyout(void)
 }
 
 /*
- * Under memory pressure with swap: some of the region's pages go to swap, so
- * its object becomes a swap object, which collapse leaves alone.  A fork
- * whose child exits at once, and the parent's writes, leave the parent with
- * shadow -> object (one reference, one shadow, not collapsed); a second
- * child writes pages still in that object, two levels below its own front
- * object, under the parent's shadow which the two share.  Those pages must
- * be copied, never moved: the parent still sees them.
+ * Under memory pressure with swap (npages more than RAM): pages of every
+ * object go to swap and come back while the chains change.
+ *   1. fill; fork, the child exits at once and is reaped; only then the
+ *      parent writes nw pages: its new shadow S is over the forked object O
+ *      (one reference, one shadow, never merged: collapse runs when a
+ *      reference goes, and none went since S was made), so each write moves
+ *      O's page up (the rename).
+ *   2. fork; the child writes nw other pages, found in O two levels below
+ *      its front object, under S which parent and child share: they must
+ *      be copied, never moved (the parent still sees them; a page moved
+ *      out of O leaves the parent zeros, or O's stale swap copy).
+ *   3. rounds x (fork; the child writes nw pages, reports, exits; the
+ *      parent writes nw pages meanwhile, then reaps): each exit lets the
+ *      parent's new shadow absorb the object it shared (collapse), with the
+ *      resident, cached and swapped pages of both.
+ * Every child prints its CRC; the last one saves its region (`child`), the
+ * parent prints and saves its own (`out`).
  */
 static void
-mode_swap(int nw)
+mode_swap(int nw, int rounds)
 {
 	uint32_t s = seed ^ 20;
 
 	fill(0);
 	if (must_fork() == 0)
 		exit(0);
+	reap(1);
 	pick(&s, set, nw);
 	for (int i = 0; i < nw; i++)
 		page_write(set[i], pv(20, set[i]));
-	reap(1);
 	pick(&s, set, nw);
 	probe("swap-mid", 1);
-	if (must_fork() == 0) {
-		for (int i = 0; i < nw; i++)
-			page_write(set[i], pv(21, set[i]));
-		printf("cowtest: swap child crc %08x\n", region_crc());
-		exit(0);
+	for (int r = 0; r <= rounds; r++) {
+		if (must_fork() == 0) {
+			for (int i = 0; i < nw; i++)
+				page_write(set[i], pv(40 + (uint32_t)r, set[i]));
+			printf("cowtest: swap child %d crc %08x\n", r, region_crc());
+			if (r == rounds)
+				save("child");
+			exit(0);
+		}
+		if (r > 0) {
+			for (int i = 0; i < nw; i++)
+				page_write(set[i], pv(60 + (uint32_t)r, set[i]));
+		}
+		reap(1);
+		pick(&s, set, nw);
 	}
-	reap(1);
+	probe("swap-end", 0);
 	printf("cowtest: swap parent crc %08x\n", region_crc());
+	save("out");
 }
 
 /* One process of the tree: who names it (the root 1, child r of w: 4w + r + 1). */
@@ -454,7 +477,7 @@ main(int argc, char **argv)
 	else if (strcmp(argv[1], "copyout") == 0)
 		mode_copyout();
 	else if (strcmp(argv[1], "swap") == 0)
-		mode_swap(n);
+		mode_swap(n, argc > 5 ? atoi(argv[5]) : 0);
 	else if (strcmp(argv[1], "tree") == 0) {
 		fill(0);
 		tree(1, n);
