@@ -394,9 +394,11 @@ def swap_model(seed: int, n: int, nw: int, rounds: int) -> tuple[list[list[int]]
     s, pages = pick(s, n, nw)
     children = []
     for r in range(rounds + 1):
+        if r > 0:
+            s, mine = pick(s, n, nw)
         children.append(written(parent, seed, 40 + r, pages))
         if r > 0:
-            parent = written(parent, seed, 60 + r, pages)
+            parent = written(parent, seed, 60 + r, mine)
         s, pages = pick(s, n, nw)
     return children, parent
 
