@@ -29,7 +29,7 @@
 void
 mtx_init(struct mtx *m, const char *name, const char *type, int opts)
 {
-	KASSERT((opts & ~(MTX_SPIN | MTX_RECURSE | MTX_NOWITNESS)) == 0,
+	KASSERT((opts & ~(MTX_SPIN | MTX_RECURSE | MTX_NOWITNESS | MTX_SLEEPABLE)) == 0,
 	    ("%s: %s: unknown options %#x", __func__, name, opts));
 	memset(m, 0, sizeof(*m));
 	m->mtx_name = name;

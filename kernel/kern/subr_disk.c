@@ -378,6 +378,7 @@ disk_rw(struct disk *dp, int cmd, daddr_t blkno, struct vm_page **ma, int npages
 	}
 	KASSERT(curthread != disk_done_td, ("%s: disk%d: a bio_done waits for a request: "
 	    "it would wait for itself", __func__, dp->d_unit));
+	witness_io_sleep_check(cmd == BIO_READ ? "disk_read" : "disk_write");
 	mtx_lock(&disk_mtx);
 	if ((error = disk_check(dp, &whole)) != 0) {
 		dp->d_errors++;

@@ -13,8 +13,10 @@
  * before two threads meet in it.  The order is a matrix of classes
  * (WITNESS_NCLASS), each entry the site that established it; it costs a
  * few comparisons per lock taken, so it is on in every build.  It also
- * refuses to let a thread sleep while it holds a spin mutex.  Locks of one
- * class nested in each other are not checked (FreeBSD's DUPOK).
+ * refuses to let a thread sleep while it holds a spin mutex, and to wait
+ * for I/O while it holds a mutex not made MTX_SLEEPABLE
+ * (witness_io_sleep_check).  Locks of one class nested in each other are
+ * not checked (FreeBSD's DUPOK).
  */
 #include <sys/systm.h>
 #include <sys/monitor.h>
@@ -154,6 +156,35 @@ witness_sleep_check(const char *wmesg)
 	}
 	if (td->td_spinlocks > 0)
 		panic("sleeping (\"%s\") with a spin mutex held", wmesg);
+}
+
+/*
+ * A sleep for I/O (disk_read, disk_write): the I/O completes only when the
+ * disk's completion thread has run every earlier completion, and those
+ * take VM locks (a swap or file write's vm_pageout_io_done takes its object
+ * and the page queues).  A thread that waits for I/O holding such a lock
+ * can wait for a completion thread that waits for it - issue 16's hang: a
+ * fault held its front object while it read a backing object's page, and
+ * the page daemon had a write of the front object's pages in flight.  It
+ * deadlocks only when the two meet, so the rule is checked every time:
+ * only locks made MTX_SLEEPABLE (the map lock, the file system's: what
+ * FreeBSD makes sx locks, never taken by a completion) may be held.
+ */
+void
+witness_io_sleep_check(const char *what)
+{
+	struct thread *td = curthread;
+
+	for (int i = 0; i < td->td_nlocks; i++) {
+		struct mtx *m = td->td_locks[i];
+
+		if ((m->mtx_flags & MTX_SLEEPABLE) == 0)
+			panic("%s (a sleep for I/O) with %s held (taken at %s:%d): the disk's "
+			    "completion thread may need it to finish that I/O", what, m->mtx_name,
+			    m->mtx_file, m->mtx_line);
+	}
+	if (td->td_spinlocks > 0)
+		panic("%s (a sleep for I/O) with a spin mutex held", what);
 }
 
 void

@@ -229,7 +229,8 @@ flatfs_mount_locked(void)
 void
 flatfs_init(void)
 {
-	mtx_init(&fs.mtx, "flatfs", NULL, MTX_DEF);
+	/* Sleepable: a table write holds it across disk_write; no completion takes it. */
+	mtx_init(&fs.mtx, "flatfs", NULL, MTX_DEF | MTX_SLEEPABLE);
 }
 
 /*

@@ -205,6 +205,33 @@ swap_pager_haspage(vm_object_t object, vm_pindex_t pindex)
 	return (meta != NULL && pindex < object->size && meta[pindex] != SWAPBLK_NONE);
 }
 
+/*
+ * A collapse (vm_object_backing_merge): src's blocks for dst's window
+ * [off, off + dst->size) move to dst at pindex - off, re-based; where dst
+ * has a block of its own (a newer copy) src's is freed.  Blocks outside the
+ * window stay in src (freed with it).  Both locked; dst is a swap object
+ * (vm_pager_transfer_ready made it one).
+ */
+static void
+swap_pager_transfer(vm_object_t src, vm_pindex_t off, vm_object_t dst)
+{
+	swblk_t *from = swp_meta(src), *to = swp_meta(dst);
+
+	if (from == NULL)
+		return;
+	KASSERT(to != NULL, ("%s: object %p (type %u) cannot take object %p's blocks", __func__,
+	    dst, dst->type, src));
+	for (vm_pindex_t q = 0; q < dst->size && off + q < src->size; q++) {
+		if (from[off + q] == SWAPBLK_NONE)
+			continue;
+		if (to[q] == SWAPBLK_NONE)
+			to[q] = from[off + q];
+		else
+			swp_free(from[off + q]);
+		from[off + q] = SWAPBLK_NONE;
+	}
+}
+
 /* ---- I/O -------------------------------------------------------------------- */
 
 /*
@@ -346,6 +373,7 @@ struct pagerops swap_pager_ops = {
 	.pgo_dealloc = swap_pager_dealloc,
 	.pgo_freespace = swap_pager_freespace,
 	.pgo_unswapped = swap_pager_unswapped,
+	.pgo_transfer = swap_pager_transfer,
 };
 
 /* Is there swap to page anonymous memory out to? */

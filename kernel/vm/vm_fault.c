@@ -18,9 +18,10 @@
  *                                    vm_page_cowfault replaces it with a copy
  *
  * The map lock is held throughout (vm_map.c says why).  Objects are locked
- * front to back: first_object for the whole fault, a backing object while
- * it is searched.  A busy page, or no free page, makes the fault let go of
- * everything, wait, and start over.
+ * front to back: first_object for the whole fault but a backing object's
+ * page-in (vm_fault_pagein says why), a backing object while it is
+ * searched.  A busy page, or no free page, makes the fault let go of
+ * everything, wait, and start over; so does a backing object's page-in.
  */
 #include <sys/systm.h>
 #include <vm/vm_param.h>
@@ -34,7 +35,7 @@
 #include <vm/pmap.h>
 
 struct faultstate {
-	vm_object_t	first_object;	/* the entry's object: locked throughout */
+	vm_object_t	first_object;	/* the entry's object: locked but for a backing page-in */
 	vm_pindex_t	first_pindex;
 	vm_object_t	object;		/* where m was found; locked if not first_object */
 	vm_pindex_t	pindex;
@@ -83,10 +84,22 @@ vm_fault_unlock_object(struct faultstate *fs)
  * A page of fs->object at fs->pindex that is not resident but cached or in
  * the pager: allocate it (vm_page_alloc reactivates a cached page with its
  * data) and read it in if it is not valid.
+ *
+ * The pager sleeps for the read with fs->object unlocked, and no other
+ * object may stay locked meanwhile: the disk's completion thread takes the
+ * object lock of every swap or file write it completes
+ * (vm_pageout_io_done), and first_object may well have pages of its own
+ * being written.  A fault that held it across the read of a backing
+ * object's page waited for a completion thread that waited for it (issue
+ * 16's hang; subr_disk.c's witness_io_sleep_check now panics on it).  So a
+ * read from a backing object lets first_object go (paging_in_progress
+ * keeps it, the map lock keeps the chain), and, the page read, starts the
+ * walk over: it finds the page resident and valid this time.
  */
 static enum fault_step
 vm_fault_pagein(struct faultstate *fs)
 {
+	bool backing = fs->object != fs->first_object;
 	vm_page_t m;
 	int rv;
 
@@ -95,16 +108,28 @@ vm_fault_pagein(struct faultstate *fs)
 	fs->m = m;
 	if (m->valid == VM_PAGE_BITS_ALL)
 		return (FAULT_FOUND);		/* reactivated from the cache: no I/O */
-	if ((rv = vm_pager_get_pages(fs->object, &m, 1, 0)) == VM_PAGER_OK)
+	if (backing)
+		VM_OBJECT_UNLOCK(fs->first_object);
+	rv = vm_pager_get_pages(fs->object, &m, 1, 0);
+	if (rv == VM_PAGER_OK && !backing)
 		return (FAULT_FOUND);
-	printf("vm_fault: page %ju of object %p: %s\n", (uintmax_t)fs->pindex, fs->object,
-	    vm_pager_strerror(rv));
+	if (rv != VM_PAGER_OK)
+		printf("vm_fault: page %ju of object %p: %s\n", (uintmax_t)fs->pindex,
+		    fs->object, vm_pager_strerror(rv));
 	vm_page_wakeup(m);
-	vm_page_lock_queues();
-	vm_page_free(m);
-	vm_page_unlock_queues();
+	if (rv != VM_PAGER_OK) {
+		vm_page_lock_queues();
+		vm_page_free(m);
+		vm_page_unlock_queues();
+	}
 	fs->m = NULL;
-	return (FAULT_IOERROR);
+	if (backing) {
+		/* Front to back again: the backing object was relocked alone. */
+		VM_OBJECT_UNLOCK(fs->object);
+		VM_OBJECT_LOCK(fs->first_object);
+		fs->object = fs->first_object;
+	}
+	return (rv == VM_PAGER_OK ? FAULT_RETRY : FAULT_IOERROR);
 }
 
 /*
@@ -142,7 +167,10 @@ vm_fault_find(struct faultstate *fs)
 		if (vm_fault_object_has(fs->object, fs->pindex)) {
 			enum fault_step step = vm_fault_pagein(fs);
 
-			/* No page (no memory, an I/O error): let go of a backing object too. */
+			/*
+			 * No page (no memory, an I/O error), or a backing object's page
+			 * read (retry): let go of a backing object too (pagein did).
+			 */
 			if (step != FAULT_FOUND) {
 				vm_fault_unlock_object(fs);
 				fs->object = fs->first_object;
@@ -215,7 +243,9 @@ vm_fault_cowloan(struct faultstate *fs)
  * of its own at fs->first_pindex.  Copy it (vm_fault_cow_copy) - or, when
  * the backing object is invisible to everyone else (it is the front
  * object's own backing object, not one further down; one reference, the
- * front object's; no other shadow; an anonymous object; the page neither
+ * front object's; no other shadow; an anonymous object, swap-backed or not
+ * (a swap object's handle is its block array, not a name: the block of the
+ * moved page's old place is simply never read again); the page neither
  * wired nor held), move the page itself up: the same as copying it and
  * freeing the original, without the copy (v_cow_optim, FreeBSD's rename
  * optimisation).  Never from deeper down the chain: an object between the
@@ -236,7 +266,7 @@ vm_fault_cow(struct faultstate *fs)
 	vm_page_t src = fs->m;
 
 	if (fs->first_object->backing_object == backing &&
-	    backing->ref_count == 1 && backing->shadow_count == 1 && backing->handle == NULL &&
+	    backing->ref_count == 1 && backing->shadow_count == 1 &&
 	    (backing->type == OBJT_DEFAULT || backing->type == OBJT_SWAP) &&
 	    src->wire_count == 0 && src->hold_count == 0) {
 		uint8_t wanted = src->oflags & VPO_WANTED;

@@ -44,7 +44,8 @@ vm_map_init(vm_map_t map, pmap_t pmap, vm_offset_t min, vm_offset_t max)
 	KASSERT(min < max && (min & PAGE_MASK) == 0 && (max & PAGE_MASK) == 0,
 	    ("%s: bad range %#jx-%#jx", __func__, (uintmax_t)min, (uintmax_t)max));
 	memset(map, 0, sizeof(*map));
-	mtx_init(&map->lock, "vm map", NULL, MTX_DEF);
+	/* Sleepable: a fault holds it across a page-in, and no I/O completion takes it. */
+	mtx_init(&map->lock, "vm map", NULL, MTX_DEF | MTX_SLEEPABLE);
 	map->header.next = map->header.prev = &map->header;
 	map->header.end = min;
 	map->header.start = max;

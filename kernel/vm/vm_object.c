@@ -89,7 +89,8 @@ vm_object_deallocate_collapse(vm_object_t object)
 	vm_object_t shadow = LIST_FIRST(&object->shadow_head);
 
 	if (object->ref_count != 1 || object->shadow_count != 1 ||
-	    object->type != OBJT_DEFAULT || !mtx_trylock(&shadow->mtx)) {
+	    (object->type != OBJT_DEFAULT && object->type != OBJT_SWAP) ||
+	    !mtx_trylock(&shadow->mtx)) {
 		VM_OBJECT_UNLOCK(object);
 		return;
 	}
@@ -383,10 +384,41 @@ vm_object_copy(vm_object_t *object, vm_ooffset_t *offset, vm_size_t length)
 }
 
 /*
- * Move backing's resident pages up into object, which shadows it: a page
- * the object already has (it was copied there), or one outside the
- * object's window, is obsolete and freed; the rest keep their data and
- * mappings under a new (object, pindex).  Both locked.
+ * Does the object itself hold pindex: resident, cached, or in its pager
+ * (a swap block)?  What a collapse asks of the front object before it
+ * lets a backing object's page of the same place through.  Object locked.
+ */
+bool
+vm_object_page_present(vm_object_t object, vm_pindex_t pindex)
+{
+	bool cached = false;
+
+	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
+	if (vm_page_lookup(object, pindex) != NULL)
+		return (true);
+	if (object->cache != NULL) {
+		mtx_lock(&vm_page_queue_free_mtx);
+		cached = vm_page_cache_lookup(object, pindex) != NULL;
+		mtx_unlock(&vm_page_queue_free_mtx);
+	}
+	return (cached || vm_pager_has_page(object, pindex));
+}
+
+/*
+ * Merge backing into object, which shadows it at page offset off: every
+ * page backing holds - resident, cached, or in its pager (swap) - at a
+ * pindex p inside the object's window either moves up to p - off, or, when
+ * the object holds that place itself in any of the three forms (its copy
+ * is newer: it was written, or copied there, after the fork), is obsolete
+ * and freed; pages outside the window are freed.  Two passes, because the
+ * three moves each change what the object holds: first every obsolete page
+ * goes, judged against the object as it was (a resident page that moves
+ * up is dirty - vm_page_rename - so the block of its old place may go
+ * too); then what is left moves without a question: resident pages by
+ * vm_page_rename, cached pages by vm_page_cache_transfer, swap blocks by
+ * vm_pager_transfer.  A moved page keeps its data and mappings.  Both
+ * locked; the object's pager can take backing's blocks
+ * (vm_pager_transfer_ready).
  */
 static void __unused	/* (lab 04's stub of vm_object_collapse calls nothing) */
 vm_object_backing_merge(vm_object_t object, vm_object_t backing)
@@ -395,7 +427,7 @@ vm_object_backing_merge(vm_object_t object, vm_object_t backing)
 	 * stub:
 	 * panic("lab 04: vm_object_backing_merge(%p, %p): not implemented", object, backing);
 	 */
-	vm_pindex_t off = OFF_TO_IDX(object->backing_object_offset);
+	vm_pindex_t off = OFF_TO_IDX(object->backing_object_offset), q;
 	vm_page_t m, next;
 
 	vm_page_lock_queues();
@@ -404,7 +436,7 @@ vm_object_backing_merge(vm_object_t object, vm_object_t backing)
 		KASSERT((m->oflags & VPO_BUSY) == 0 && m->busy == 0,
 		    ("%s: page %p of object %p is busy", __func__, m, backing));
 		if (m->pindex < off || m->pindex - off >= object->size ||
-		    vm_page_lookup(object, m->pindex - off) != NULL) {
+		    vm_object_page_present(object, m->pindex - off)) {
 			pmap_remove_all(m);
 			if (m->wire_count != 0)
 				vm_page_remove(m);
@@ -415,17 +447,41 @@ vm_object_backing_merge(vm_object_t object, vm_object_t backing)
 		vm_page_rename(m, object, m->pindex - off);
 	}
 	vm_page_unlock_queues();
+	/* The rest of the obsolete: cached pages and blocks the object holds a place for. */
+	if (backing->cache != NULL || backing->type != OBJT_DEFAULT) {
+		if (off > 0) {				/* (end 0 would mean "to the end") */
+			vm_pager_freespace(backing, 0, off);
+			vm_page_cache_free(backing, 0, off);
+		}
+		if (off + object->size < backing->size) {
+			vm_pager_freespace(backing, off + object->size, 0);
+			vm_page_cache_free(backing, off + object->size, 0);
+		}
+		for (q = 0; q < object->size && off + q < backing->size; q++) {
+			if (!vm_object_page_present(object, q))
+				continue;
+			if (backing->cache != NULL)
+				vm_page_cache_free(backing, off + q, off + q + 1);
+			vm_pager_freespace(backing, off + q, off + q + 1);
+		}
+	}
+	if (backing->cache != NULL)
+		vm_page_cache_transfer(backing, off, object);
+	vm_pager_transfer(backing, off, object);
 	/* END LAB 04 collapse */
 }
 
 /*
- * Shadow chains: when object's backing object is anonymous, without swap
- * space, and referenced by object alone, nobody else can see it: merge it
- * into object (vm_object_backing_merge), splice it out of the chain and
- * free it; repeat down the chain.  So a loop of fork and exit does not
- * grow chains without bound.  Its cached pages are simply freed: object
- * may have a cache of its own, and they are only a second chance.  Object
- * locked; backing objects are locked here (front to back, the usual order).
+ * Shadow chains: when object's backing object is anonymous (no swap yet,
+ * or swap) and referenced by object alone, nobody else can see it: merge
+ * it into object (vm_object_backing_merge: its resident and cached pages
+ * and its swap blocks), splice it out of the chain and free it; repeat down
+ * the chain.  So a loop of fork and exit does not grow chains without
+ * bound.  Not while either object has pager I/O in flight (a busy page
+ * cannot move; a fault holding the object's paging_in_progress counts on
+ * its chain), nor if the object cannot take backing's swap blocks (no
+ * memory for its swap array: vm_pager_transfer_ready).  Object locked;
+ * backing objects are locked here (front to back, the usual order).
  */
 void
 vm_object_collapse(vm_object_t object)
@@ -441,15 +497,14 @@ vm_object_collapse(vm_object_t object)
 	VM_OBJECT_LOCK_ASSERT(object, MA_OWNED);
 	while ((backing = object->backing_object) != NULL) {
 		VM_OBJECT_LOCK(backing);
-		if (backing->type != OBJT_DEFAULT || backing->handle != NULL ||
+		if ((backing->type != OBJT_DEFAULT && backing->type != OBJT_SWAP) ||
 		    backing->ref_count != 1 || backing->paging_in_progress != 0 ||
-		    object->paging_in_progress != 0 || (backing->flags & OBJ_DEAD) != 0) {
+		    object->paging_in_progress != 0 || (backing->flags & OBJ_DEAD) != 0 ||
+		    !vm_pager_transfer_ready(object, backing)) {
 			VM_OBJECT_UNLOCK(backing);
 			return;
 		}
 		vm_object_backing_merge(object, backing);
-		if (backing->cache != NULL)
-			vm_page_cache_free(backing, 0, 0);
 		LIST_REMOVE(object, shadow_list);	/* off backing's shadow list */
 		backing->shadow_count--;
 		below = backing->backing_object;

@@ -78,6 +78,7 @@ void	vm_object_deallocate(vm_object_t object);
 void	vm_object_terminate(vm_object_t object);
 void	vm_object_page_remove(vm_object_t object, vm_pindex_t start, vm_pindex_t end);
 void	vm_object_collapse(vm_object_t object);
+bool	vm_object_page_present(vm_object_t object, vm_pindex_t pindex);
 bool	vm_object_shadow(vm_object_t *object, vm_ooffset_t *offset, vm_size_t length);
 bool	vm_object_copy(vm_object_t *object, vm_ooffset_t *offset, vm_size_t length);
 int	vm_object_chain_depth(vm_object_t object);	/* 1: no backing object */

@@ -1282,10 +1282,12 @@ vm_page_cache_free(struct vm_object *object, vm_pindex_t start, vm_pindex_t end)
 }
 
 /*
- * An object is being split: move orig_object's cached pages from
- * offidxstart on to new_object (fresh, with no cache of its own), re-based
- * to start at 0.  Pages that would land at or past new_object's size stay
- * in orig_object.  Both objects locked.
+ * An object is being split, or collapsed into its shadow: move
+ * orig_object's cached pages from offidxstart on to new_object, re-based to
+ * start at 0 - unless new_object already has that pindex, resident or
+ * cached (its copy is newer: the page stays in orig_object, to be freed
+ * with it).  Pages that would land at or past new_object's size stay in
+ * orig_object.  Both objects locked.
  */
 void
 vm_page_cache_transfer(struct vm_object *orig_object, vm_pindex_t offidxstart,
@@ -1302,15 +1304,18 @@ vm_page_cache_transfer(struct vm_object *orig_object, vm_pindex_t offidxstart,
 	 * 	panic("lab 03: vm_page_cache_transfer: not implemented (object %p has cached pages)",
 	 * 	    orig_object);
 	 */
+	vm_pindex_t from = offidxstart;
 	vm_page_t m;
 
 	VM_OBJECT_LOCK_ASSERT(orig_object, MA_OWNED);
 	VM_OBJECT_LOCK_ASSERT(new_object, MA_OWNED);
-	KASSERT(new_object->cache == NULL, ("%s: object %p already has cached pages",
-	    __func__, new_object));
 	mtx_lock(&vm_page_queue_free_mtx);
-	while ((m = vm_page_tree_ge(&orig_object->cache, offidxstart)) != NULL &&
+	while ((m = vm_page_tree_ge(&orig_object->cache, from)) != NULL &&
 	    m->pindex - offidxstart < new_object->size) {
+		from = m->pindex + 1;
+		if (vm_page_tree_find(new_object->cache, m->pindex - offidxstart) != NULL ||
+		    vm_page_lookup(new_object, m->pindex - offidxstart) != NULL)
+			continue;		/* new_object's own copy: this one stays */
 		orig_object->cache = vm_page_tree_remove(orig_object->cache, m);
 		orig_object->cache_count--;
 		m->object = new_object;

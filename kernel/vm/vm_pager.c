@@ -177,6 +177,38 @@ vm_pager_page_unswapped(vm_page_t m)
 		vm_pager_ops(m->object)->pgo_unswapped(m);
 }
 
+/*
+ * A collapse is about to move src's stored pages into dst (which shadows
+ * it): can dst's pager hold them?  Yes if src stores none in a pager that
+ * can move them, or dst has src's type; an anonymous dst under a swap
+ * object becomes a swap object now (false: no memory for its block array,
+ * and nothing changed).  Both locked.
+ */
+bool
+vm_pager_transfer_ready(vm_object_t dst, vm_object_t src)
+{
+	VM_OBJECT_LOCK_ASSERT(dst, MA_OWNED);
+	VM_OBJECT_LOCK_ASSERT(src, MA_OWNED);
+	if (vm_pager_ops(src)->pgo_transfer == NULL || dst->type == src->type)
+		return (true);
+	return (dst->type == OBJT_DEFAULT && src->type == OBJT_SWAP && swap_pager_convert(dst));
+}
+
+/*
+ * src's stored pages for dst's window [off, off + dst->size) move to dst,
+ * re-based to 0 (where dst stores a copy of its own, src's is freed); the
+ * rest stay with src, freed when it goes.  Both locked; dst ready
+ * (vm_pager_transfer_ready).
+ */
+void
+vm_pager_transfer(vm_object_t src, vm_pindex_t off, vm_object_t dst)
+{
+	VM_OBJECT_LOCK_ASSERT(dst, MA_OWNED);
+	VM_OBJECT_LOCK_ASSERT(src, MA_OWNED);
+	if (vm_pager_ops(src)->pgo_transfer != NULL)
+		vm_pager_ops(src)->pgo_transfer(src, off, dst);
+}
+
 const char *
 vm_pager_strerror(int rv)
 {

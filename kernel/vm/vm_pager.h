@@ -34,6 +34,7 @@ struct pagerops {
 	void	(*pgo_dealloc)(vm_object_t);			/* the object goes */
 	void	(*pgo_freespace)(vm_object_t, vm_pindex_t, vm_pindex_t);	/* pages go */
 	void	(*pgo_unswapped)(vm_page_t);			/* the page was dirtied */
+	void	(*pgo_transfer)(vm_object_t, vm_pindex_t, vm_object_t);	/* a collapse */
 };
 
 /* pgo_getpages and rtvals[]: FreeBSD's values */
@@ -57,6 +58,8 @@ bool	vm_pager_can_put(vm_object_t object);	/* could a dirty page of it be launde
 void	vm_pager_deallocate(vm_object_t object);	/* vm_object_terminate */
 void	vm_pager_freespace(vm_object_t object, vm_pindex_t start, vm_pindex_t end);
 void	vm_pager_page_unswapped(vm_page_t m);	/* m dirtied: its stored copy is stale */
+bool	vm_pager_transfer_ready(vm_object_t dst, vm_object_t src);	/* can dst take src's? */
+void	vm_pager_transfer(vm_object_t src, vm_pindex_t off, vm_object_t dst);	/* a collapse */
 void	vm_pager_register(objtype_t type, struct pagerops *ops);
 const char *vm_pager_strerror(int rv);
 

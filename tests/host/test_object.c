@@ -13,6 +13,10 @@
  *                         caching, freeing, freeing while held, range removal,
  *                         contiguous allocation and memory exhaustion
  *                         (reclaim); 3 fixed seeds (HOST_SEED moves them);
+ *   object_collapse_keeps_cache_and_swap  collapse of a backing object with
+ *                         resident, cached and (stand-in) swapped pages into
+ *                         a front object with its own: what moves, what
+ *                         stays, which blocks are freed;
  *   object_cache_transfer cached pages past an offset move to a new object,
  *                         re-based; those past its end stay;
  *   pages_check_detects   vm_page_check() catches broken invariants.
@@ -24,6 +28,7 @@
 #include <vm/vm_phys.h>
 #include <vm/vm_object.h>
 #include <vm/vm_lock.h>
+#include <vm/vm_pager.h>
 #include <vm/vmmeter.h>
 
 #include "harness.h"
@@ -521,4 +526,195 @@ HOST_TEST(pages_check_detects)
 	CHECK(check_all(why, sizeof(why)) == 0, "%s", why);
 	locks_drop();
 	vm_object_deallocate(o);
+}
+
+/* ---- collapse: a backing object's resident, cached and swapped pages ----- */
+
+/*
+ * A stand-in swap pager for OBJT_SWAP (the host builds no disk layer): an
+ * object's "blocks" are numbers in an array hung on object->handle, and
+ * every block freed is remembered, so a test sees which copies a collapse
+ * kept, moved and dropped.
+ */
+#define	FAKE_NONE	0
+static int fake_freed[64], nfake_freed;
+
+static int *
+fake_meta(vm_object_t o)
+{
+	if (o->handle == NULL)
+		o->handle = calloc((size_t)o->size, sizeof(int));
+	return (o->handle);
+}
+
+static void
+fake_free(int blk)
+{
+	if (blk != FAKE_NONE && nfake_freed < (int)nitems(fake_freed))
+		fake_freed[nfake_freed++] = blk;
+}
+
+static bool
+fake_haspage(vm_object_t o, vm_pindex_t p)
+{
+	return (o->handle != NULL && p < o->size && ((int *)o->handle)[p] != FAKE_NONE);
+}
+
+static void
+fake_freespace(vm_object_t o, vm_pindex_t start, vm_pindex_t end)
+{
+	if (o->handle == NULL)
+		return;
+	if (end == 0 || end > o->size)
+		end = o->size;
+	for (vm_pindex_t p = start; p < end; p++) {
+		fake_free(((int *)o->handle)[p]);
+		((int *)o->handle)[p] = FAKE_NONE;
+	}
+}
+
+static void
+fake_dealloc(vm_object_t o)
+{
+	fake_freespace(o, 0, 0);
+	free(o->handle);
+	o->handle = NULL;
+}
+
+/* The swap pager's transfer contract (swap_pager_transfer), on the fake blocks. */
+static void
+fake_transfer(vm_object_t src, vm_pindex_t off, vm_object_t dst)
+{
+	int *from = src->handle, *to = fake_meta(dst);
+
+	for (vm_pindex_t q = 0; from != NULL && q < dst->size && off + q < src->size; q++) {
+		if (from[off + q] == FAKE_NONE)
+			continue;
+		if (to[q] == FAKE_NONE)
+			to[q] = from[off + q];
+		else
+			fake_free(from[off + q]);
+		from[off + q] = FAKE_NONE;
+	}
+}
+
+static struct pagerops fake_swap_ops = {
+	.pgo_name = "fake swap",
+	.pgo_haspage = fake_haspage,
+	.pgo_dealloc = fake_dealloc,
+	.pgo_freespace = fake_freespace,
+	.pgo_transfer = fake_transfer,
+};
+
+static bool
+fake_was_freed(int blk)
+{
+	for (int i = 0; i < nfake_freed; i++)
+		if (fake_freed[i] == blk)
+			return (true);
+	return (false);
+}
+
+/* A valid page of o at p, unbusied and inactive (the page-queue lock held). */
+static vm_page_t
+collapse_page(vm_object_t o, vm_pindex_t p)
+{
+	vm_page_t m = vm_page_alloc(o, p, VM_ALLOC_NORMAL);
+
+	if (m != NULL) {
+		m->valid = VM_PAGE_BITS_ALL;
+		vm_page_wakeup(m);
+		vm_page_deactivate(m);
+	}
+	return (m);
+}
+
+/*
+ * Backing object B (9 pages) under front F (7 pages) at offset 1, so B's
+ * pindex p is F's p - 1.  What each of B's places holds, and F's:
+ *   p0  resident                     outside F's window: freed
+ *   p1  resident + block 101         F nothing      -> page moves (dirty), block freed
+ *   p2  resident                     F block 201    -> B's page freed, F keeps its block
+ *   p3  resident                     F cached       -> B's page freed, F's cached stays
+ *   p4  cached + block 104           F nothing      -> both move to F at 3
+ *   p5  cached + block 105           F resident     -> both freed
+ *   p6  block 106                    F nothing      -> moves to F at 5
+ *   p7  cached                       F block 207    -> B's cached page freed
+ *   p8  block 108                    outside        -> freed with B
+ * Then B is gone and F's chain ends (v_collapses + 1).
+ */
+HOST_TEST(object_collapse_keeps_cache_and_swap)
+{
+	vm_object_t b, f, two[2];
+	vm_page_t pb[8], pf2 = NULL, pf4;
+	vm_page_t pb7;
+	vm_ooffset_t off = ptoa(1);
+	u_int collapses = cnt.v_collapses;
+	int *fb;
+	char why[200];
+
+	boot();
+	nfake_freed = 0;
+	vm_pager_register(OBJT_SWAP, &fake_swap_ops);
+	b = vm_object_allocate(OBJT_SWAP, 9);
+	f = b;
+	CHECK(vm_object_shadow(&f, &off, ptoa(7)), "shadow");
+	f->type = OBJT_SWAP;
+	two[0] = f;
+	two[1] = b;
+	locks_take(two, 2);
+	for (int p = 0; p < 4; p++)
+		CHECK((pb[p] = collapse_page(b, (vm_pindex_t)p)) != NULL, "alloc B %d", p);
+	CHECK((pb[4] = collapse_page(b, 4)) != NULL && (pb[5] = collapse_page(b, 5)) != NULL,
+	    "alloc B 4, 5");
+	CHECK((pf2 = collapse_page(f, 2)) != NULL && (pf4 = collapse_page(f, 4)) != NULL,
+	    "alloc F 2, 4");
+	CHECK((pb7 = collapse_page(b, 7)) != NULL, "alloc B 7");
+	vm_page_cache(pb7);
+	vm_page_cache(pb[4]);
+	vm_page_cache(pb[5]);
+	vm_page_cache(pf2);
+	fake_meta(b)[1] = 101;
+	fake_meta(b)[4] = 104;
+	fake_meta(b)[5] = 105;
+	fake_meta(b)[6] = 106;
+	fake_meta(b)[8] = 108;
+	fake_meta(f)[6] = 207;
+	fake_meta(f)[1] = 201;
+	vm_page_unlock_queues();
+	VM_OBJECT_UNLOCK(b);
+	vm_object_collapse(f);
+	nheld_objs = 1;			/* B is gone: F alone is held now */
+	vm_page_lock_queues();
+	CHECK(f->backing_object == NULL && cnt.v_collapses == collapses + 1,
+	    "B was not merged: backing %p, %u collapses", f->backing_object,
+	    cnt.v_collapses - collapses);
+	CHECK(check_all(why, sizeof(why)) == 0, "%s", why);
+	fb = f->handle;
+	CHECK(vm_page_lookup(f, 0) == pb[1] && pb[1]->dirty != 0, "F 0: B's page 1 should have "
+	    "moved up, dirty: %p", vm_page_lookup(f, 0));
+	CHECK(vm_page_lookup(f, 1) == NULL && fb[1] == 201, "F 1: F's own block 201 must stay "
+	    "and B's older page must not cover it: page %p, block %d", vm_page_lookup(f, 1), fb[1]);
+	CHECK(vm_page_lookup(f, 2) == NULL && cache_lookup(f, 2) == pf2, "F 2: F's own cached "
+	    "page must stay, not B's resident page 3: resident %p, cached %p",
+	    vm_page_lookup(f, 2), cache_lookup(f, 2));
+	CHECK(cache_lookup(f, 3) == pb[4] && fb[3] == 104, "F 3: B's cached page 4 and its block "
+	    "104 should have moved up: cached %p, block %d", cache_lookup(f, 3), fb[3]);
+	CHECK(vm_page_lookup(f, 4) == pf4 && fb[4] == FAKE_NONE, "F 4: F's page must stay, "
+	    "B's cached page and block 105 go: %p, block %d", vm_page_lookup(f, 4), fb[4]);
+	CHECK(fb[5] == 106, "F 5: B's block 106 should have moved up: %d", fb[5]);
+	CHECK(cache_lookup(f, 6) == NULL && fb[6] == 207, "F 6: F's own block 207 must stay and "
+	    "B's older cached page 7 must not cover it: cached %p, block %d", cache_lookup(f, 6),
+	    fb[6]);
+	CHECK(fb[0] == FAKE_NONE && fb[2] == FAKE_NONE, "F 0/2 gained blocks %d %d", fb[0], fb[2]);
+	CHECK(fake_was_freed(101) && fake_was_freed(105) && fake_was_freed(108) &&
+	    !fake_was_freed(104) && !fake_was_freed(106) && !fake_was_freed(201) &&
+	    !fake_was_freed(207), "blocks freed: want 101, 105, 108 (of B) and not 104, 106 "
+	    "(moved) or 201, 207 (F's)");
+	CHECK(f->cache_count == 2 && f->resident_page_count == 2, "F: %d cached, %d resident, "
+	    "want 2 and 2", f->cache_count, f->resident_page_count);
+	locks_drop();
+	vm_object_deallocate(f);
+	vm_pager_register(OBJT_SWAP, NULL);
+	CHECK(vm_page_check(why, sizeof(why)) == 0 && cnt.v_cache_count == 0, "%s", why);
 }

@@ -39,6 +39,7 @@ struct mtx {
 #define	MTX_SPIN	0x1	/* spin mutex: interrupts off while held (one CPU: never spins) */
 #define	MTX_RECURSE	0x4	/* the owner may take it again */
 #define	MTX_NOWITNESS	0x8	/* no lock-order checking */
+#define	MTX_SLEEPABLE	0x10	/* may be held across a sleep for I/O (FreeBSD's sx locks' role) */
 #define	MTX_INITED	0x100	/* internal: mtx_init ran */
 
 void	mtx_init(struct mtx *m, const char *name, const char *type, int opts);
@@ -69,6 +70,7 @@ void	witness_lock(struct mtx *m, const char *file, int line);
 void	witness_lock_try(struct mtx *m, const char *file, int line);	/* learns no order */
 void	witness_unlock(struct mtx *m);
 void	witness_sleep_check(const char *wmesg);	/* panics if a spin mutex is held */
+void	witness_io_sleep_check(const char *what);	/* panics if a lock but MTX_SLEEPABLE is held */
 void	witness_print(void);
 
 #endif /* !_SYS_MUTEX_H_ */
