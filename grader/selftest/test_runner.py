@@ -83,14 +83,16 @@ def test_missing_result_for_a_requested_test(fake_runner):
 
 
 def test_flood_is_capped_and_memory_bounded(fake_runner, monkeypatch):
-    monkeypatch.setattr(runner, "LOG_CAP", 64 << 10)
-    monkeypatch.setattr(runner, "TAIL_CAP", 16 << 10)
+    # Small caps: a loaded machine's TCG serial port may print only ~20 KiB in the
+    # time-out (64 KiB was not reached once, with three test suites on two cores).
+    monkeypatch.setattr(runner, "LOG_CAP", 4 << 10)
+    monkeypatch.setattr(runner, "TAIL_CAP", 1 << 10)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    res = boot(fake_runner, "flood", timeout=1.5)
+    res = boot(fake_runner, "flood", timeout=3)
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert res.kind == "timeout"
     assert res.truncated > 0
-    assert len(res.log) < (64 << 10) + (16 << 10) + (64 << 10) + 200
+    assert len(res.log) < (4 << 10) + (1 << 10) + (64 << 10) + 200
     assert "output capped" in res.log
     assert grown_kib < 64 * 1024, "grader grew by %d KiB while reading a flood" % grown_kib
     assert qemu_pids_running(fake_runner.build("i386").kernel) == []
