@@ -262,8 +262,9 @@ enum copy_step { COPY_DONE, COPY_NONE, COPY_RETRY, COPY_NOMEM, COPY_IOERROR };
 /*
  * Copy the page src's chain shows at spindex (resident, cached or in the
  * pager, in src or an object below it: the page a read fault would map)
- * into a new page of dst at dpindex.  dst is locked; the chain's objects
- * are locked here, front to back, one at a time.
+ * into a new page of dst at dpindex.  dst is locked (but while a page is
+ * read in: COPY_RETRY); the chain's objects are locked here, front to
+ * back, one at a time.
  */
 static enum copy_step
 vm_object_copy_page(vm_object_t dst, vm_pindex_t dpindex, vm_object_t src, vm_pindex_t spindex)
@@ -271,6 +272,7 @@ vm_object_copy_page(vm_object_t dst, vm_pindex_t dpindex, vm_object_t src, vm_pi
 	vm_object_t o = src, next;
 	vm_page_t m, d;
 	bool paged = false;
+	int rv;
 
 	VM_OBJECT_LOCK(o);
 	for (;;) {
@@ -297,14 +299,25 @@ vm_object_copy_page(vm_object_t dst, vm_pindex_t dpindex, vm_object_t src, vm_pi
 				return (COPY_NOMEM);
 			}
 			paged = true;
-			if (m->valid != VM_PAGE_BITS_ALL &&
-			    vm_pager_get_pages(o, &m, 1, 0) != VM_PAGER_OK) {
+			if (m->valid != VM_PAGE_BITS_ALL) {
+				/*
+				 * Read it with dst unlocked (pages of dst may be on
+				 * their way to swap, and their completion takes dst's
+				 * lock: witness_io_sleep_check), then start over: the
+				 * page is resident now.
+				 */
+				VM_OBJECT_UNLOCK(dst);
+				rv = vm_pager_get_pages(o, &m, 1, 0);
 				vm_page_wakeup(m);
 				vm_page_lock_queues();
-				vm_page_free(m);
+				if (rv == VM_PAGER_OK)
+					vm_page_deactivate(m);
+				else
+					vm_page_free(m);
 				vm_page_unlock_queues();
 				VM_OBJECT_UNLOCK(o);
-				return (COPY_IOERROR);
+				VM_OBJECT_LOCK(dst);
+				return (rv == VM_PAGER_OK ? COPY_RETRY : COPY_IOERROR);
 			}
 			break;
 		}
